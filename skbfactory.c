@@ -828,7 +828,7 @@ EXPORT_SYMBOL_IF_KUNIT(skbf_target_get);
  * @cpu: its CPU
  * @lat: latency sampling on
  * @obj: the current batch's objects
- * @lat_ns: per batch slot, the sampled allocation time plus one (0: none)
+ * @lat_ticks: per batch slot, the sampled allocation's ticks plus one (0: none)
  * @batch: the configured batch
  * @want: objects in the current batch
  * @held: of those, allocated
@@ -846,7 +846,7 @@ EXPORT_SYMBOL_IF_KUNIT(skbf_target_get);
  * @rep_ns: per repetition, ns spent in timed chunks
  * @rep_cycles: per repetition, cycles spent in timed chunks
  * @lat_samples: operations timed one by one
- * @hist: their log2 histogram, %SKBF_LAT_SUB buckets per power of two
+ * @hist: their log2 histogram in ticks, %SKBF_LAT_SUB buckets per power of 2
  */
 struct skbf_worker {
 	struct skbf_factory f;
@@ -855,7 +855,7 @@ struct skbf_worker {
 	unsigned int cpu;
 	bool lat;
 	void **obj;
-	u32 *lat_ns;
+	u32 *lat_ticks;
 	u32 batch;
 	u32 want;
 	u32 held;
@@ -890,18 +890,41 @@ static __always_inline bool skbf_fail_now(struct skbf_worker *w)
 	return false;
 }
 
-static unsigned int skbf_hist_bucket(u64 ns)
+/* Latency samples count cycles where the CPU has a counter, else ns. */
+static bool skbf_cycles __read_mostly;
+
+static __always_inline u64 skbf_tick(void)
+{
+	return skbf_cycles ? get_cycles() : ktime_get_ns();
+}
+
+/* Ticks to ns, by the ratio this worker's timed chunks measured. */
+static u64 skbf_tick_ns(const struct skbf_worker *w, u64 ticks)
+{
+	u64 ns = 0, cycles = 0;
+	u32 r;
+
+	if (!skbf_cycles)
+		return ticks;
+	for (r = 0; r < w->reps; r++) {
+		ns += w->rep_ns[r];
+		cycles += w->rep_cycles[r];
+	}
+	return cycles ? mul_u64_u64_div_u64(ticks, ns, cycles) : 0;
+}
+
+static unsigned int skbf_hist_bucket(u64 ticks)
 {
 	unsigned int msb, b;
 
-	if (ns < SKBF_LAT_SUB)
-		return ns;
-	msb = fls64(ns) - 1;	/* >= 3 */
-	b = (msb - 2) * SKBF_LAT_SUB + ((ns >> (msb - 3)) & (SKBF_LAT_SUB - 1));
+	if (ticks < SKBF_LAT_SUB)
+		return ticks;
+	msb = fls64(ticks) - 1;	/* >= 3 */
+	b = (msb - 2) * SKBF_LAT_SUB + ((ticks >> (msb - 3)) & (SKBF_LAT_SUB - 1));
 	return min_t(unsigned int, b, SKBF_LAT_BUCKETS - 1);
 }
 
-/* The middle of a bucket's range, in ns. */
+/* The middle of a bucket's range. */
 static u64 skbf_hist_value(unsigned int b)
 {
 	unsigned int msb = b / SKBF_LAT_SUB + 2;
@@ -913,53 +936,81 @@ static u64 skbf_hist_value(unsigned int b)
 	return ((SKBF_LAT_SUB + b % SKBF_LAT_SUB) << (msb - 3)) + width / 2;
 }
 
-static __always_inline void skbf_alloc_one(struct skbf_worker *w, enum skbf_mode mode,
-					   bool lat, u32 i)
+static __always_inline void *skbf_alloc_one(struct skbf_worker *w, enum skbf_mode mode,
+					    bool lat, u32 slot, u64 *failed)
 {
 	bool sample = lat && !(w->opno++ % SKBF_LAT_EVERY);
 	u64 t0 = 0;
 	void *obj;
 
 	if (sample)
-		t0 = ktime_get_ns();
+		t0 = skbf_tick();
 	obj = skbf_fail_now(w) ? NULL : skbf_make(&w->f, mode);
 	if (sample)
-		w->lat_ns[i] = min_t(u64, ktime_get_ns() - t0, U32_MAX - 1) + 1;
-	if (likely(obj))
-		w->made++;
-	else
-		w->failed++;
-	w->obj[i] = obj;
+		w->lat_ticks[slot] = min_t(u64, skbf_tick() - t0, U32_MAX - 1) + 1;
+	if (unlikely(!obj))
+		(*failed)++;
+	return obj;
 }
 
 static __always_inline void skbf_free_one(struct skbf_worker *w, enum skbf_mode mode,
-					  bool lat, u32 i)
+					  bool lat, u32 slot, void *obj)
 {
-	u32 sampled = lat ? w->lat_ns[i] : 0;
-	void *obj = w->obj[i];
+	u32 sampled = lat ? w->lat_ticks[slot] : 0;
 	u64 t0 = 0;
 
 	if (sampled)
-		t0 = ktime_get_ns();
-	if (likely(obj)) {
+		t0 = skbf_tick();
+	if (likely(obj))
 		skbf_drop(mode, obj);
-		w->dropped++;
-	}
 	if (sampled) {
-		w->hist[skbf_hist_bucket(sampled - 1 + ktime_get_ns() - t0)]++;
+		w->hist[skbf_hist_bucket(sampled - 1 + skbf_tick() - t0)]++;
 		w->lat_samples++;
-		w->lat_ns[i] = 0;
+		w->lat_ticks[slot] = 0;
 	}
 }
 
 /*
- * Up to @steps allocations or releases: a batch allocates @want objects,
- * then releases them all.  A batch may span chunks, so a chunk stays short
- * however large the batch.  Returns the operations completed.
+ * Whole batches that fit in @steps allocations and releases: a batch
+ * allocates its objects, then releases them all.  batch=1 keeps the object
+ * in a register.  Returns the operations done.
  */
-static __always_inline u32 skbf_steps(struct skbf_worker *w, enum skbf_mode mode,
-				      bool lat, u32 steps)
+static __always_inline u32 skbf_batches(struct skbf_worker *w, enum skbf_mode mode,
+					bool lat, u32 steps)
 {
+	u64 n = min_t(u64, w->left, steps / 2), failed = 0, i;
+	void **obj = w->obj;
+	u32 j, k;
+
+	if (n < w->left)
+		n -= n % w->batch;
+	if (w->batch == 1) {
+		for (i = 0; i < n; i++)
+			skbf_free_one(w, mode, lat, 0, skbf_alloc_one(w, mode, lat, 0, &failed));
+	} else {
+		for (i = 0; i < n; i += k) {
+			k = min_t(u64, w->batch, n - i);
+			for (j = 0; j < k; j++)
+				obj[j] = skbf_alloc_one(w, mode, lat, j, &failed);
+			for (j = 0; j < k; j++)
+				skbf_free_one(w, mode, lat, j, obj[j]);
+		}
+	}
+	w->left -= n;
+	w->made += n - failed;
+	w->dropped += n - failed;
+	w->failed += failed;
+	return n;
+}
+
+/*
+ * Part of a batch too large for one chunk: up to @steps allocations or
+ * releases, carried on by the next chunk.  Returns the operations done.
+ */
+static __always_inline u32 skbf_batch_part(struct skbf_worker *w, enum skbf_mode mode,
+					   bool lat, u32 steps)
+{
+	u64 failed = 0;
 	u32 done = 0, i, k;
 
 	while (steps) {
@@ -974,18 +1025,33 @@ static __always_inline u32 skbf_steps(struct skbf_worker *w, enum skbf_mode mode
 		if (w->held < w->want) {
 			k = min(steps, w->want - w->held);
 			for (i = w->held; i < w->held + k; i++)
-				skbf_alloc_one(w, mode, lat, i);
+				w->obj[i] = skbf_alloc_one(w, mode, lat, i, &failed);
 			w->held += k;
+			w->made += k;
 		} else {
 			k = min(steps, w->held - w->freed);
-			for (i = w->freed; i < w->freed + k; i++)
-				skbf_free_one(w, mode, lat, i);
+			for (i = w->freed; i < w->freed + k; i++) {
+				w->dropped += !!w->obj[i];
+				skbf_free_one(w, mode, lat, i, w->obj[i]);
+			}
 			w->freed += k;
 			done += k;
 		}
 		steps -= k;
 	}
+	w->made -= failed;
+	w->failed += failed;
 	return done;
+}
+
+static __always_inline u32 skbf_steps(struct skbf_worker *w, enum skbf_mode mode,
+				      bool lat, u32 steps)
+{
+	u32 done = 0;
+
+	if (w->freed == w->want)
+		done = skbf_batches(w, mode, lat, steps);
+	return done ?: skbf_batch_part(w, mode, lat, steps);
 }
 
 static __always_inline u32 skbf_steps_mode(struct skbf_worker *w, enum skbf_mode mode,
@@ -1134,7 +1200,7 @@ static void skbf_worker_free(struct skbf_worker *w)
 	if (w->task)
 		kthread_stop(w->task);
 	kvfree(w->obj);
-	kvfree(w->lat_ns);
+	kvfree(w->lat_ticks);
 	kvfree(w->hist);
 	kfree(w->rep_ns);
 	kfree(w->rep_cycles);
@@ -1161,12 +1227,12 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, struct skbf_tar
 	w->rep_ns = kcalloc(cfg->repeat, sizeof(*w->rep_ns), GFP_KERNEL);
 	w->rep_cycles = kcalloc(cfg->repeat, sizeof(*w->rep_cycles), GFP_KERNEL);
 	if (w->lat) {
-		w->lat_ns = kvzalloc_node(array_size(cfg->batch, sizeof(*w->lat_ns)),
-					  GFP_KERNEL, node);
+		w->lat_ticks = kvzalloc_node(array_size(cfg->batch, sizeof(*w->lat_ticks)),
+					     GFP_KERNEL, node);
 		w->hist = kvzalloc_node(array_size(SKBF_LAT_BUCKETS, sizeof(*w->hist)),
 					GFP_KERNEL, node);
 	}
-	if (!w->obj || !w->rep_ns || !w->rep_cycles || (w->lat && (!w->lat_ns || !w->hist))) {
+	if (!w->obj || !w->rep_ns || !w->rep_cycles || (w->lat && (!w->lat_ticks || !w->hist))) {
 		skbf_worker_free(w);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -1232,9 +1298,9 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, u32 count
 		row->cycles_x100 = div_u64(skbf_median(w->rep_cycles, n) * 100, count);
 	if (w->lat && w->lat_samples) {
 		row->lat_samples = w->lat_samples;
-		row->p50_ns = skbf_percentile(w->hist, w->lat_samples, 500);
-		row->p99_ns = skbf_percentile(w->hist, w->lat_samples, 990);
-		row->p999_ns = skbf_percentile(w->hist, w->lat_samples, 999);
+		row->p50_ns = skbf_tick_ns(w, skbf_percentile(w->hist, w->lat_samples, 500));
+		row->p99_ns = skbf_tick_ns(w, skbf_percentile(w->hist, w->lat_samples, 990));
+		row->p999_ns = skbf_tick_ns(w, skbf_percentile(w->hist, w->lat_samples, 999));
 	}
 }
 
@@ -1321,18 +1387,17 @@ out:
 	return err;
 }
 
-/* The cost of one ktime_get_ns() pair, for the latency comment. */
+/* The cost in ns of one pair of latency timer reads, for the comment. */
 static u64 skbf_timer_cost(void)
 {
-	u64 best = U64_MAX;
+	u64 t0 = ktime_get_ns();
+	u64 sink = 0;
 	int i;
 
-	for (i = 0; i < 64; i++) {
-		u64 t0 = ktime_get_ns();
-
-		best = min(best, ktime_get_ns() - t0);
-	}
-	return best;
+	for (i = 0; i < 256; i++)
+		sink += skbf_tick() - skbf_tick();
+	OPTIMIZER_HIDE_VAR(sink);
+	return div_u64(ktime_get_ns() - t0, 256);
 }
 
 /**
@@ -1560,9 +1625,9 @@ VISIBLE_IF_KUNIT void skbf_results_show(struct seq_buf *s, const struct skbf_res
 		u64 cost_x100 = div_u64(200 * res->timer_ns, SKBF_LAT_EVERY);
 
 		seq_buf_printf(s,
-			       "# latency: 1 op in %d timed alone with ktime_get_ns pairs costing %llu ns; samples read up to %llu ns high; sampling adds about %llu.%02llu ns per op\n",
-			       SKBF_LAT_EVERY, res->timer_ns, 2 * res->timer_ns,
-			       cost_x100 / 100, cost_x100 % 100);
+			       "# latency: 1 op in %d timed alone with %s; a pair of reads costs %llu ns, so a sample reads up to %llu ns high and sampling adds about %llu.%02llu ns per op\n",
+			       SKBF_LAT_EVERY, skbf_cycles ? "get_cycles" : "ktime_get_ns",
+			       res->timer_ns, 2 * res->timer_ns, cost_x100 / 100, cost_x100 % 100);
 	}
 	for (c = 0; c < SKBF_NR_COLS; c++)
 		if (res->cfg.latency || !skbf_cols[c].latency)
@@ -1784,6 +1849,7 @@ static int skbf_config_file_write(const char *buf, size_t len)
 static int skbf_run_file_write(const char *buf, size_t len)
 {
 	struct skbf_results *old = NULL;
+	bool unloading;
 	struct skbf_run *run;
 	char why[128];
 	int err;
@@ -1825,14 +1891,22 @@ static int skbf_run_file_write(const char *buf, size_t len)
 		old = skbf.res;
 		skbf.res = run->res;
 	}
+	unloading = skbf.exiting;
 	mutex_unlock(&skbf.lock);
 	skbf_results_free(old);
+	if (err == -EINTR)
+		atomic64_inc(&skbf_stats.runs_interrupted);
 	switch (err) {
 	case 0:
 		break;
 	case -EINTR:
-		atomic64_inc(&skbf_stats.runs_interrupted);
-		snprintf(why, sizeof(why), "stopped before the end; every skb released");
+		if (!unloading) {
+			snprintf(why, sizeof(why), "stopped by a signal; every skb released");
+			break;
+		}
+		/* Stopped by rmmod: the device is going away. */
+		err = -ENODEV;
+		snprintf(why, sizeof(why), "stopped by rmmod; every skb released");
 		break;
 	case -ENODEV:
 		snprintf(why, sizeof(why), "dev=%s: no such device", run->cfg.dev);
@@ -1962,6 +2036,7 @@ static int __init skbf_init(void)
 	size_t i;
 
 	skbf_config_reset(&skbf.cfg);
+	skbf_cycles = get_cycles() != 0;
 	skbf.dummy = skbf_alloc_dummy_netdev();
 	if (!skbf.dummy) {
 		pr_err("cannot allocate the dummy netdev\n");

@@ -197,7 +197,7 @@ struct skbf_row {
  * @irq: the NIC's receive IRQ, or -1
  * @irq_name: the IRQ's name
  * @cpus: the CPUs as a list, e.g. "0-1"
- * @timer_ns: cost of one ktime_get_ns() pair, measured at run start
+ * @timer_ns: cost of a pair of latency timer reads, measured at run start
  * @nr_rows: rows used
  * @rows: one per (mode, cpu), plus a sum row per mode for several CPUs
  */
