@@ -366,7 +366,8 @@ VISIBLE_IF_KUNIT int skbf_config_parse(struct skbf_config *cfg, const char *buf,
 		skbf_config_reset(&new);
 	}
 	if ((u64)new.headroom + new.put > new.size) {
-		snprintf(why, why_len, "headroom=%u + put=%u exceeds size=%u (set put= or headroom= too)",
+		snprintf(why, why_len,
+			 "headroom=%u + put=%u exceeds size=%u (set put= or headroom= too)",
 			 new.headroom, new.put, new.size);
 		goto out;
 	}
