@@ -1,0 +1,365 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vm.sh [OPTIONS]: boot a kernel under QEMU with skbfactory and run a job.
+# The one VM runner: run, shell, KUnit, tests and bench all use it.
+#
+#   --kernel NAME|RELEASE  kernel of scripts/kernels (debug = the debug
+#                          kernel) or an installed release; default $KVER,
+#                          else the first stock kernel
+#   --job FILE             busybox sh script run as root in /skbfactory after
+#                          setup; its output goes to the console (no job:
+#                          boot, load skbfactory, check the kernel, stop)
+#   --shell                interactive shell on the terminal instead;
+#                          poweroff (or Ctrl-D) ends it, Ctrl-A x kills QEMU
+#   --add SRC[:DEST]       copy a file or directory into the guest; DEST
+#                          relative to /skbfactory/, default its basename
+#   --modules "M1 M2"      in-tree modules of that kernel to include, with
+#                          their dependencies; the job loads them: modprobe M1
+#   --no-load              do not load skbfactory.ko before the job
+#   --env NAME=VALUE       exported to the job (repeatable)
+#   --append "ARGS"        more kernel command line
+#   --name NAME            log directory build/vm/NAME/ (default: the job's
+#                          basename, or "shell")
+#   --timeout SECONDS      kill QEMU after that long (default 600; 0: never)
+#   --make "ARGS"          extra make arguments for the module build (W=1)
+#   --no-kmemleak          where the kernel has kmemleak, init clears it
+#                          before the job and scans twice after it (about
+#                          15 s under TCG); this skips both
+#   --quiet                do not copy the console to stderr
+#
+# Environment: VM_CPUS (2), VM_MEM (1G), VM_NIC_CPU (the last vCPU), ACCEL
+# (kvm or tcg; default: KVM when a probe shows it works, remembered for the
+# machine in $CACHE_DIR).
+#
+# In the guest: /skbfactory/ holds skbfactory.ko (and skbfactory_kunit.ko
+# when built; both also load with modprobe), the job, and the --add files.
+# The job sees VM_NIC_CPU, VM_NIC_IRQS, VM_CPUS, SKBFACTORY_DEBUGFS and
+# VM_OUT=/dev/ttyS1: what it writes there lands in build/vm/NAME/out.txt,
+# free of kernel messages, and vm.sh prints it on stdout when all went well.
+#
+# The console (ttyS0) carries the kernel log at loglevel 7 and the guest's
+# own lines, which start with "SKBFACTORY-VM: ".  Exit 0 only when it shows
+# "SKBFACTORY-VM: job exit 0" and no kernel line (one with a [ time ]
+# stamp, on the console or in the final dmesg) reports a BUG, WARNING,
+# Oops, panic, GPF, UBSAN, lockdep splat, RCU stall, lockup, hung task or
+# kmemleak leak, kmemleak's own scan found nothing, and the taint has no
+# M, B, D, W or L.  Otherwise it says why and shows the console's last 40
+# lines.  A QEMU past --timeout is killed: a failure.  Logs in
+# build/vm/NAME/: console.log, dmesg.log (the whole kernel log, dumped at
+# the end), out.txt, qemu.log.
+
+set -eu
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	sed -n '4,/^$/s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+}
+
+kernel=$(default_kernel)
+job='' shell=0 load=1 name='' timeout=600 quiet=0 kmemleak=1 append='' modules=''
+adds=() envs=() make_args=()
+while [ $# -gt 0 ]; do
+	opt=$1
+	shift
+	case $opt in
+	--shell) shell=1 && continue ;;
+	--no-load) load=0 && continue ;;
+	--no-kmemleak) kmemleak=0 && continue ;;
+	--quiet) quiet=1 && continue ;;
+	-h | --help) usage ;;
+	esac
+	[ $# -gt 0 ] || die "vm.sh: $opt needs a value (--help)"
+	val=$1
+	shift
+	case $opt in
+	--kernel) kernel=$val ;;
+	--job) job=$val ;;
+	--add) adds+=("$val") ;;
+	--modules) modules="$modules $val" ;;
+	--env) envs+=("$val") ;;
+	--append) append="$append $val" ;;
+	--name) name=$val ;;
+	--timeout) timeout=$val ;;
+	--make) read -ra make_args <<<"$val" ;;
+	*) die "vm.sh: unknown option '$opt' (--help)" ;;
+	esac
+done
+[ -z "$job" ] || [ -f "$job" ] || die "no job file $job"
+[ "$shell" = 0 ] || [ -t 0 ] || die "--shell needs a terminal"
+[ "$shell" = 0 ] || timeout=0
+if [ -z "$name" ]; then
+	if [ "$shell" = 1 ]; then name=shell; else name=$(basename "${job:-vm}" .sh); fi
+fi
+[[ $timeout =~ ^[0-9]+$ ]] || die "--timeout needs seconds"
+
+cpus=${VM_CPUS:-2}
+mem=${VM_MEM:-1G}
+nic_cpu=${VM_NIC_CPU:-$((cpus - 1))}
+[[ "$cpus $nic_cpu" =~ ^[1-9][0-9]*\ [0-9]+$ ]] || die "VM_CPUS and VM_NIC_CPU must be numbers"
+[ "$nic_cpu" -lt "$cpus" ] || die "VM_NIC_CPU=$nic_cpu but the VM has $cpus CPUs"
+dir=$BUILD_DIR/vm/$name
+cache=$BUILD_DIR/vm/cache
+mkdir -p "$dir" "$cache"
+
+resolve_kernel "$kernel"
+say "building skbfactory for $KREL"
+build_module "$KBUILD" "$KREL" ${make_args[@]+"${make_args[@]}"}
+moddir=$KMODS/lib/modules/$KREL
+
+# module_paths NAME...: the modules.dep paths of the modules and all their
+# dependencies, each once; "builtin NAME" for those built in.
+module_paths() {
+	awk -v want="$*" '
+	function norm(p) { sub(/.*\//, "", p); sub(/\.ko(\.[a-z]+)?:?$/, "", p); gsub(/-/, "_", p); return p }
+	FILENAME ~ /builtin$/ { builtin[norm($1)] = 1; next }
+	{ line[norm($1)] = $0 }
+	END {
+		n = split(want, w, " ")
+		for (i = 1; i <= n; i++) {
+			m = w[i]; gsub(/-/, "_", m)
+			if (m in line) {
+				k = split(line[m], p, " ")
+				for (j = 1; j <= k; j++) {
+					sub(/:$/, "", p[j])
+					if (!(p[j] in seen)) { seen[p[j]] = 1; print p[j] }
+				}
+			} else if (m in builtin) {
+				print "builtin " m
+			} else {
+				print "missing " m
+			}
+		}
+	}' "$moddir/modules.builtin" "$moddir/modules.dep"
+}
+
+# The in-tree modules: the NIC's, the ones asked for, and what skbfactory's
+# modules need.
+nic_modules="virtio_pci virtio_net"
+deps=$(for ko in "${KO_FILES[@]}"; do modinfo -F depends "$ko"; done | tr ',' ' ')
+paths=()
+while read -r p m; do
+	case $p in
+	missing) die "kernel $KREL has no module $m" ;;
+	builtin) [[ " $modules " != *" $m "* ]] || say "$m is built into $KREL" ;;
+	*) paths+=("$p") ;;
+	esac
+done < <(module_paths "$nic_modules $modules $deps" | sort -u)
+
+# base_cpio: busybox, init and the in-tree modules (decompressed); cached,
+# named by everything that goes in.
+base_cpio() {
+	local key stage p out
+	key=$(
+		{
+			echo "$KREL $moddir ${paths[*]}"
+			stat -Lc '%s %Y' /bin/busybox "$moddir/modules.dep"
+			cat "$SCRIPTS/guest/init" "$SCRIPTS/guest/finish"
+		} | sha256sum | cut -c1-16
+	)
+	out=$cache/base-$KREL-$key.cpio
+	[ -f "$out" ] && echo "$out" && return
+	say "building the initramfs base for $KREL"
+	stage=$(mktemp -d "$cache/stage.XXXXXX")
+	mkdir -p "$stage/bin" "$stage/usr/local/sbin" "$stage/lib/modules/$KREL"
+	cp /bin/busybox "$stage/bin/"
+	cp "$SCRIPTS/guest/init" "$stage/init"
+	cp "$SCRIPTS/guest/finish" "$stage/usr/local/sbin/vm-finish"
+	cp "$moddir/modules.builtin" "$moddir/modules.order" "$stage/lib/modules/$KREL/"
+	for p in ${paths[@]+"${paths[@]}"}; do
+		mkdir -p "$stage/lib/modules/$KREL/$(dirname "$p")"
+		case $p in
+		*.xz) xz -dc "$moddir/$p" >"$stage/lib/modules/$KREL/${p%.xz}" ;;
+		*.gz) gzip -dc "$moddir/$p" >"$stage/lib/modules/$KREL/${p%.gz}" ;;
+		*.zst) zstd -qdc "$moddir/$p" >"$stage/lib/modules/$KREL/${p%.zst}" ;;
+		*) cp "$moddir/$p" "$stage/lib/modules/$KREL/$p" ;;
+		esac
+	done
+	chmod 755 "$stage/init" "$stage/usr/local/sbin/"*
+	(cd "$stage" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"
+	rm -rf "$stage" "$cache/base-$KREL-"*.cpio
+	mv "$out.tmp" "$out"
+	echo "$out"
+}
+
+# shell_quote VALUE: VALUE in single quotes for sh.
+shell_quote() {
+	printf "'%s'" "${1//\'/\'\\\'\'}"
+}
+
+# run_cpio FILE: this run's part: skbfactory, job, settings, added files.
+run_cpio() {
+	local stage=$dir/initramfs ko a src dest e
+	rm -rf "$stage"
+	mkdir -p "$stage/skbfactory" "$stage/lib/modules/$KREL/extra"
+	for ko in "${KO_FILES[@]}"; do
+		cp "$ko" "$stage/skbfactory/"
+		ln -s "/skbfactory/${ko##*/}" "$stage/lib/modules/$KREL/extra/${ko##*/}"
+	done
+	if [ -n "$job" ]; then cp "$job" "$stage/skbfactory/job"; else echo true >"$stage/skbfactory/job"; fi
+	for a in ${adds[@]+"${adds[@]}"}; do
+		src=${a%%:*} dest=''
+		[[ $a != *:* ]] || dest=${a#*:}
+		[ -e "$src" ] || die "--add: no $src"
+		[ -n "$dest" ] || dest=$(basename "$src")
+		case $dest in */) dest=$dest$(basename "$src") ;; esac
+		case $dest in /*) ;; *) dest=/skbfactory/$dest ;; esac
+		mkdir -p "$stage$(dirname "$dest")"
+		cp -a "$src" "$stage$dest"
+	done
+	{
+		echo "VM_MODE=$([ "$shell" = 1 ] && echo shell || echo job)"
+		echo "VM_LOAD=$load VM_KMEMLEAK=$kmemleak"
+		echo "VM_CPUS=$cpus VM_NIC_CPU=$nic_cpu"
+		echo "VM_NIC_MODULES='$nic_modules'"
+		if [ "$shell" = 1 ]; then
+			echo "VM_TTY_SIZE='$(stty size | awk '{ print "rows", $1, "cols", $2 }')'"
+			echo "export TERM=$(shell_quote "${TERM:-vt100}")"
+		fi
+	} >"$stage/skbfactory/vm.conf"
+	for e in ${envs[@]+"${envs[@]}"}; do
+		[[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "--env wants NAME=VALUE, not '$e'"
+		echo "export ${e%%=*}=$(shell_quote "${e#*=}")"
+	done >"$stage/skbfactory/env"
+	(cd "$stage" && find . | cpio -o -H newc -R 0:0 --quiet) >"$1"
+}
+
+base=$(base_cpio)
+run_cpio "$dir/run.cpio"
+cat "$base" "$dir/run.cpio" >"$dir/initrd.cpio"
+
+# The accelerator: ACCEL, else the remembered verdict, else a probe: a KVM
+# boot of this kernel with a tiny initramfs must print a marker in time.
+probe_kvm() {
+	local pcpio=$cache/probe.cpio plog=$dir/probe.log pid i
+	if [ ! -f "$pcpio" ]; then
+		local stage
+		stage=$(mktemp -d "$cache/stage.XXXXXX")
+		mkdir -p "$stage/bin"
+		cp /bin/busybox "$stage/bin/"
+		printf '#!/bin/busybox sh\n/bin/busybox echo SKBFACTORY-PROBE-OK\n/bin/busybox poweroff -f\n' >"$stage/init"
+		chmod 755 "$stage/init"
+		(cd "$stage" && find . | cpio -o -H newc -R 0:0 --quiet) >"$pcpio.tmp"
+		rm -rf "$stage"
+		mv "$pcpio.tmp" "$pcpio"
+	fi
+	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
+		-accel kvm -cpu host -smp 1 -m 256M -kernel "$KIMAGE" -initrd "$pcpio" \
+		-append "console=ttyS0 panic=-1 loglevel=1" -serial "file:$plog" \
+		</dev/null >"$plog.err" 2>&1 &
+	pid=$!
+	# A KVM guest boots this in about a second; give it 10.
+	for ((i = 0; i < 40; i++)); do
+		grep -qs SKBFACTORY-PROBE-OK "$plog" && break
+		kill -0 "$pid" 2>/dev/null || break
+		grep -qs 'internal error' "$plog.err" && break
+		sleep 0.25
+	done
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	grep -qs SKBFACTORY-PROBE-OK "$plog"
+}
+
+choose_accel() {
+	local verdict
+	verdict=$CACHE_DIR/accel-$(host_key)
+	case ${ACCEL:-} in
+	kvm | tcg) echo "$ACCEL" && return ;;
+	'') ;;
+	*) die "ACCEL must be kvm or tcg, not '$ACCEL'" ;;
+	esac
+	if [ ! -w /dev/kvm ]; then
+		echo tcg
+	elif [ -s "$verdict" ]; then
+		cat "$verdict"
+	else
+		say "probing KVM (once for this machine)"
+		mkdir -p "$CACHE_DIR"
+		if probe_kvm; then echo kvm >"$verdict"; else
+			say "KVM does not boot a guest here: using TCG (remembered in $verdict)"
+			echo tcg >"$verdict"
+		fi
+		cat "$verdict"
+	fi
+}
+
+accel=$(choose_accel)
+qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
+	-smp "$cpus" -m "$mem"
+	-kernel "$KIMAGE" -initrd "$dir/initrd.cpio"
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 printk.time=1 edd=off$append"
+	-netdev "user,id=n0,restrict=on" -device "virtio-net-pci,netdev=n0"
+	-chardev "file,id=out,path=$dir/out.txt"
+	-chardev "file,id=kmsg,path=$dir/dmesg.log")
+case $accel in
+kvm) qemu+=(-accel kvm -cpu host) ;;
+tcg) qemu+=(-accel "tcg,thread=multi") ;;
+esac
+if [ "$shell" = 1 ]; then
+	qemu+=(-chardev "stdio,id=con,mux=on,signal=off,logfile=$dir/console.log"
+		-mon "chardev=con,mode=readline")
+else
+	qemu+=(-chardev "stdio,id=con,logfile=$dir/console.log")
+fi
+# ttyS0 the console, ttyS1 the job's VM_OUT, ttyS2 the final dmesg.
+qemu+=(-serial chardev:con -serial chardev:out -serial chardev:kmsg)
+
+say "booting $KREL ($accel, $cpus CPUs, $mem, NIC IRQs on CPU $nic_cpu)"
+rm -f "$dir/console.log" "$dir/out.txt" "$dir/dmesg.log"
+start=$SECONDS
+rc=0
+if [ "$shell" = 1 ]; then
+	"${qemu[@]}" 2>"$dir/qemu.log" || rc=$?
+elif [ "$quiet" = 1 ]; then
+	timeout --foreground -k 5 "$timeout" "${qemu[@]}" </dev/null >/dev/null 2>"$dir/qemu.log" || rc=$?
+else
+	timeout --foreground -k 5 "$timeout" "${qemu[@]}" </dev/null >&2 2>"$dir/qemu.log" || rc=$?
+fi
+elapsed=$((SECONDS - start))
+
+# The verdict.
+failures=()
+[ "$rc" != 124 ] && [ "$rc" != 137 ] || failures+=("timed out after $timeout s")
+[ "$rc" = 0 ] || [ ${#failures[@]} -gt 0 ] || failures+=("qemu exited with $rc: $(head -c 300 "$dir/qemu.log")")
+log=$(tr -d '\r' <"$dir/console.log" 2>/dev/null || true)
+setup=$(sed -n 's/.*SKBFACTORY-VM: setup failed: //p' <<<"$log")
+[ -z "$setup" ] || failures+=("guest setup failed: $setup")
+status=$(sed -n 's/.*SKBFACTORY-VM: job exit \([0-9]*\)$/\1/p' <<<"$log" | tail -n 1)
+if [ "$shell" = 0 ]; then
+	if [ -z "$status" ]; then
+		[ -n "$setup" ] || failures+=("the job did not finish")
+	elif [ "$status" != 0 ]; then
+		failures+=("the job exited with $status")
+	fi
+fi
+grep -q 'SKBFACTORY-VM: kmemleak' <<<"$log" && failures+=("kmemleak found suspected leaks")
+# Taints that mean trouble: M (4) machine check, B (5) bad page, D (7) died,
+# W (9) warning, L (14) soft lockup.
+taint=$(sed -n 's/.*SKBFACTORY-VM: tainted \([0-9]*\)$/\1/p' <<<"$log" | tail -n 1)
+[ -z "$taint" ] || [ $((taint & 17072)) = 0 ] || failures+=("kernel tainted $taint")
+# Report headers (KASAN, KCSAN, KFENCE and lockdep print "BUG:" or
+# "WARNING:"), on timestamped kernel lines only, so a job's own text never
+# counts.
+kpat='BUG:|WARNING:|Oops|Kernel panic|kernel BUG at|general protection fault|UBSAN:'
+kpat+='|suspected memory leak|soft lockup|hard LOCKUP|detected stall|blocked for more than'
+kpat+='|possible recursive locking|inconsistent lock state|circular locking'
+kpat+='|list_(add|del) corruption|Bad page|unregister_netdevice: waiting'
+splats=$({ echo "$log"; tr -d '\r' <"$dir/dmesg.log" 2>/dev/null; } |
+	grep -E '^\[ *[0-9]+\.[0-9]+\] ' | grep -E "$kpat" | awk '!seen[$0]++' | head -n 10 || true)
+[ -z "$splats" ] || failures+=("the kernel complained:"$'\n'"$splats")
+
+if [ ${#failures[@]} -gt 0 ]; then
+	if [ "$shell" = 0 ]; then
+		echo "---- last console lines ($dir/console.log) ----" >&2
+		tail -n 40 <<<"$log" >&2
+		echo "----" >&2
+	fi
+	for f in "${failures[@]}"; do
+		printf 'skbfactory: VM %s: %s\n' "$name" "$f" >&2
+	done
+	exit 1
+fi
+say "VM $name passed on $KREL ($accel, ${elapsed} s)"
+cat "$dir/out.txt" 2>/dev/null || true
