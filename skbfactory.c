@@ -565,7 +565,8 @@ static __always_inline void skbf_drop(enum skbf_mode mode, void *obj)
  * @cfg: size, headroom and put
  *
  * Allocates with @mode's path, reserves the headroom and puts the payload.
- * Callable from process context; takes care of BH for the NAPI paths.
+ * Callable from process context; disables BH around the NAPI paths only,
+ * as the others may sleep.
  *
  * Return: the skb, or NULL when the allocation failed or @mode makes none.
  */
@@ -577,9 +578,11 @@ VISIBLE_IF_KUNIT struct sk_buff *skbf_build(enum skbf_mode mode, const struct sk
 	if (mode >= SKBF_NR_MODES || !skbf_modes[mode].skb)
 		return NULL;
 	skbf_factory_init(&f, mode, cfg, NULL);
-	local_bh_disable();
+	if (skbf_modes[mode].bh)
+		local_bh_disable();
 	skb = skbf_make(&f, mode);
-	local_bh_enable();
+	if (skbf_modes[mode].bh)
+		local_bh_enable();
 	if (skb)
 		atomic64_inc(&skbf_stats.allocated);
 	else

@@ -139,6 +139,11 @@ module_paths() {
 # modules need.
 nic_modules="virtio_pci virtio_net"
 deps=$(for ko in "${KO_FILES[@]}"; do modinfo -F depends "$ko"; done | tr ',' ' ')
+# ... but not skbfactory's own modules, which come from build/ko.
+for ko in "${KO_FILES[@]}"; do
+	own=$(basename "$ko" .ko)
+	deps=$(tr ' ' '\n' <<<"$deps" | grep -vx -e "$own" -e "${own//_/-}" | xargs || true)
+done
 paths=()
 while read -r p m; do
 	case $p in
@@ -179,7 +184,9 @@ base_cpio() {
 	done
 	chmod 755 "$stage/init" "$stage/usr/local/sbin/"*
 	(cd "$stage" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"
-	rm -rf "$stage" "$cache/base-$KREL-"*.cpio
+	rm -rf "$stage"
+	# Bases differ by the modules asked for; drop only stale ones.
+	find "$cache" -name "base-*.cpio" -mtime +2 -delete
 	mv "$out.tmp" "$out"
 	echo "$out"
 }
