@@ -31,7 +31,6 @@
 
 /* Process-context allocations: never warn, never call the OOM killer. */
 #define SKBF_GFP	(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY)
-#define SKBF_FILL	0x5a		/* payload byte */
 #define SKBF_NAPI_BUDGET 64		/* any non-zero budget: NAPI context */
 #define SKBF_CHUNK_NS	(1000 * 1000)	/* a timed chunk lasts about 1 ms */
 #define SKBF_MAX_STEPS	BIT(24)
@@ -151,6 +150,9 @@ VISIBLE_IF_KUNIT int skbf_cpus_parse(const char *text, struct cpumask *mask)
 	}
 	if (!*text || strspn(text, "0123456789,-") != strlen(text))
 		return -EINVAL;
+	/* No empty list elements: "0,", ",0", "0,,1". */
+	if (text[0] == ',' || text[strlen(text) - 1] == ',' || strstr(text, ",,"))
+		return -EINVAL;
 	if (cpulist_parse(text, mask))
 		return -EINVAL;
 	if (cpumask_empty(mask) || !cpumask_subset(mask, cpu_online_mask))
@@ -225,6 +227,8 @@ static int skbf_param_set(struct skbf_config *cfg, const struct skbf_param *p,
 			snprintf(why, why_len,
 				 "cpu=%s: expected nic, all, or a list of online CPUs such as 0-3,6",
 				 val);
+		else if (err)
+			snprintf(why, why_len, "cpu=%s: out of memory", val);
 		break;
 	case SKBF_K_DEV:
 		if (*val && !dev_valid_name(val)) {

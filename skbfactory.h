@@ -75,6 +75,7 @@ static inline void skbf_inherit_make_it_fail(struct task_struct *task)
 #define SKBF_CPU_LEN		64	/* longest cpu= value */
 #define SKBF_REPEAT_MAX		100
 #define SKBF_ETH_HLEN		14	/* the header layout pushes and pulls */
+#define SKBF_FILL		0x5a	/* the payload byte */
 #define SKBF_LAT_EVERY		64	/* latency=1 times one op in this many */
 #define SKBF_LAT_SUB		8	/* histogram buckets per power of two */
 #define SKBF_LAT_BUCKETS	(40 * SKBF_LAT_SUB)

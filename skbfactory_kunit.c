@@ -1,0 +1,2471 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for skbfactory: the config parser, the skb factory and what
+ * the kernel's skb helpers do to its skbs, NIC-CPU resolution, the run
+ * engine, and the text of the results, layout and stats files.
+ *
+ * Every case calls skbfactory.ko's own functions, exported to this module
+ * only (EXPORT_SYMBOL_IF_KUNIT).  Runs are kept short: the suites run under
+ * QEMU TCG with KASAN.
+ */
+
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/cpumask.h>
+#include <linux/ctype.h>
+#include <linux/delay.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/kthread.h>
+#include <linux/math64.h>
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/seq_buf.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/utsname.h>
+
+#include "skbfactory.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+#define SKBF_KUNIT_TEXT		16384	/* text buffer of a case */
+#define SKBF_KUNIT_SHINFO	SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
+#define SKBF_KUNIT_LONG_NS	(20ULL * NSEC_PER_SEC)	/* a run for a stop to end */
+
+/* Per case: text buffers, a config at its defaults, room for a reason. */
+struct skbf_kunit {
+	struct seq_buf s;	/* what skbfactory prints */
+	struct seq_buf w;	/* what the case expects */
+	char *text;
+	char *want;
+	struct skbf_config cfg;
+	char why[128];
+	char line[256];
+	char stats[1024];
+};
+
+static int skbf_kunit_init(struct kunit *test)
+{
+	struct skbf_kunit *ctx;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->text = kunit_kzalloc(test, SKBF_KUNIT_TEXT, GFP_KERNEL);
+	ctx->want = kunit_kzalloc(test, SKBF_KUNIT_TEXT, GFP_KERNEL);
+	if (!ctx->text || !ctx->want)
+		return -ENOMEM;
+	seq_buf_init(&ctx->s, ctx->text, SKBF_KUNIT_TEXT);
+	seq_buf_init(&ctx->w, ctx->want, SKBF_KUNIT_TEXT);
+	skbf_config_reset(&ctx->cfg);
+	test->priv = ctx;
+	return 0;
+}
+
+static void skbf_kunit_exit(struct kunit *test)
+{
+	/* Whatever a case made, it released before it ended. */
+	KUNIT_EXPECT_EQ(test, skbf_outstanding(), 0);
+}
+
+/* ---- Helpers ---- */
+
+/* The text printed into @s so far, NUL-terminated. */
+static const char *skbf_kunit_str(struct kunit *test, struct seq_buf *s)
+{
+	KUNIT_ASSERT_FALSE(test, seq_buf_has_overflowed(s));
+	return seq_buf_str(s);
+}
+
+/* The first line of @text that starts with @prefix, or NULL. */
+static const char *skbf_kunit_line(const char *text, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	const char *p = text;
+
+	while (p && *p) {
+		if (!strncmp(p, prefix, n))
+			return p;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+/* Whether @text has a line that is exactly @line. */
+static bool skbf_kunit_has_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p = text;
+
+	while ((p = skbf_kunit_line(p, line))) {
+		if (p[n] == '\n' || !p[n])
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* Expect each of @lines, exactly, among the lines of @text. */
+static void skbf_kunit_expect_lines(struct kunit *test, const char *text,
+				    const char *const *lines, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_TRUE_MSG(test, skbf_kunit_has_line(text, lines[i]),
+				      "no line \"%s\" in:\n%s", lines[i], text);
+}
+
+/* How many lines of @text start with @prefix. */
+static unsigned int skbf_kunit_count(const char *text, const char *prefix)
+{
+	unsigned int n = 0;
+	const char *p = text;
+
+	while ((p = skbf_kunit_line(p, prefix))) {
+		n++;
+		p += strlen(prefix);
+	}
+	return n;
+}
+
+/* Copy the line at @p, without its newline, into the case's line buffer. */
+static const char *skbf_kunit_copy_line(struct kunit *test, const char *p)
+{
+	struct skbf_kunit *ctx = test->priv;
+	size_t n;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	n = strchrnul(p, '\n') - p;
+	KUNIT_ASSERT_LT(test, n, sizeof(ctx->line));
+	memcpy(ctx->line, p, n);
+	ctx->line[n] = '\0';
+	return ctx->line;
+}
+
+/* Fields of a line separated by single spaces; 0 for a stray space. */
+static unsigned int skbf_kunit_fields(const char *line)
+{
+	unsigned int n = 1;
+	const char *p;
+
+	if (!*line || *line == ' ')
+		return 0;
+	for (p = line; *p; p++) {
+		if (*p != ' ')
+			continue;
+		if (p[1] == ' ' || !p[1])
+			return 0;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Whether a line shows something like a kernel address: "0x" and a hex
+ * digit, "ptrval", a run of 8 or more hex digits holding both a digit and a
+ * letter, or "ffff", or a decimal number of 16 digits or more.
+ */
+static bool skbf_kunit_line_has_pointer(const char *p, const char *end)
+{
+	while (p < end) {
+		size_t n = 0, letters = 0;
+
+		if (p + 2 < end && p[0] == '0' && tolower(p[1]) == 'x' && isxdigit(p[2]))
+			return true;
+		if (end - p >= 6 && !strncmp(p, "ptrval", 6))
+			return true;
+		while (p + n < end && isxdigit(p[n]))
+			letters += !isdigit(p[n++]);
+		if (n >= 16 && !letters)
+			return true;
+		if (n >= 8 && letters && letters < n)
+			return true;
+		if (n >= 4 && strnstr(p, "ffff", n))
+			return true;
+		p += n ?: 1;
+	}
+	return false;
+}
+
+/* Whether @text shows a raw pointer anywhere but the kernel release line. */
+static bool skbf_kunit_has_pointer(const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *end = strchrnul(p, '\n');
+
+		if (strncmp(p, "# kernel: ", 10) && skbf_kunit_line_has_pointer(p, end))
+			return true;
+		p = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+/* Apply @text to the case's config as a write to config does; 0 or -EINVAL. */
+static int skbf_kunit_parse(struct kunit *test, const char *text)
+{
+	struct skbf_kunit *ctx = test->priv;
+
+	ctx->why[0] = '\0';
+	return skbf_config_parse(&ctx->cfg, text, strlen(text), false, ctx->why,
+				 sizeof(ctx->why));
+}
+
+/* Like skbf_kunit_parse(), for text that must be accepted. */
+static void skbf_kunit_set(struct kunit *test, const char *text)
+{
+	struct skbf_kunit *ctx = test->priv;
+
+	KUNIT_ASSERT_EQ_MSG(test, skbf_kunit_parse(test, text), 0, "%s: %s", text, ctx->why);
+}
+
+/* A counter of the stats file, e.g. "skbs_allocated". */
+static s64 skbf_kunit_stat(struct kunit *test, const char *name)
+{
+	struct skbf_kunit *ctx = test->priv;
+	char prefix[32];
+	struct seq_buf s;
+	const char *p;
+	s64 v;
+	int n;
+
+	seq_buf_init(&s, ctx->stats, sizeof(ctx->stats));
+	skbf_stats_show(&s);
+	snprintf(prefix, sizeof(prefix), "%s: ", name);
+	p = skbf_kunit_line(skbf_kunit_str(test, &s), prefix);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, p, "no %s in stats", name);
+	n = sscanf(p + strlen(prefix), "%lld", &v);
+	KUNIT_ASSERT_EQ(test, n, 1);
+	return v;
+}
+
+static const char *const skbf_kunit_mode_names[SKBF_NR_MODES + 1] = {
+	[SKBF_ALLOC_SKB]	= "alloc_skb",
+	[SKBF_ALLOC_SKB_FCLONE]	= "alloc_skb_fclone",
+	[SKBF_NETDEV_ALLOC_SKB]	= "netdev_alloc_skb",
+	[SKBF_NAPI_ALLOC_SKB]	= "napi_alloc_skb",
+	[SKBF_BUILD_SKB]	= "build_skb",
+	[SKBF_KMALLOC_FLOOR]	= "kmalloc_floor",
+	[SKBF_EMPTY]		= "empty",
+	[SKBF_ALL]		= "all",
+};
+
+static const enum skbf_mode skbf_kunit_all_modes[] = {
+	SKBF_ALLOC_SKB, SKBF_ALLOC_SKB_FCLONE, SKBF_NETDEV_ALLOC_SKB, SKBF_NAPI_ALLOC_SKB,
+	SKBF_BUILD_SKB, SKBF_KMALLOC_FLOOR, SKBF_EMPTY, SKBF_ALL,
+};
+
+/* The modes that make skbs. */
+static const enum skbf_mode skbf_kunit_skb_modes[] = {
+	SKBF_ALLOC_SKB, SKBF_ALLOC_SKB_FCLONE, SKBF_NETDEV_ALLOC_SKB, SKBF_NAPI_ALLOC_SKB,
+	SKBF_BUILD_SKB,
+};
+
+/* The modes a run measures. */
+static const enum skbf_mode skbf_kunit_run_modes[] = {
+	SKBF_ALLOC_SKB, SKBF_ALLOC_SKB_FCLONE, SKBF_NETDEV_ALLOC_SKB, SKBF_NAPI_ALLOC_SKB,
+	SKBF_BUILD_SKB, SKBF_KMALLOC_FLOOR, SKBF_EMPTY,
+};
+
+static void skbf_kunit_mode_desc(const enum skbf_mode *mode, char *desc)
+{
+	strscpy(desc, skbf_kunit_mode_names[*mode], KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(skbf_all_modes, skbf_kunit_all_modes, skbf_kunit_mode_desc);
+KUNIT_ARRAY_PARAM(skbf_skb_modes, skbf_kunit_skb_modes, skbf_kunit_mode_desc);
+KUNIT_ARRAY_PARAM(skbf_run_modes, skbf_kunit_run_modes, skbf_kunit_mode_desc);
+
+static bool skbf_kunit_makes_skbs(enum skbf_mode mode)
+{
+	return mode <= SKBF_BUILD_SKB;
+}
+
+/* ---- The config parser ---- */
+
+/* A write to config or run: its bytes, and the lines config then shows. */
+struct skbf_kunit_input {
+	const char *in;
+	size_t len;
+	const char *shows;	/* key=value lines, space separated; NULL: @in */
+};
+
+#define SKBF_KUNIT_EVERY_KEY "mode=napi_alloc_skb size=256 headroom=0 put=256 count=3 repeat=2 batch=8 cpu=0 dev=eth1 latency=1"
+
+#define SKBF_IN(text)		{ .in = text, .len = sizeof(text) - 1 }
+#define SKBF_IN_SHOWS(text, lines)	{ .in = text, .len = sizeof(text) - 1, .shows = lines }
+
+/* The bytes written, printable: other bytes, and '#', '\', as \xNN. */
+static void skbf_kunit_input_desc(const struct skbf_kunit_input *p, char *desc)
+{
+	size_t i, n = 0;
+
+	if (!p->len) {
+		strscpy(desc, "(empty)", KUNIT_PARAM_DESC_SIZE);
+		return;
+	}
+	for (i = 0; i < p->len && n + 5 < KUNIT_PARAM_DESC_SIZE; i++) {
+		unsigned char c = p->in[i];
+		bool inner = i && i + 1 < p->len;
+
+		if ((isgraph(c) || (c == ' ' && inner)) && c != '#' && c != '\\')
+			desc[n++] = c;
+		else
+			n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "\\x%02x", c);
+	}
+	desc[n] = '\0';
+}
+
+static const struct skbf_kunit_input skbf_kunit_config_ok[] = {
+	/* Every bound of every numeric key. */
+	SKBF_IN("size=1 headroom=0 put=0"),
+	SKBF_IN("size=65536"),
+	SKBF_IN("headroom=0"),
+	SKBF_IN("size=65536 headroom=65536 put=0"),
+	SKBF_IN("put=0"),
+	SKBF_IN("size=65536 headroom=0 put=65536"),
+	SKBF_IN("size=114 headroom=14 put=100"),
+	SKBF_IN("count=1"),
+	SKBF_IN("count=100000000"),
+	SKBF_IN("repeat=1"),
+	SKBF_IN("repeat=100"),
+	SKBF_IN("batch=1"),
+	SKBF_IN("batch=4096"),
+	SKBF_IN("latency=0"),
+	SKBF_IN("latency=1"),
+	/* cpu= and dev=. */
+	SKBF_IN("cpu=nic"),
+	SKBF_IN("cpu=all"),
+	SKBF_IN("cpu=0"),
+	SKBF_IN("cpu=0-0"),
+	SKBF_IN("dev=eth0"),
+	SKBF_IN("dev=lo"),
+	SKBF_IN("dev=abcdefghijklmno"),
+	SKBF_IN_SHOWS("dev=", "dev="),
+	/* Leading zeros are still decimal, not octal. */
+	SKBF_IN_SHOWS("count=010", "count=10"),
+	SKBF_IN_SHOWS("size=0064 headroom=00 put=064", "size=64 headroom=0 put=64"),
+	/* Any whitespace separates tokens; echo's newline is fine. */
+	SKBF_IN_SHOWS("size=2048\n", "size=2048"),
+	SKBF_IN_SHOWS("  size=2048\tput=10 \r\n", "size=2048 put=10"),
+	SKBF_IN_SHOWS("count=5\vrepeat=2\fbatch=3", "count=5 repeat=2 batch=3"),
+	/* Every key in one write. */
+	SKBF_IN(SKBF_KUNIT_EVERY_KEY),
+};
+
+static const struct skbf_kunit_input skbf_kunit_config_bad[] = {
+	/* One past every bound. */
+	SKBF_IN("size=0 headroom=0 put=0"),
+	SKBF_IN("size=65537"),
+	SKBF_IN("size=65536 headroom=65537 put=0"),
+	SKBF_IN("size=65536 headroom=0 put=65537"),
+	SKBF_IN("size=113 headroom=14 put=100"),
+	SKBF_IN("size=100 headroom=0 put=101"),
+	SKBF_IN("count=0"),
+	SKBF_IN("count=100000001"),
+	SKBF_IN("repeat=0"),
+	SKBF_IN("repeat=101"),
+	SKBF_IN("batch=0"),
+	SKBF_IN("batch=4097"),
+	SKBF_IN("latency=2"),
+	/* Malformed numbers, each in range if read leniently. */
+	SKBF_IN("count=+64"),
+	SKBF_IN("size=+1000"),
+	SKBF_IN("count=-64"),
+	SKBF_IN("count=0x40"),
+	SKBF_IN("count=0X40"),
+	SKBF_IN("count=0o10"),
+	SKBF_IN("count=1e3"),
+	SKBF_IN("count=64k"),
+	SKBF_IN("count=64.0"),
+	SKBF_IN("count=64,"),
+	SKBF_IN("count= 64"),
+	SKBF_IN("count=6 4"),
+	SKBF_IN("latency=true"),
+	/* Overflow past 2^32 and 2^64: wrapped, each would be in range. */
+	SKBF_IN("count=4294967296"),
+	SKBF_IN("count=4294967297"),
+	SKBF_IN("batch=4294967304"),
+	SKBF_IN("count=18446744073709551617"),
+	SKBF_IN("count=99999999999999999999999999999999"),
+	/* Not key=value. */
+	SKBF_IN("size"),
+	SKBF_IN("=5"),
+	SKBF_IN("="),
+	SKBF_IN("size==1"),
+	SKBF_IN("size="),
+	SKBF_IN("count="),
+	SKBF_IN("mode="),
+	SKBF_IN("cpu="),
+	/* Unknown and duplicate keys. */
+	SKBF_IN("bogus=1"),
+	SKBF_IN("Size=64"),
+	SKBF_IN("size=64 bogus=1"),
+	SKBF_IN("size=64 size=64"),
+	SKBF_IN("count=1 repeat=1 count=2"),
+	SKBF_IN("dev= dev="),
+	/* Empty. */
+	SKBF_IN(""),
+	SKBF_IN(" "),
+	SKBF_IN("\n"),
+	SKBF_IN(" \t\r\n"),
+	/* Non-printable bytes, an embedded NUL among them. */
+	SKBF_IN("\0"),
+	SKBF_IN("size=64\0"),
+	SKBF_IN("size=64\0count=1"),
+	SKBF_IN("size=6\x014"),
+	SKBF_IN("size=64\x1b"),
+	SKBF_IN("size=64\x7f"),
+	SKBF_IN("size=64\x80"),
+	SKBF_IN("dev=eth\xc3\xa9"),
+	/* Modes. */
+	SKBF_IN("mode=ALLOC_SKB"),
+	SKBF_IN("mode=alloc"),
+	SKBF_IN("mode=alloc_skbx"),
+	SKBF_IN("mode=0"),
+	/* CPUs. */
+	SKBF_IN("cpu=NIC"),
+	SKBF_IN("cpu=1-0"),
+	SKBF_IN("cpu=0:1"),
+	SKBF_IN("cpu=0-1:1/2"),
+	SKBF_IN("cpu=a"),
+	SKBF_IN("cpu=-1"),
+	SKBF_IN("cpu=4096"),
+	SKBF_IN("cpu=99999999999"),
+	SKBF_IN("cpu=0,"),
+	SKBF_IN("cpu=,0"),
+	SKBF_IN("cpu=0,,1"),
+	/* Interface names. */
+	SKBF_IN("dev=a/b"),
+	SKBF_IN("dev=a:b"),
+	SKBF_IN("dev=."),
+	SKBF_IN("dev=.."),
+	SKBF_IN("dev=abcdefghijklmnop"),
+	/* reset only alone, start only in run. */
+	SKBF_IN("reset size=64"),
+	SKBF_IN("size=64 reset"),
+	SKBF_IN("reset reset"),
+	SKBF_IN("1"),
+	SKBF_IN("start"),
+};
+
+static const struct skbf_kunit_input skbf_kunit_run_ok[] = {
+	SKBF_IN("1"),
+	SKBF_IN("start"),
+	SKBF_IN("1\n"),
+	SKBF_IN("start count=5"),
+	SKBF_IN("count=5 repeat=2 1"),
+	SKBF_IN("count=5"),
+};
+
+static const struct skbf_kunit_input skbf_kunit_run_bad[] = {
+	SKBF_IN("1 1"),
+	SKBF_IN("start start"),
+	SKBF_IN("1 start"),
+	SKBF_IN("2"),
+	SKBF_IN("01"),
+	SKBF_IN("start=1"),
+	SKBF_IN("reset"),
+	SKBF_IN(""),
+	SKBF_IN("1 count=0"),
+	SKBF_IN("start\0"),
+};
+
+KUNIT_ARRAY_PARAM(skbf_config_ok, skbf_kunit_config_ok, skbf_kunit_input_desc);
+KUNIT_ARRAY_PARAM(skbf_config_bad, skbf_kunit_config_bad, skbf_kunit_input_desc);
+KUNIT_ARRAY_PARAM(skbf_run_ok, skbf_kunit_run_ok, skbf_kunit_input_desc);
+KUNIT_ARRAY_PARAM(skbf_run_bad, skbf_kunit_run_bad, skbf_kunit_input_desc);
+
+/* Accepted: every key=value of @p->shows is then a line of config. */
+static void skbf_kunit_accept(struct kunit *test, const struct skbf_kunit_input *p, bool run)
+{
+	struct skbf_kunit *ctx = test->priv;
+	char *lines, *tok;
+	const char *text;
+	int err;
+
+	err = skbf_config_parse(&ctx->cfg, p->in, p->len, run, ctx->why, sizeof(ctx->why));
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "why: %s", ctx->why);
+	skbf_config_show(&ctx->s, &ctx->cfg);
+	text = skbf_kunit_str(test, &ctx->s);
+	lines = kunit_kstrdup(test, p->shows ?: p->in, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, lines);
+	while ((tok = strsep(&lines, " \t\r\n\v\f"))) {
+		if (strchr(tok, '='))
+			KUNIT_EXPECT_TRUE_MSG(test, skbf_kunit_has_line(text, tok),
+					      "no line \"%s\" in:\n%s", tok, text);
+	}
+}
+
+/* Rejected: -EINVAL, a one-line reason, and the config as it was. */
+static void skbf_kunit_reject(struct kunit *test, const struct skbf_kunit_input *p, bool run)
+{
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_config before;
+	int err;
+
+	/*
+	 * Not the defaults, so that a reset would show; no headroom or put,
+	 * so that a size is only ever rejected for itself.
+	 */
+	skbf_kunit_set(test,
+		       "mode=build_skb size=2000 headroom=0 put=0 count=1234 batch=3 cpu=0 dev=skbf0");
+	before = ctx->cfg;
+	ctx->why[0] = '\0';
+	err = skbf_config_parse(&ctx->cfg, p->in, p->len, run, ctx->why, sizeof(ctx->why));
+	KUNIT_EXPECT_EQ(test, err, -EINVAL);
+	KUNIT_EXPECT_MEMEQ(test, &ctx->cfg, &before, sizeof(before));
+	KUNIT_EXPECT_GT(test, strlen(ctx->why), 0);
+	KUNIT_EXPECT_NULL(test, strchr(ctx->why, '\n'));
+}
+
+static void config_defaults_test(struct kunit *test)
+{
+	struct skbf_config cfg;
+
+	memset(&cfg, 0xff, sizeof(cfg));
+	skbf_config_reset(&cfg);
+	KUNIT_EXPECT_EQ(test, cfg.mode, SKBF_ALLOC_SKB);
+	KUNIT_EXPECT_EQ(test, cfg.size, 1500);
+	KUNIT_EXPECT_EQ(test, cfg.headroom, 14);
+	KUNIT_EXPECT_EQ(test, cfg.put, 100);
+	KUNIT_EXPECT_EQ(test, cfg.count, 200000);
+	KUNIT_EXPECT_EQ(test, cfg.repeat, 5);
+	KUNIT_EXPECT_EQ(test, cfg.batch, 1);
+	KUNIT_EXPECT_EQ(test, cfg.latency, 0);
+	KUNIT_EXPECT_STREQ(test, cfg.cpu, "nic");
+	KUNIT_EXPECT_STREQ(test, cfg.dev, "");
+}
+
+static void config_show_test(struct kunit *test)
+{
+	struct skbf_kunit *ctx = test->priv;
+
+	skbf_config_show(&ctx->s, &ctx->cfg);
+	KUNIT_EXPECT_STREQ(test, skbf_kunit_str(test, &ctx->s),
+			   "mode=alloc_skb\nsize=1500\nheadroom=14\nput=100\ncount=200000\n"
+			   "repeat=5\nbatch=1\ncpu=nic\ndev=\nlatency=0\n");
+}
+
+static void config_every_key_test(struct kunit *test)
+{
+	struct skbf_kunit *ctx = test->priv;
+
+	skbf_kunit_set(test,
+		       "mode=build_skb size=9000 headroom=64 put=1000 count=7 repeat=3 batch=16 cpu=all dev=eth0 latency=1");
+	KUNIT_EXPECT_EQ(test, ctx->cfg.mode, SKBF_BUILD_SKB);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.size, 9000);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.headroom, 64);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.put, 1000);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.count, 7);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.repeat, 3);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.batch, 16);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.latency, 1);
+	KUNIT_EXPECT_STREQ(test, ctx->cfg.cpu, "all");
+	KUNIT_EXPECT_STREQ(test, ctx->cfg.dev, "eth0");
+}
+
+static void config_accepts_test(struct kunit *test)
+{
+	skbf_kunit_accept(test, test->param_value, false);
+}
+
+static void config_rejects_test(struct kunit *test)
+{
+	skbf_kunit_reject(test, test->param_value, false);
+}
+
+static void run_accepts_test(struct kunit *test)
+{
+	skbf_kunit_accept(test, test->param_value, true);
+}
+
+static void run_rejects_test(struct kunit *test)
+{
+	skbf_kunit_reject(test, test->param_value, true);
+}
+
+static void config_mode_test(struct kunit *test)
+{
+	const enum skbf_mode *mode = test->param_value;
+	struct skbf_kunit *ctx = test->priv;
+	char text[32];
+
+	KUNIT_EXPECT_STREQ(test, skbf_mode_name(*mode), skbf_kunit_mode_names[*mode]);
+	snprintf(text, sizeof(text), "mode=%s", skbf_kunit_mode_names[*mode]);
+	skbf_kunit_set(test, text);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.mode, *mode);
+	skbf_config_show(&ctx->s, &ctx->cfg);
+	KUNIT_EXPECT_TRUE(test, skbf_kunit_has_line(skbf_kunit_str(test, &ctx->s), text));
+}
+
+static void config_reset_test(struct kunit *test)
+{
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_config defaults;
+
+	skbf_config_reset(&defaults);
+	skbf_kunit_set(test,
+		       "mode=all size=64 headroom=0 put=0 count=9 repeat=9 batch=9 cpu=all dev=x latency=1");
+	KUNIT_EXPECT_NE(test, ctx->cfg.size, defaults.size);
+	skbf_kunit_set(test, "reset\n");
+	KUNIT_EXPECT_MEMEQ(test, &ctx->cfg, &defaults, sizeof(defaults));
+}
+
+/* A rejected write changes nothing, however many of its tokens were good. */
+static void config_atomic_test(struct kunit *test)
+{
+	static const char *const writes[] = {
+		"size=64 headroom=0 put=0 count=7 bogus=1",
+		"size=64 headroom=0 put=0 count=7 count=8",
+		"size=64 headroom=0 put=0 count=7 batch=0",
+		"mode=empty size=64 headroom=0 put=65",
+		"mode=empty size=64 cpu=1-0",
+		"size=64 headroom=0 put=0\x01",
+	};
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_config before = ctx->cfg;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(writes); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, skbf_kunit_parse(test, writes[i]), -EINVAL, "%s",
+				    writes[i]);
+		KUNIT_EXPECT_MEMEQ_MSG(test, &ctx->cfg, &before, sizeof(before), "%s", writes[i]);
+	}
+	/* And an accepted one changes only what it names. */
+	skbf_kunit_set(test, "count=7");
+	before.count = 7;
+	KUNIT_EXPECT_MEMEQ(test, &ctx->cfg, &before, sizeof(before));
+}
+
+/* Only @len bytes are read: the buffer need not end in a NUL. */
+static void config_length_test(struct kunit *test)
+{
+	static const char buf[] = { 's', 'i', 'z', 'e', '=', '6', '4', 'X' };
+	struct skbf_kunit *ctx = test->priv;
+	int err;
+
+	err = skbf_config_parse(&ctx->cfg, buf, 7, false, ctx->why, sizeof(ctx->why));
+	KUNIT_EXPECT_EQ_MSG(test, err, -EINVAL, "headroom + put > size=64 expected");
+	skbf_kunit_set(test, "headroom=0 put=0");
+	err = skbf_config_parse(&ctx->cfg, buf, 7, false, ctx->why, sizeof(ctx->why));
+	KUNIT_EXPECT_EQ_MSG(test, err, 0, "%s", ctx->why);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.size, 64);
+	err = skbf_config_parse(&ctx->cfg, "count=12345", 7, false, ctx->why, sizeof(ctx->why));
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.count, 1);
+}
+
+/* The reason starts by naming the token, or the byte, at fault. */
+struct skbf_kunit_why {
+	const char *in;
+	size_t len;
+	const char *why;
+};
+
+static const struct skbf_kunit_why skbf_kunit_whys[] = {
+	{ "count=abc", 9, "count=abc: expected a decimal number 1..100000000" },
+	{ "size=70000", 10, "size=70000: expected a decimal number 1..65536" },
+	{ "bogus=1", 7, "\"bogus=1\": unknown key \"bogus\"" },
+	{ "size=64 size=65", 15, "\"size=65\": duplicate key \"size\"" },
+	{ "size", 4, "\"size\": expected key=value" },
+	{ "mode=fast", 9, "mode=fast: unknown mode" },
+	{ "dev=a/b", 7, "dev=a/b: not a valid interface name" },
+	{ "size=64\x01", 8, "non-printable byte 0x01 at offset 7" },
+	{ "size=6\0", 7, "non-printable byte 0x00 at offset 6" },
+	{ "", 0, "empty write: expected key=value tokens or reset" },
+	{ "reset size=64", 13, "\"reset\" must be the only token" },
+	{ "size=100 headroom=50 put=51", 27, "headroom=50 + put=51 exceeds size=100" },
+};
+
+static void skbf_kunit_why_desc(const struct skbf_kunit_why *p, char *desc)
+{
+	struct skbf_kunit_input in = { .in = p->in, .len = p->len };
+
+	skbf_kunit_input_desc(&in, desc);
+}
+
+KUNIT_ARRAY_PARAM(skbf_whys, skbf_kunit_whys, skbf_kunit_why_desc);
+
+static void config_why_test(struct kunit *test)
+{
+	const struct skbf_kunit_why *p = test->param_value;
+	struct skbf_kunit *ctx = test->priv;
+	int err;
+
+	err = skbf_config_parse(&ctx->cfg, p->in, p->len, false, ctx->why, sizeof(ctx->why));
+	KUNIT_EXPECT_EQ(test, err, -EINVAL);
+	KUNIT_EXPECT_EQ_MSG(test, strncmp(ctx->why, p->why, strlen(p->why)), 0,
+			    "why: \"%s\", expected it to start \"%s\"", ctx->why, p->why);
+	KUNIT_EXPECT_NULL(test, strchr(ctx->why, '\n'));
+}
+
+/* A cpu= value of 63 characters fits; 64 do not. */
+static void config_cpu_length_test(struct kunit *test)
+{
+	struct skbf_kunit *ctx = test->priv;
+	char text[8 + SKBF_CPU_LEN];
+	size_t n;
+
+	/* "cpu=0,0,...,0": a valid list of 63 characters. */
+	n = strscpy(text, "cpu=0", sizeof(text));
+	while (n < 4 + SKBF_CPU_LEN - 1) {
+		text[n] = ',';
+		text[n + 1] = '0';
+		n += 2;
+	}
+	text[n] = '\0';
+	KUNIT_ASSERT_EQ(test, strlen(text + 4), SKBF_CPU_LEN - 1);
+	skbf_kunit_set(test, text);
+	KUNIT_EXPECT_STREQ(test, ctx->cfg.cpu, text + 4);
+
+	/* "cpu=00,0,...,0", the same list in 64 characters: the config keeps the 63. */
+	memmove(text + 5, text + 4, n - 4 + 1);
+	KUNIT_ASSERT_EQ(test, strlen(text + 4), SKBF_CPU_LEN);
+	KUNIT_EXPECT_EQ(test, skbf_kunit_parse(test, text), -EINVAL);
+	KUNIT_EXPECT_STREQ(test, ctx->cfg.cpu, text + 5);
+}
+
+/* cpu= naming an impossible or an offline CPU is rejected. */
+static void config_cpu_offline_test(struct kunit *test)
+{
+	unsigned int cpu;
+	char text[32];
+
+	snprintf(text, sizeof(text), "cpu=%u", nr_cpu_ids);
+	KUNIT_EXPECT_EQ(test, skbf_kunit_parse(test, text), -EINVAL);
+	snprintf(text, sizeof(text), "cpu=0-%u", nr_cpu_ids);
+	KUNIT_EXPECT_EQ(test, skbf_kunit_parse(test, text), -EINVAL);
+	for_each_possible_cpu(cpu) {
+		if (cpu_online(cpu))
+			continue;
+		snprintf(text, sizeof(text), "cpu=%u", cpu);
+		KUNIT_EXPECT_EQ(test, skbf_kunit_parse(test, text), -EINVAL);
+	}
+}
+
+/* ---- CPU lists ---- */
+
+static void cpus_all_test(struct kunit *test)
+{
+	cpumask_var_t mask;
+
+	KUNIT_ASSERT_TRUE(test, zalloc_cpumask_var(&mask, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, skbf_cpus_parse("all", mask), 0);
+	KUNIT_EXPECT_TRUE(test, cpumask_equal(mask, cpu_online_mask));
+	free_cpumask_var(mask);
+}
+
+static void cpus_each_test(struct kunit *test)
+{
+	cpumask_var_t mask;
+	unsigned int cpu;
+	char text[16];
+
+	KUNIT_ASSERT_TRUE(test, zalloc_cpumask_var(&mask, GFP_KERNEL));
+	for_each_online_cpu(cpu) {
+		snprintf(text, sizeof(text), "%u", cpu);
+		KUNIT_EXPECT_EQ(test, skbf_cpus_parse(text, mask), 0);
+		KUNIT_EXPECT_EQ(test, cpumask_weight(mask), 1);
+		KUNIT_EXPECT_TRUE(test, cpumask_test_cpu(cpu, mask));
+	}
+	free_cpumask_var(mask);
+}
+
+static void cpus_range_test(struct kunit *test)
+{
+	unsigned int last = cpumask_last(cpu_online_mask);
+	cpumask_var_t mask;
+	char text[32];
+
+	KUNIT_ASSERT_TRUE(test, zalloc_cpumask_var(&mask, GFP_KERNEL));
+	/* The list names exactly the CPUs it spans when they are all online. */
+	snprintf(text, sizeof(text), "0-%u", last);
+	if (cpumask_weight(cpu_online_mask) == last + 1) {
+		KUNIT_EXPECT_EQ(test, skbf_cpus_parse(text, mask), 0);
+		KUNIT_EXPECT_TRUE(test, cpumask_equal(mask, cpu_online_mask));
+	} else {
+		KUNIT_EXPECT_EQ(test, skbf_cpus_parse(text, mask), -EINVAL);
+	}
+	snprintf(text, sizeof(text), "%u-%u", last, last);
+	KUNIT_EXPECT_EQ(test, skbf_cpus_parse(text, mask), 0);
+	KUNIT_EXPECT_EQ(test, cpumask_weight(mask), 1);
+	snprintf(text, sizeof(text), "%u,%u", last, cpumask_first(cpu_online_mask));
+	KUNIT_EXPECT_EQ(test, skbf_cpus_parse(text, mask), 0);
+	KUNIT_EXPECT_EQ(test, cpumask_weight(mask), num_online_cpus() > 1 ? 2 : 1);
+	free_cpumask_var(mask);
+}
+
+static const char *const skbf_kunit_bad_cpus[] = {
+	"", "nic", "1-0", "0:1", "0-1:1/2", "a", "-1", "0 1", "0-", "4096", "99999999999",
+	"0x1", "+0",
+};
+
+static void skbf_kunit_str_desc(const char *const *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "\"%s\"", *p);
+}
+
+KUNIT_ARRAY_PARAM(skbf_bad_cpus, skbf_kunit_bad_cpus, skbf_kunit_str_desc);
+
+static void cpus_rejects_test(struct kunit *test)
+{
+	const char *const *text = test->param_value;
+	cpumask_var_t mask;
+
+	KUNIT_ASSERT_TRUE(test, zalloc_cpumask_var(&mask, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, skbf_cpus_parse(*text, mask), -EINVAL);
+	free_cpumask_var(mask);
+}
+
+static void cpus_offline_test(struct kunit *test)
+{
+	cpumask_var_t mask;
+	unsigned int cpu;
+	char text[16];
+
+	KUNIT_ASSERT_TRUE(test, zalloc_cpumask_var(&mask, GFP_KERNEL));
+	snprintf(text, sizeof(text), "%u", nr_cpu_ids);
+	KUNIT_EXPECT_EQ(test, skbf_cpus_parse(text, mask), -EINVAL);
+	for_each_possible_cpu(cpu) {
+		if (cpu_online(cpu))
+			continue;
+		snprintf(text, sizeof(text), "%u", cpu);
+		KUNIT_EXPECT_EQ(test, skbf_cpus_parse(text, mask), -EINVAL);
+	}
+	free_cpumask_var(mask);
+}
+
+static struct kunit_case skbf_config_cases[] = {
+	KUNIT_CASE(config_defaults_test),
+	KUNIT_CASE(config_show_test),
+	KUNIT_CASE(config_every_key_test),
+	KUNIT_CASE_PARAM(config_accepts_test, skbf_config_ok_gen_params),
+	KUNIT_CASE_PARAM(config_rejects_test, skbf_config_bad_gen_params),
+	KUNIT_CASE_PARAM(config_mode_test, skbf_all_modes_gen_params),
+	KUNIT_CASE(config_reset_test),
+	KUNIT_CASE(config_atomic_test),
+	KUNIT_CASE(config_length_test),
+	KUNIT_CASE_PARAM(config_why_test, skbf_whys_gen_params),
+	KUNIT_CASE(config_cpu_length_test),
+	KUNIT_CASE(config_cpu_offline_test),
+	KUNIT_CASE_PARAM(run_accepts_test, skbf_run_ok_gen_params),
+	KUNIT_CASE_PARAM(run_rejects_test, skbf_run_bad_gen_params),
+	KUNIT_CASE(cpus_all_test),
+	KUNIT_CASE(cpus_each_test),
+	KUNIT_CASE(cpus_range_test),
+	KUNIT_CASE_PARAM(cpus_rejects_test, skbf_bad_cpus_gen_params),
+	KUNIT_CASE(cpus_offline_test),
+	{}
+};
+
+static struct kunit_suite skbf_config_suite = {
+	.name = "skbfactory_config",
+	.init = skbf_kunit_init,
+	.exit = skbf_kunit_exit,
+	.test_cases = skbf_config_cases,
+};
+
+/* ---- The factory: one skb per call, and the kernel's helpers on it ---- */
+
+/* The reserve a mode's path adds to the headroom asked for. */
+static unsigned int skbf_kunit_reserve(enum skbf_mode mode)
+{
+	switch (mode) {
+	case SKBF_NETDEV_ALLOC_SKB:
+		return NET_SKB_PAD;
+	case SKBF_NAPI_ALLOC_SKB:
+		return NET_SKB_PAD + NET_IP_ALIGN;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The end offset a mode's path gives @size bytes where it is fixed: the
+ * kmalloc bucket of a large head, exactly SKB_HEAD_ALIGN() of a page
+ * fragment, the compound page build_skb takes beyond PAGE_SIZE.  0 where
+ * the path takes a small head from a cache of its own.
+ */
+static unsigned int skbf_kunit_end(enum skbf_mode mode, unsigned int size)
+{
+	unsigned int len = size + skbf_kunit_reserve(mode);
+
+	switch (mode) {
+	case SKBF_ALLOC_SKB:
+	case SKBF_ALLOC_SKB_FCLONE:
+		if (len < SZ_1K)
+			return 0;
+		return kmalloc_size_roundup(SKB_HEAD_ALIGN(len)) - SKBF_KUNIT_SHINFO;
+	case SKBF_NETDEV_ALLOC_SKB:
+	case SKBF_NAPI_ALLOC_SKB:
+		if (len > SKB_WITH_OVERHEAD(PAGE_SIZE))
+			return kmalloc_size_roundup(SKB_HEAD_ALIGN(len)) - SKBF_KUNIT_SHINFO;
+		if (len > SKB_WITH_OVERHEAD(SZ_1K))
+			return SKB_DATA_ALIGN(len);
+		return 0;
+	case SKBF_BUILD_SKB:
+		if (SKB_HEAD_ALIGN(len) <= PAGE_SIZE)
+			return SKB_DATA_ALIGN(len);
+		return (PAGE_SIZE << get_order(SKB_HEAD_ALIGN(len))) - SKBF_KUNIT_SHINFO;
+	default:
+		return 0;
+	}
+}
+
+/* An skb from skbf_build(), released the mode's way when the case ends. */
+struct skbf_kunit_skb {
+	enum skbf_mode mode;
+	struct sk_buff *skb;
+};
+
+static void skbf_kunit_release(void *arg)
+{
+	struct skbf_kunit_skb *k = arg;
+
+	skbf_release(k->mode, k->skb);
+}
+
+/* Set the case's config to @config and build one skb of @mode with it. */
+static struct skbf_kunit_skb *skbf_kunit_build(struct kunit *test, enum skbf_mode mode,
+					       const char *config)
+{
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_kunit_skb *k;
+
+	skbf_kunit_set(test, config);
+	k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	k->mode = mode;
+	k->skb = skbf_build(mode, &ctx->cfg);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, k->skb, "%s %s", skbf_kunit_mode_names[mode], config);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, skbf_kunit_release, k), 0);
+	return k;
+}
+
+/* Release it now rather than when the case ends. */
+static void skbf_kunit_drop(struct kunit *test, struct skbf_kunit_skb *k)
+{
+	kunit_release_action(test, skbf_kunit_release, k);
+}
+
+/* What every skb of the factory is: the layout the issue promises. */
+static void skbf_kunit_check_skb(struct kunit *test, enum skbf_mode mode,
+				 const struct skbf_config *cfg, const struct sk_buff *skb)
+{
+	unsigned int reserve = skbf_kunit_reserve(mode);
+	unsigned int end = skb_end_offset(skb);
+	unsigned int want_end = skbf_kunit_end(mode, cfg->size);
+
+	KUNIT_EXPECT_TRUE(test, skb->head <= skb->data);
+	KUNIT_EXPECT_TRUE(test, skb->data <= skb_tail_pointer(skb));
+	KUNIT_EXPECT_TRUE(test, skb_tail_pointer(skb) <= skb_end_pointer(skb));
+	KUNIT_EXPECT_EQ(test, skb->len, cfg->put);
+	KUNIT_EXPECT_EQ(test, skb->data_len, 0);
+	KUNIT_EXPECT_EQ(test, skb_headlen(skb), cfg->put);
+	KUNIT_EXPECT_EQ(test, skb_headroom(skb), cfg->headroom + reserve);
+	KUNIT_EXPECT_EQ(test, skb_tailroom(skb), skb_end_pointer(skb) - skb_tail_pointer(skb));
+	KUNIT_EXPECT_GE(test, end, cfg->size + reserve);
+	if (want_end)
+		KUNIT_EXPECT_EQ(test, end, want_end);
+	KUNIT_EXPECT_GE(test, skb->truesize, SKB_TRUESIZE(cfg->size));
+	KUNIT_EXPECT_EQ(test, refcount_read(&skb->users), 1);
+	KUNIT_EXPECT_FALSE(test, skb->cloned);
+	KUNIT_EXPECT_FALSE(test, skb_cloned(skb));
+	KUNIT_EXPECT_FALSE(test, skb_shared(skb));
+	KUNIT_EXPECT_NULL(test, memchr_inv(skb->data, SKBF_FILL, cfg->put));
+
+	switch (mode) {
+	case SKBF_ALLOC_SKB:
+		KUNIT_EXPECT_TRUE(test, skb->fclone == SKB_FCLONE_UNAVAILABLE);
+		break;
+	case SKBF_ALLOC_SKB_FCLONE:
+		KUNIT_EXPECT_TRUE(test, skb->fclone == SKB_FCLONE_ORIG);
+		break;
+	case SKBF_NETDEV_ALLOC_SKB:
+	case SKBF_NAPI_ALLOC_SKB:
+		KUNIT_EXPECT_NOT_NULL(test, skb->dev);
+		break;
+	case SKBF_BUILD_SKB:
+		KUNIT_EXPECT_TRUE(test, skb->head_frag);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Sizes from 1 to 65536, with what each is about. */
+struct skbf_kunit_size {
+	u32 size;
+	u32 headroom;
+	u32 put;
+	const char *note;
+};
+
+#define SKBF_KUNIT_PAGE_DATA	(PAGE_SIZE - SKBF_KUNIT_SHINFO)
+
+static const struct skbf_kunit_size skbf_kunit_sizes[] = {
+	{ 1, 0, 0, "smallest, rounded up" },
+	{ 1, 0, 1 },
+	{ 1, 1, 0 },
+	{ 14, 14, 0 },
+	{ 64, 14, 50 },
+	{ 127, 0, 127 },
+	{ 128, 16, 100 },
+	{ 129, 0, 129 },
+	{ 256, 32, 200 },
+	{ 640, 64, 500 },
+	{ 1000, 0, 1000, "napi's 1k fragment edge" },
+	{ 1024, 0, 1024 },
+	{ 1500, 14, 100, "defaults, rounded up to a bucket" },
+	{ 1536, 64, 1472 },
+	{ 2048, 128, 1500 },
+	{ SKBF_KUNIT_PAGE_DATA, 0, SKBF_KUNIT_PAGE_DATA, "data and shinfo fill a page" },
+	{ SKBF_KUNIT_PAGE_DATA + 1, 0, 1, "a byte past a page" },
+	{ 4096, 0, 4096 },
+	{ 9000, 14, 8986, "jumbo" },
+	{ 16384, 0, 16384 },
+	{ 32768, 100, 32000 },
+	{ 65535, 0, 65535 },
+	{ 65536, 0, 65536, "largest" },
+	{ 65536, 65536, 0, "all headroom" },
+};
+
+static void skbf_kunit_size_desc(const struct skbf_kunit_size *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "size=%u headroom=%u put=%u%s%s%s", p->size,
+		 p->headroom, p->put, p->note ? " (" : "", p->note ?: "", p->note ? ")" : "");
+}
+
+KUNIT_ARRAY_PARAM(skbf_sizes, skbf_kunit_sizes, skbf_kunit_size_desc);
+
+static void skbf_kunit_build_size(struct kunit *test, enum skbf_mode mode)
+{
+	const struct skbf_kunit_size *p = test->param_value;
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_kunit_skb *k;
+	char config[64];
+
+	snprintf(config, sizeof(config), "size=%u headroom=%u put=%u", p->size, p->headroom,
+		 p->put);
+	k = skbf_kunit_build(test, mode, config);
+	KUNIT_EXPECT_EQ(test, skbf_outstanding(), 1);
+	skbf_kunit_check_skb(test, mode, &ctx->cfg, k->skb);
+	skbf_kunit_drop(test, k);
+	KUNIT_EXPECT_EQ(test, skbf_outstanding(), 0);
+}
+
+static void build_alloc_skb_test(struct kunit *test)
+{
+	skbf_kunit_build_size(test, SKBF_ALLOC_SKB);
+}
+
+static void build_alloc_skb_fclone_test(struct kunit *test)
+{
+	skbf_kunit_build_size(test, SKBF_ALLOC_SKB_FCLONE);
+}
+
+static void build_netdev_alloc_skb_test(struct kunit *test)
+{
+	skbf_kunit_build_size(test, SKBF_NETDEV_ALLOC_SKB);
+}
+
+static void build_napi_alloc_skb_test(struct kunit *test)
+{
+	skbf_kunit_build_size(test, SKBF_NAPI_ALLOC_SKB);
+}
+
+static void build_build_skb_test(struct kunit *test)
+{
+	skbf_kunit_build_size(test, SKBF_BUILD_SKB);
+}
+
+/* One byte asked: every path hands out more, and all of it is tailroom. */
+static void build_rounds_up_test(struct kunit *test)
+{
+	const enum skbf_mode *mode = test->param_value;
+	struct skbf_kunit_skb *k;
+
+	k = skbf_kunit_build(test, *mode, "size=1 headroom=0 put=1");
+	KUNIT_EXPECT_GT(test, skb_end_offset(k->skb), 1 + skbf_kunit_reserve(*mode));
+	KUNIT_EXPECT_EQ(test, skb_tailroom(k->skb),
+			skb_end_offset(k->skb) - 1 - skbf_kunit_reserve(*mode));
+	skbf_kunit_drop(test, k);
+}
+
+/* kmalloc_floor, empty and all make no skb, and count nothing. */
+static void build_no_skb_test(struct kunit *test)
+{
+	static const enum skbf_mode modes[] = { SKBF_KMALLOC_FLOOR, SKBF_EMPTY, SKBF_ALL };
+	struct skbf_kunit *ctx = test->priv;
+	s64 allocated = skbf_kunit_stat(test, "skbs_allocated");
+	s64 failures = skbf_kunit_stat(test, "alloc_failures");
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		KUNIT_EXPECT_NULL(test, skbf_build(modes[i], &ctx->cfg));
+		skbf_release(modes[i], NULL);
+	}
+	KUNIT_EXPECT_EQ(test, skbf_kunit_stat(test, "skbs_allocated"), allocated);
+	KUNIT_EXPECT_EQ(test, skbf_kunit_stat(test, "alloc_failures"), failures);
+	KUNIT_EXPECT_EQ(test, skbf_outstanding(), 0);
+}
+
+/* Each skb built counts as allocated and outstanding until released. */
+static void build_counts_test(struct kunit *test)
+{
+	s64 allocated = skbf_kunit_stat(test, "skbs_allocated");
+	s64 freed = skbf_kunit_stat(test, "skbs_freed");
+	struct skbf_kunit_skb *k[ARRAY_SIZE(skbf_kunit_skb_modes)];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(k); i++) {
+		k[i] = skbf_kunit_build(test, skbf_kunit_skb_modes[i], "size=256");
+		KUNIT_EXPECT_EQ(test, skbf_outstanding(), i + 1);
+	}
+	KUNIT_EXPECT_EQ(test, skbf_kunit_stat(test, "skbs_allocated"), allocated + ARRAY_SIZE(k));
+	KUNIT_EXPECT_EQ(test, skbf_kunit_stat(test, "skbs_outstanding"), ARRAY_SIZE(k));
+	for (i = 0; i < ARRAY_SIZE(k); i++)
+		skbf_kunit_drop(test, k[i]);
+	KUNIT_EXPECT_EQ(test, skbf_kunit_stat(test, "skbs_freed"), freed + ARRAY_SIZE(k));
+	KUNIT_EXPECT_EQ(test, skbf_outstanding(), 0);
+}
+
+static void skb_reserve_test(struct kunit *test)
+{
+	const enum skbf_mode *mode = test->param_value;
+	struct skbf_kunit_skb *k = skbf_kunit_build(test, *mode, "size=512 headroom=0 put=0");
+	struct sk_buff *skb = k->skb;
+	unsigned int headroom = skb_headroom(skb), tailroom = skb_tailroom(skb);
+
+	skb_reserve(skb, 64);
+	KUNIT_EXPECT_EQ(test, skb_headroom(skb), headroom + 64);
+	KUNIT_EXPECT_EQ(test, skb_tailroom(skb), tailroom - 64);
+	KUNIT_EXPECT_EQ(test, skb->len, 0);
+	KUNIT_EXPECT_PTR_EQ(test, skb->data, skb_tail_pointer(skb));
+	KUNIT_EXPECT_EQ(test, skb_headroom(skb) + skb_tailroom(skb), skb_end_offset(skb));
+	skbf_kunit_drop(test, k);
+}
+
+static void skb_put_test(struct kunit *test)
+{
+	const enum skbf_mode *mode = test->param_value;
+	struct skbf_kunit_skb *k = skbf_kunit_build(test, *mode, "size=512 headroom=32 put=0");
+	struct sk_buff *skb = k->skb;
+	unsigned int tailroom = skb_tailroom(skb);
+	u8 *tail = skb_tail_pointer(skb);
+	u8 *p;
+
+	p = skb_put(skb, 100);
+	KUNIT_EXPECT_PTR_EQ(test, p, tail);
+	KUNIT_EXPECT_EQ(test, skb->len, 100);
+	KUNIT_EXPECT_EQ(test, skb_tailroom(skb), tailroom - 100);
+	KUNIT_EXPECT_PTR_EQ(test, skb_tail_pointer(skb), skb->data + 100);
+	p = skb_put_data(skb, "abc", 3);
+	KUNIT_EXPECT_MEMEQ(test, p, "abc", 3);
+	p = skb_put_zero(skb, 7);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 7));
+	KUNIT_EXPECT_EQ(test, skb->len, 110);
+	KUNIT_EXPECT_EQ(test, skb_headroom(skb), 32 + skbf_kunit_reserve(*mode));
+	skbf_kunit_drop(test, k);
+}
+
+static void skb_push_pull_test(struct kunit *test)
+{
+	const enum skbf_mode *mode = test->param_value;
+	struct skbf_kunit_skb *k = skbf_kunit_build(test, *mode, "size=512 headroom=32 put=100");
+	struct sk_buff *skb = k->skb;
+	unsigned int headroom = skb_headroom(skb);
+	u8 *data = skb->data;
+	u8 *p;
+
+	p = skb_push(skb, ETH_HLEN);
+	KUNIT_EXPECT_PTR_EQ(test, p, data - ETH_HLEN);
+	KUNIT_EXPECT_PTR_EQ(test, skb->data, p);
+	KUNIT_EXPECT_EQ(test, skb->len, 100 + ETH_HLEN);
+	KUNIT_EXPECT_EQ(test, skb_headroom(skb), headroom - ETH_HLEN);
+	p = skb_pull(skb, ETH_HLEN);
+	KUNIT_EXPECT_PTR_EQ(test, p, data);
+	KUNIT_EXPECT_EQ(test, skb->len, 100);
+	KUNIT_EXPECT_EQ(test, skb_headroom(skb), headroom);
+	KUNIT_EXPECT_NULL(test, memchr_inv(skb->data, SKBF_FILL, skb->len));
+
+	/* Pulling more than len does nothing. */
+	KUNIT_EXPECT_NULL(test, skb_pull(skb, 101));
+	KUNIT_EXPECT_PTR_EQ(test, skb->data, data);
+	KUNIT_EXPECT_EQ(test, skb->len, 100);
+	p = skb_pull(skb, 100);
+	KUNIT_EXPECT_PTR_EQ(test, p, skb_tail_pointer(skb));
+	KUNIT_EXPECT_EQ(test, skb->len, 0);
+	skbf_kunit_drop(test, k);
+}
+
+static void skb_trim_test(struct kunit *test)
+{
+	const enum skbf_mode *mode = test->param_value;
+	struct skbf_kunit_skb *k = skbf_kunit_build(test, *mode, "size=512 headroom=32 put=100");
+	struct sk_buff *skb = k->skb;
+	unsigned int tailroom = skb_tailroom(skb);
+
+	skb_trim(skb, 40);
+	KUNIT_EXPECT_EQ(test, skb->len, 40);
+	KUNIT_EXPECT_PTR_EQ(test, skb_tail_pointer(skb), skb->data + 40);
+	KUNIT_EXPECT_EQ(test, skb_tailroom(skb), tailroom + 60);
+	/* Trimming to more than len does nothing. */
+	skb_trim(skb, 80);
+	KUNIT_EXPECT_EQ(test, skb->len, 40);
+	KUNIT_EXPECT_EQ(test, pskb_trim(skb, 0), 0);
+	KUNIT_EXPECT_EQ(test, skb->len, 0);
+	KUNIT_EXPECT_EQ(test, skb_tailroom(skb), tailroom + 100);
+	skbf_kunit_drop(test, k);
+}
+
+/* skb_get() shares the skb; one kfree_skb() only drops that reference. */
+static void skb_get_test(struct kunit *test)
+{
+	const enum skbf_mode *mode = test->param_value;
+	struct skbf_kunit_skb *k = skbf_kunit_build(test, *mode, "size=256 headroom=0 put=10");
+	struct sk_buff *skb = k->skb;
+
+	KUNIT_EXPECT_PTR_EQ(test, skb_get(skb), skb);
+	KUNIT_EXPECT_EQ(test, refcount_read(&skb->users), 2);
+	KUNIT_EXPECT_TRUE(test, skb_shared(skb));
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, refcount_read(&skb->users), 1);
+	KUNIT_EXPECT_FALSE(test, skb_shared(skb));
+	KUNIT_EXPECT_EQ(test, skbf_outstanding(), 1);
+	skbf_kunit_drop(test, k);
+}
+
+/* A clone of a factory skb shares its data; alloc_skb_fclone's uses the companion. */
+static void skb_clone_test(struct kunit *test)
+{
+	const enum skbf_mode *mode = test->param_value;
+	struct skbf_kunit_skb *k = skbf_kunit_build(test, *mode, "size=256 headroom=0 put=10");
+	struct sk_buff *skb = k->skb, *clone;
+
+	clone = skb_clone(skb, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, clone);
+	KUNIT_EXPECT_PTR_EQ(test, clone->data, skb->data);
+	KUNIT_EXPECT_TRUE(test, skb_cloned(skb));
+	KUNIT_EXPECT_TRUE(test, skb_cloned(clone));
+	if (*mode == SKBF_ALLOC_SKB_FCLONE)
+		KUNIT_EXPECT_TRUE(test, clone->fclone == SKB_FCLONE_CLONE);
+	else
+		KUNIT_EXPECT_TRUE(test, clone->fclone == SKB_FCLONE_UNAVAILABLE);
+	consume_skb(clone);
+	KUNIT_EXPECT_FALSE(test, skb_cloned(skb));
+	skbf_kunit_drop(test, k);
+}
+
+static struct kunit_case skbf_factory_cases[] = {
+	KUNIT_CASE_PARAM(build_alloc_skb_test, skbf_sizes_gen_params),
+	KUNIT_CASE_PARAM(build_alloc_skb_fclone_test, skbf_sizes_gen_params),
+	KUNIT_CASE_PARAM(build_netdev_alloc_skb_test, skbf_sizes_gen_params),
+	KUNIT_CASE_PARAM(build_napi_alloc_skb_test, skbf_sizes_gen_params),
+	KUNIT_CASE_PARAM(build_build_skb_test, skbf_sizes_gen_params),
+	KUNIT_CASE_PARAM(build_rounds_up_test, skbf_skb_modes_gen_params),
+	KUNIT_CASE(build_no_skb_test),
+	KUNIT_CASE(build_counts_test),
+	KUNIT_CASE_PARAM(skb_reserve_test, skbf_skb_modes_gen_params),
+	KUNIT_CASE_PARAM(skb_put_test, skbf_skb_modes_gen_params),
+	KUNIT_CASE_PARAM(skb_push_pull_test, skbf_skb_modes_gen_params),
+	KUNIT_CASE_PARAM(skb_trim_test, skbf_skb_modes_gen_params),
+	KUNIT_CASE_PARAM(skb_get_test, skbf_skb_modes_gen_params),
+	KUNIT_CASE_PARAM(skb_clone_test, skbf_skb_modes_gen_params),
+	{}
+};
+
+static struct kunit_suite skbf_factory_suite = {
+	.name = "skbfactory",
+	.init = skbf_kunit_init,
+	.exit = skbf_kunit_exit,
+	.test_cases = skbf_factory_cases,
+};
+
+/* ---- NIC-CPU resolution ---- */
+
+KUNIT_DEFINE_ACTION_WRAPPER(skbf_kunit_free_netdev, skbf_free_dummy_netdev, struct net_device *);
+KUNIT_DEFINE_ACTION_WRAPPER(skbf_kunit_target_put, skbf_target_put, struct skbf_target *);
+
+/* A dummy netdev: no parent device, no IRQ. */
+static struct net_device *skbf_kunit_dummy(struct kunit *test)
+{
+	struct net_device *dev = skbf_alloc_dummy_netdev();
+
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, skbf_kunit_free_netdev, dev), 0);
+	return dev;
+}
+
+static void skbf_kunit_free_cpus(void *arg)
+{
+	struct skbf_target *t = arg;
+
+	free_cpumask_var(t->cpus);
+}
+
+/* A target for skbf_nic_cpu(), filled with what it must overwrite. */
+static struct skbf_target *skbf_kunit_target(struct kunit *test)
+{
+	struct skbf_target *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_TRUE(test, zalloc_cpumask_var(&t->cpus, GFP_KERNEL));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, skbf_kunit_free_cpus, t), 0);
+	cpumask_copy(t->cpus, cpu_possible_mask);
+	t->rule = SKBF_RULE_LIST;
+	t->irq = 12345;
+	strscpy(t->irq_name, "stale", sizeof(t->irq_name));
+	return t;
+}
+
+/* skbf_target_get() with @config applied to the defaults. */
+static int skbf_kunit_target_get(struct kunit *test, const char *config, struct skbf_target **tp)
+{
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_target *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	skbf_kunit_set(test, config);
+	err = skbf_target_get(&ctx->cfg, t);
+	if (!err)
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, skbf_kunit_target_put, t), 0);
+	*tp = t;
+	return err;
+}
+
+/* The writer rule: no IRQ, one online CPU, @cpu. */
+static void skbf_kunit_expect_writer(struct kunit *test, const struct skbf_target *t,
+				     unsigned int cpu)
+{
+	KUNIT_EXPECT_EQ(test, t->rule, SKBF_RULE_WRITER);
+	KUNIT_EXPECT_EQ(test, t->irq, -1);
+	KUNIT_EXPECT_STREQ(test, t->irq_name, "");
+	KUNIT_EXPECT_EQ(test, cpumask_weight(t->cpus), 1);
+	KUNIT_EXPECT_TRUE(test, cpumask_test_cpu(cpu, t->cpus));
+	KUNIT_EXPECT_TRUE(test, cpu_online(cpu));
+}
+
+/* A dummy netdev has no IRQ and no node: the CPU is the caller's. */
+static void nic_dummy_writer_test(struct kunit *test)
+{
+	struct net_device *dev = skbf_kunit_dummy(test);
+	struct skbf_target *t = skbf_kunit_target(test);
+	unsigned int cpu;
+
+	KUNIT_EXPECT_NULL(test, dev->dev.parent);
+	KUNIT_EXPECT_EQ(test, dev->irq, 0);
+	cpu = get_cpu();
+	skbf_nic_cpu(dev, t);
+	put_cpu();
+	skbf_kunit_expect_writer(test, t, cpu);
+}
+
+static void nic_none_writer_test(struct kunit *test)
+{
+	struct skbf_target *t = skbf_kunit_target(test);
+	unsigned int cpu;
+
+	cpu = get_cpu();
+	skbf_nic_cpu(NULL, t);
+	put_cpu();
+	skbf_kunit_expect_writer(test, t, cpu);
+}
+
+/* With an IRQ, the first online CPU of its effective affinity. */
+static void nic_irq_rule_test(struct kunit *test)
+{
+	struct net_device *dev = skbf_kunit_dummy(test);
+	struct skbf_target *t = skbf_kunit_target(test);
+	unsigned int cpu = nr_cpu_ids;
+	int irq;
+
+	for (irq = 1; irq < nr_irqs; irq++) {
+		const struct cpumask *aff = irq_get_effective_affinity_mask(irq);
+
+		if (!irq_has_action(irq) || !aff)
+			continue;
+		cpu = cpumask_first_and(aff, cpu_online_mask);
+		if (cpu < nr_cpu_ids)
+			break;
+	}
+	if (irq >= nr_irqs)
+		kunit_skip(test, "no requested IRQ with an online CPU in its affinity");
+
+	dev->irq = irq;
+	skbf_nic_cpu(dev, t);
+	KUNIT_EXPECT_EQ(test, t->rule, SKBF_RULE_NIC_IRQ);
+	KUNIT_EXPECT_EQ(test, t->irq, irq);
+	KUNIT_EXPECT_GT(test, strlen(t->irq_name), 0);
+	KUNIT_EXPECT_EQ(test, cpumask_weight(t->cpus), 1);
+	KUNIT_EXPECT_TRUE(test, cpumask_test_cpu(cpu, t->cpus));
+	kunit_info(test, "IRQ %d \"%s\" on CPU %u\n", irq, t->irq_name, cpu);
+}
+
+/* No IRQ but a parent on a NUMA node: that node's first online CPU. */
+static void nic_node_rule_test(struct kunit *test)
+{
+	struct net_device *dev;
+	struct skbf_target *t;
+	struct device *parent;
+	unsigned int cpu;
+	int node;
+
+	parent = kunit_device_register(test, "skbf-kunit-nic");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(parent));
+	dev = skbf_kunit_dummy(test);
+	t = skbf_kunit_target(test);
+	node = cpu_to_node(cpumask_last(cpu_online_mask));
+	set_dev_node(parent, node);
+	SET_NETDEV_DEV(dev, parent);
+
+	cpu = get_cpu();
+	skbf_nic_cpu(dev, t);
+	put_cpu();
+	if (!IS_ENABLED(CONFIG_NUMA)) {
+		/* Without NUMA no device has a node: the writer rule. */
+		skbf_kunit_expect_writer(test, t, cpu);
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, t->rule, SKBF_RULE_NIC_NODE);
+	KUNIT_EXPECT_EQ(test, t->irq, -1);
+	KUNIT_EXPECT_EQ(test, cpumask_weight(t->cpus), 1);
+	KUNIT_EXPECT_EQ(test, cpumask_first(t->cpus),
+			cpumask_first_and(cpumask_of_node(node), cpu_online_mask));
+}
+
+/* The NIC the VM has up, with an IRQ: resolved by that IRQ. */
+static void target_nic_test(struct kunit *test)
+{
+	const struct cpumask *aff;
+	struct skbf_target *t;
+	unsigned int cpu;
+
+	KUNIT_ASSERT_EQ(test, skbf_kunit_target_get(test, "cpu=nic dev=", &t), 0);
+	if (!t->dev)
+		kunit_skip(test, "no NIC is up with an IRQ");
+	cpu = cpumask_first(t->cpus);
+	kunit_info(test, "%s: IRQ %d \"%s\" on CPU %u\n", t->nic, t->irq, t->irq_name, cpu);
+	KUNIT_EXPECT_STREQ(test, t->nic, t->dev->name);
+	KUNIT_EXPECT_EQ(test, t->rule, SKBF_RULE_NIC_IRQ);
+	KUNIT_ASSERT_GT(test, t->irq, 0);
+	KUNIT_EXPECT_TRUE(test, irq_has_action(t->irq));
+	KUNIT_EXPECT_GT(test, strlen(t->irq_name), 0);
+	/* A receive vector, not the configuration one. */
+	KUNIT_EXPECT_NULL(test, strstr(t->irq_name, "config"));
+	KUNIT_EXPECT_EQ(test, cpumask_weight(t->cpus), 1);
+	aff = irq_get_effective_affinity_mask(t->irq);
+	KUNIT_ASSERT_NOT_NULL(test, aff);
+	KUNIT_EXPECT_TRUE(test, cpumask_test_cpu(cpu, aff));
+	KUNIT_EXPECT_TRUE(test, cpu_online(cpu));
+}
+
+/* A named NIC without an IRQ (loopback) falls back to the writer. */
+static void target_loopback_test(struct kunit *test)
+{
+	struct skbf_target *t;
+
+	KUNIT_ASSERT_EQ(test, skbf_kunit_target_get(test, "cpu=nic dev=lo", &t), 0);
+	KUNIT_EXPECT_NOT_NULL(test, t->dev);
+	KUNIT_EXPECT_STREQ(test, t->nic, "lo");
+	KUNIT_EXPECT_EQ(test, t->rule, SKBF_RULE_WRITER);
+	KUNIT_EXPECT_EQ(test, t->irq, -1);
+	KUNIT_EXPECT_EQ(test, cpumask_weight(t->cpus), 1);
+	KUNIT_EXPECT_TRUE(test, cpumask_subset(t->cpus, cpu_online_mask));
+}
+
+static void target_all_test(struct kunit *test)
+{
+	struct skbf_target *t;
+
+	KUNIT_ASSERT_EQ(test, skbf_kunit_target_get(test, "cpu=all dev=lo", &t), 0);
+	KUNIT_EXPECT_EQ(test, t->rule, SKBF_RULE_ALL);
+	KUNIT_EXPECT_TRUE(test, cpumask_equal(t->cpus, cpu_online_mask));
+	KUNIT_EXPECT_STREQ(test, t->nic, "lo");
+}
+
+static void target_list_test(struct kunit *test)
+{
+	unsigned int cpu = cpumask_last(cpu_online_mask);
+	struct skbf_target *t;
+	char config[32];
+
+	snprintf(config, sizeof(config), "cpu=%u dev=lo", cpu);
+	KUNIT_ASSERT_EQ(test, skbf_kunit_target_get(test, config, &t), 0);
+	KUNIT_EXPECT_EQ(test, t->rule, SKBF_RULE_LIST);
+	KUNIT_EXPECT_EQ(test, cpumask_weight(t->cpus), 1);
+	KUNIT_EXPECT_TRUE(test, cpumask_test_cpu(cpu, t->cpus));
+}
+
+static void target_no_dev_test(struct kunit *test)
+{
+	struct skbf_target *t;
+
+	KUNIT_EXPECT_EQ(test, skbf_kunit_target_get(test, "dev=skbfnone0", &t), -ENODEV);
+	KUNIT_EXPECT_NULL(test, t->dev);
+}
+
+/* A CPU that went offline after config took it: -EINVAL. */
+static void target_offline_test(struct kunit *test)
+{
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_target *t;
+
+	snprintf(ctx->cfg.cpu, sizeof(ctx->cfg.cpu), "%u", nr_cpu_ids);
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_EXPECT_EQ(test, skbf_target_get(&ctx->cfg, t), -EINVAL);
+	KUNIT_EXPECT_NULL(test, t->dev);
+}
+
+static struct kunit_case skbf_nic_cases[] = {
+	KUNIT_CASE(nic_dummy_writer_test),
+	KUNIT_CASE(nic_none_writer_test),
+	KUNIT_CASE(nic_irq_rule_test),
+	KUNIT_CASE(nic_node_rule_test),
+	KUNIT_CASE(target_nic_test),
+	KUNIT_CASE(target_loopback_test),
+	KUNIT_CASE(target_all_test),
+	KUNIT_CASE(target_list_test),
+	KUNIT_CASE(target_no_dev_test),
+	KUNIT_CASE(target_offline_test),
+	{}
+};
+
+static struct kunit_suite skbf_nic_suite = {
+	.name = "skbfactory_nic",
+	.init = skbf_kunit_init,
+	.exit = skbf_kunit_exit,
+	.test_cases = skbf_nic_cases,
+};
+
+/* ---- Runs ---- */
+
+KUNIT_DEFINE_ACTION_WRAPPER(skbf_kunit_results_free, skbf_results_free, struct skbf_results *);
+
+/* A run of the defaults changed by @fmt, on the first online CPU unless it says. */
+static __printf(2, 3) struct skbf_run *skbf_kunit_run(struct kunit *test, const char *fmt, ...)
+{
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_run *run;
+	char config[160];
+	va_list args;
+	int err;
+
+	va_start(args, fmt);
+	vsnprintf(config, sizeof(config), fmt, args);
+	va_end(args);
+	run = kunit_kzalloc(test, sizeof(*run), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, run);
+	skbf_config_reset(&run->cfg);
+	snprintf(run->cfg.cpu, sizeof(run->cfg.cpu), "%u", cpumask_first(cpu_online_mask));
+	err = skbf_config_parse(&run->cfg, config, strlen(config), false, ctx->why,
+				sizeof(ctx->why));
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "%s: %s", config, ctx->why);
+	return run;
+}
+
+/* Execute @run; its results are freed when the case ends. */
+static int skbf_kunit_exec(struct kunit *test, struct skbf_run *run)
+{
+	int err = skbf_run_exec(run);
+
+	KUNIT_EXPECT_EQ(test, skbf_outstanding(), 0);
+	if (err) {
+		KUNIT_EXPECT_NULL(test, run->res);
+		return err;
+	}
+	KUNIT_ASSERT_NOT_NULL(test, run->res);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, skbf_kunit_results_free, run->res),
+			0);
+	return 0;
+}
+
+/* The counters a run moves. */
+struct skbf_kunit_stats {
+	s64 allocated;
+	s64 freed;
+	s64 failures;
+};
+
+static void skbf_kunit_stats(struct kunit *test, struct skbf_kunit_stats *st)
+{
+	st->allocated = skbf_kunit_stat(test, "skbs_allocated");
+	st->freed = skbf_kunit_stat(test, "skbs_freed");
+	st->failures = skbf_kunit_stat(test, "alloc_failures");
+}
+
+/* Since @st: @made skbs allocated and as many freed, @failed failures. */
+static void skbf_kunit_expect_moved(struct kunit *test, const struct skbf_kunit_stats *st,
+				    s64 made, s64 failed)
+{
+	struct skbf_kunit_stats now;
+
+	skbf_kunit_stats(test, &now);
+	KUNIT_EXPECT_EQ(test, now.allocated - st->allocated, made);
+	KUNIT_EXPECT_EQ(test, now.freed - st->freed, made);
+	KUNIT_EXPECT_EQ(test, now.failures - st->failures, failed);
+}
+
+/* A complete row: every operation counted, timings in order. */
+static void skbf_kunit_check_row(struct kunit *test, const struct skbf_run *run,
+				 const struct skbf_row *row, enum skbf_mode mode, u64 fails)
+{
+	KUNIT_EXPECT_EQ(test, row->mode, mode);
+	KUNIT_EXPECT_EQ(test, row->ops, (u64)run->cfg.count * run->cfg.repeat);
+	KUNIT_EXPECT_EQ(test, row->fails, fails);
+	KUNIT_EXPECT_LE(test, row->ns_min_x100, row->ns_x100);
+	KUNIT_EXPECT_LE(test, row->ns_x100, row->ns_max_x100);
+	KUNIT_EXPECT_GT(test, row->ops_per_sec, 0);
+	KUNIT_EXPECT_TRUE(test, row->cycles_x100 >= -1);
+}
+
+static void run_mode_test(struct kunit *test)
+{
+	const enum skbf_mode *mode = test->param_value;
+	struct skbf_kunit_stats st;
+	struct skbf_run *run;
+	struct skbf_row *row;
+
+	run = skbf_kunit_run(test, "mode=%s count=200 repeat=2", skbf_kunit_mode_names[*mode]);
+	skbf_kunit_stats(test, &st);
+	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
+	KUNIT_ASSERT_EQ(test, run->res->nr_rows, 1);
+	row = &run->res->rows[0];
+	skbf_kunit_check_row(test, run, row, *mode, 0);
+	KUNIT_EXPECT_EQ(test, row->cpu, cpumask_first(cpu_online_mask));
+	KUNIT_EXPECT_EQ(test, row->lat_samples, 0);
+	KUNIT_EXPECT_EQ(test, run->res->rule, SKBF_RULE_LIST);
+	KUNIT_EXPECT_MEMEQ(test, &run->res->cfg, &run->cfg, sizeof(run->cfg));
+	skbf_kunit_expect_moved(test, &st, skbf_kunit_makes_skbs(*mode) ? 400 : 0, 0);
+	kunit_info(test, "%s: %llu.%02llu ns per op\n", skbf_kunit_mode_names[*mode],
+		   row->ns_x100 / 100, row->ns_x100 % 100);
+}
+
+/* mode=all measures every mode in turn, a row each. */
+static void run_all_modes_test(struct kunit *test)
+{
+	struct skbf_run *run = skbf_kunit_run(test, "mode=all count=200 repeat=1");
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
+	KUNIT_ASSERT_EQ(test, run->res->nr_rows, SKBF_NR_MODES);
+	for (i = 0; i < SKBF_NR_MODES; i++)
+		skbf_kunit_check_row(test, run, &run->res->rows[i], i, 0);
+}
+
+static const u32 skbf_kunit_batches[] = { 1, 3, 64, 256, 4096 };
+
+static void skbf_kunit_u32_desc(const u32 *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%u", *p);
+}
+
+KUNIT_ARRAY_PARAM(skbf_batches, skbf_kunit_batches, skbf_kunit_u32_desc);
+
+/* Every skb of every burst is freed, a partial last burst included. */
+static void run_batch_test(struct kunit *test)
+{
+	const u32 *batch = test->param_value;
+	struct skbf_kunit_stats st;
+	struct skbf_run *run;
+
+	run = skbf_kunit_run(test, "mode=napi_alloc_skb count=300 repeat=2 batch=%u", *batch);
+	skbf_kunit_stats(test, &st);
+	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
+	KUNIT_ASSERT_EQ(test, run->res->nr_rows, 1);
+	skbf_kunit_check_row(test, run, &run->res->rows[0], SKBF_NAPI_ALLOC_SKB, 0);
+	skbf_kunit_expect_moved(test, &st, 600, 0);
+}
+
+/* cpu=all: a row per CPU and, with several, their sum. */
+static void run_cpus_all_test(struct kunit *test)
+{
+	struct skbf_run *run = skbf_kunit_run(test, "mode=alloc_skb count=300 repeat=1 cpu=all");
+	unsigned int n = num_online_cpus(), i;
+	const struct skbf_row *sum;
+	u64 ops = 0, ops_per_sec = 0;
+	char cpus[SKBF_CPU_LEN];
+
+	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
+	KUNIT_EXPECT_EQ(test, run->res->rule, SKBF_RULE_ALL);
+	snprintf(cpus, sizeof(cpus), "%*pbl", cpumask_pr_args(cpu_online_mask));
+	KUNIT_EXPECT_STREQ(test, run->res->cpus, cpus);
+	KUNIT_ASSERT_EQ(test, run->res->nr_rows, n > 1 ? n + 1 : 1);
+	for (i = 0; i < n; i++) {
+		const struct skbf_row *row = &run->res->rows[i];
+
+		skbf_kunit_check_row(test, run, row, SKBF_ALLOC_SKB, 0);
+		KUNIT_EXPECT_TRUE(test, cpu_online(row->cpu));
+		if (i)
+			KUNIT_EXPECT_GT(test, row->cpu, run->res->rows[i - 1].cpu);
+		ops += row->ops;
+		ops_per_sec += row->ops_per_sec;
+	}
+	if (n == 1)
+		return;
+	sum = &run->res->rows[n];
+	KUNIT_EXPECT_EQ(test, sum->cpu, -1);
+	KUNIT_EXPECT_EQ(test, sum->mode, SKBF_ALLOC_SKB);
+	KUNIT_EXPECT_EQ(test, sum->ops, ops);
+	KUNIT_EXPECT_EQ(test, sum->ops_per_sec, ops_per_sec);
+	KUNIT_EXPECT_EQ(test, sum->fails, 0);
+}
+
+/* latency=1 times one op in SKBF_LAT_EVERY; percentiles in order. */
+static void run_latency_test(struct kunit *test)
+{
+	const u32 *batch = test->param_value;
+	const struct skbf_row *row;
+	struct skbf_run *run;
+
+	run = skbf_kunit_run(test, "mode=alloc_skb count=320 repeat=2 latency=1 batch=%u", *batch);
+	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
+	KUNIT_ASSERT_EQ(test, run->res->nr_rows, 1);
+	row = &run->res->rows[0];
+	skbf_kunit_check_row(test, run, row, SKBF_ALLOC_SKB, 0);
+	KUNIT_EXPECT_EQ(test, row->lat_samples, DIV_ROUND_UP(640, SKBF_LAT_EVERY));
+	KUNIT_EXPECT_GT(test, row->p50_ns, 0);
+	KUNIT_EXPECT_LE(test, row->p50_ns, row->p99_ns);
+	KUNIT_EXPECT_LE(test, row->p99_ns, row->p999_ns);
+}
+
+static const u32 skbf_kunit_lat_batches[] = { 1, 8 };
+
+KUNIT_ARRAY_PARAM(skbf_lat_batches, skbf_kunit_lat_batches, skbf_kunit_u32_desc);
+
+/* A run in a thread of its own, for a case to stop. */
+struct skbf_kunit_bg {
+	struct skbf_run *run;
+	struct completion done;
+	bool collected;
+	int err;
+	u64 end_ns;
+};
+
+static int skbf_kunit_bg_fn(void *arg)
+{
+	struct skbf_kunit_bg *bg = arg;
+
+	bg->err = skbf_run_exec(bg->run);
+	bg->end_ns = ktime_get_ns();
+	kthread_complete_and_exit(&bg->done, 0);
+}
+
+/* Wait up to @timeout for the run to return. */
+static bool skbf_kunit_bg_wait(struct skbf_kunit_bg *bg, unsigned long timeout)
+{
+	if (!bg->collected && wait_for_completion_timeout(&bg->done, timeout))
+		bg->collected = true;
+	return bg->collected;
+}
+
+/* However the case ended: stop the run, wait for it, free its results. */
+static void skbf_kunit_bg_reap(void *arg)
+{
+	struct skbf_kunit_bg *bg = arg;
+
+	if (!bg->collected) {
+		skbf_run_stop(bg->run);
+		wait_for_completion(&bg->done);
+		bg->collected = true;
+	}
+	if (!bg->err)
+		skbf_results_free(bg->run->res);
+	bg->run->res = NULL;
+}
+
+static struct skbf_kunit_bg *skbf_kunit_bg_start(struct kunit *test, struct skbf_run *run)
+{
+	struct skbf_kunit_bg *bg = kunit_kzalloc(test, sizeof(*bg), GFP_KERNEL);
+	struct task_struct *task;
+
+	KUNIT_ASSERT_NOT_NULL(test, bg);
+	bg->run = run;
+	init_completion(&bg->done);
+	task = kthread_run(skbf_kunit_bg_fn, bg, "skbf-kunit-run");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	bg->collected = false;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, skbf_kunit_bg_reap, bg), 0);
+	return bg;
+}
+
+/* Stop the run, and expect it back within a second: -EINTR, nothing kept. */
+static void skbf_kunit_bg_stop(struct kunit *test, struct skbf_kunit_bg *bg)
+{
+	u64 t0 = ktime_get_ns();
+
+	skbf_run_stop(bg->run);
+	KUNIT_ASSERT_TRUE_MSG(test, skbf_kunit_bg_wait(bg, 30 * HZ), "the run did not stop");
+	kunit_info(test, "stopped in %llu us\n", div_u64(bg->end_ns - t0, NSEC_PER_USEC));
+	KUNIT_EXPECT_LT(test, bg->end_ns - t0, NSEC_PER_SEC);
+	KUNIT_EXPECT_EQ(test, bg->err, -EINTR);
+	KUNIT_EXPECT_NULL(test, bg->run->res);
+	KUNIT_EXPECT_EQ(test, skbf_outstanding(), 0);
+}
+
+/*
+ * A run of @config that takes about SKBF_KUNIT_LONG_NS here: long next to a
+ * stop that should end it within a chunk, short enough to end by itself if
+ * the stop does not.  A short run of the same config tells the speed.
+ */
+static struct skbf_run *skbf_kunit_long_run(struct kunit *test, const char *config)
+{
+	struct skbf_run *run = skbf_kunit_run(test, "%s count=200 repeat=1", config);
+	u64 count;
+
+	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
+	count = div64_u64(SKBF_KUNIT_LONG_NS * 100, max(run->res->rows[0].ns_x100, 1ULL));
+	count = clamp(count, 10000ULL, 100000000ULL);
+	kunit_info(test, "a run of %llu ops\n", count);
+	return skbf_kunit_run(test, "%s count=%llu repeat=1", config, count);
+}
+
+/* A stop request ends a long run within a chunk and frees every skb. */
+static void run_stop_test(struct kunit *test)
+{
+	struct skbf_run *run;
+	struct skbf_kunit_bg *bg;
+	struct skbf_kunit_stats st, now;
+	int i;
+
+	run = skbf_kunit_long_run(test, "mode=alloc_skb cpu=all");
+	skbf_kunit_stats(test, &st);
+	bg = skbf_kunit_bg_start(test, run);
+	/* Until it has measured for a while. */
+	for (i = 0; i < 1000; i++) {
+		msleep(20);
+		if (skbf_kunit_stat(test, "skbs_allocated") - st.allocated >= 500)
+			break;
+	}
+	KUNIT_EXPECT_FALSE(test, completion_done(&bg->done));
+	skbf_kunit_bg_stop(test, bg);
+	skbf_kunit_stats(test, &now);
+	KUNIT_EXPECT_GE(test, now.allocated - st.allocated, 500);
+	KUNIT_EXPECT_EQ(test, now.freed - st.freed, now.allocated - st.allocated);
+}
+
+/* Stopped in the middle of a burst, a run frees the skbs the burst holds. */
+static void run_stop_batch_test(struct kunit *test)
+{
+	struct skbf_kunit_stats st, now;
+	struct skbf_kunit_bg *bg;
+	struct skbf_run *run;
+	s64 held = 0;
+	int i;
+
+	run = skbf_kunit_long_run(test, "mode=build_skb size=256 headroom=0 put=64 batch=4096");
+	skbf_kunit_stats(test, &st);
+	bg = skbf_kunit_bg_start(test, run);
+	for (i = 0; i < 20000 && held <= 0; i++) {
+		usleep_range(500, 1000);
+		held = skbf_outstanding();
+	}
+	KUNIT_EXPECT_GT(test, held, 0);
+	skbf_kunit_bg_stop(test, bg);
+	kunit_info(test, "%lld skbs held when stopped\n", held);
+	skbf_kunit_stats(test, &now);
+	KUNIT_EXPECT_EQ(test, now.freed - st.freed, now.allocated - st.allocated);
+}
+
+/* fail_every=N: every Nth allocation fails, is counted, and leaks nothing. */
+static void run_fail_every_test(struct kunit *test)
+{
+	const enum skbf_mode *mode = test->param_value;
+	struct skbf_kunit_stats st;
+	struct skbf_run *run;
+
+	run = skbf_kunit_run(test, "mode=%s count=150 repeat=2", skbf_kunit_mode_names[*mode]);
+	run->fail_every = 7;
+	skbf_kunit_stats(test, &st);
+	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
+	KUNIT_ASSERT_EQ(test, run->res->nr_rows, 1);
+	skbf_kunit_check_row(test, run, &run->res->rows[0], *mode, 300 / 7);
+	skbf_kunit_expect_moved(test, &st, skbf_kunit_makes_skbs(*mode) ? 300 - 300 / 7 : 0,
+				300 / 7);
+}
+
+/* Failures inside bursts, on every CPU. */
+static void run_fail_batch_test(struct kunit *test)
+{
+	unsigned int n = num_online_cpus(), i;
+	struct skbf_kunit_stats st;
+	struct skbf_run *run;
+
+	run = skbf_kunit_run(test, "mode=netdev_alloc_skb count=500 repeat=1 batch=32 cpu=all");
+	run->fail_every = 5;
+	skbf_kunit_stats(test, &st);
+	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
+	KUNIT_ASSERT_GE(test, run->res->nr_rows, n);
+	for (i = 0; i < n; i++)
+		skbf_kunit_check_row(test, run, &run->res->rows[i], SKBF_NETDEV_ALLOC_SKB, 100);
+	if (n > 1)
+		KUNIT_EXPECT_EQ(test, run->res->rows[n].fails, 100 * n);
+	skbf_kunit_expect_moved(test, &st, 400 * n, 100 * n);
+}
+
+/* fail_every=1: nothing is made, every operation still counted. */
+static void run_fail_all_test(struct kunit *test)
+{
+	struct skbf_kunit_stats st;
+	struct skbf_run *run;
+
+	run = skbf_kunit_run(test, "mode=alloc_skb_fclone count=256 repeat=2 batch=16");
+	run->fail_every = 1;
+	skbf_kunit_stats(test, &st);
+	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
+	skbf_kunit_check_row(test, run, &run->res->rows[0], SKBF_ALLOC_SKB_FCLONE, 512);
+	skbf_kunit_expect_moved(test, &st, 0, 512);
+}
+
+static void run_no_dev_test(struct kunit *test)
+{
+	struct skbf_run *run = skbf_kunit_run(test, "count=10 repeat=1 dev=skbfnone0");
+
+	KUNIT_EXPECT_EQ(test, skbf_kunit_exec(test, run), -ENODEV);
+}
+
+static void run_offline_cpu_test(struct kunit *test)
+{
+	struct skbf_run *run = skbf_kunit_run(test, "count=10 repeat=1");
+
+	snprintf(run->cfg.cpu, sizeof(run->cfg.cpu), "%u", nr_cpu_ids);
+	KUNIT_EXPECT_EQ(test, skbf_kunit_exec(test, run), -EINVAL);
+}
+
+/* A NIC without an IRQ: the run says it fell back to the writer. */
+static void run_writer_rule_test(struct kunit *test)
+{
+	struct skbf_run *run = skbf_kunit_run(test, "count=100 repeat=1 cpu=nic dev=lo");
+	struct skbf_kunit *ctx = test->priv;
+	const char *text;
+
+	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
+	KUNIT_EXPECT_EQ(test, run->res->rule, SKBF_RULE_WRITER);
+	KUNIT_EXPECT_STREQ(test, run->res->nic, "lo");
+	KUNIT_EXPECT_EQ(test, run->res->irq, -1);
+	KUNIT_ASSERT_EQ(test, run->res->nr_rows, 1);
+	skbf_results_show(&ctx->s, run->res);
+	text = skbf_kunit_str(test, &ctx->s);
+	KUNIT_EXPECT_TRUE(test, skbf_kunit_has_line(text, "# nic: lo"));
+	KUNIT_EXPECT_TRUE(test, skbf_kunit_has_line(text, "# nic_irq: none"));
+	KUNIT_EXPECT_NOT_NULL(test, skbf_kunit_line(text, "# cpu_rule: writer: "));
+}
+
+/* The results of a real run: the header, a full row per mode, no pointers. */
+static void run_results_text_test(struct kunit *test)
+{
+	const u32 *latency = test->param_value;
+	struct skbf_kunit *ctx = test->priv;
+	unsigned int fields = *latency ? 17 : 14, i;
+	struct skbf_run *run;
+	const char *text, *p;
+
+	run = skbf_kunit_run(test, "mode=all count=64 repeat=1 latency=%u", *latency);
+	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
+	skbf_results_show(&ctx->s, run->res);
+	text = skbf_kunit_str(test, &ctx->s);
+	KUNIT_EXPECT_FALSE_MSG(test, skbf_kunit_has_pointer(text), "%s", text);
+	p = skbf_kunit_line(text, "mode cpu ");
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i <= SKBF_NR_MODES; i++) {
+		const char *line = skbf_kunit_copy_line(test, p);
+		char start[32];
+
+		KUNIT_EXPECT_EQ_MSG(test, skbf_kunit_fields(line), fields, "%s", line);
+		if (i) {
+			snprintf(start, sizeof(start), "%s %u 1500 14 100 1 64 1 ",
+				 skbf_kunit_mode_names[i - 1], cpumask_first(cpu_online_mask));
+			KUNIT_EXPECT_EQ_MSG(test, strncmp(line, start, strlen(start)), 0, "%s",
+					    line);
+		}
+		p = strchr(p, '\n');
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		p++;
+	}
+	KUNIT_EXPECT_EQ(test, *p, '\0');
+}
+
+static const u32 skbf_kunit_latencies[] = { 0, 1 };
+
+KUNIT_ARRAY_PARAM(skbf_latencies, skbf_kunit_latencies, skbf_kunit_u32_desc);
+
+static struct kunit_case skbf_run_cases[] = {
+	KUNIT_CASE_PARAM(run_mode_test, skbf_run_modes_gen_params),
+	KUNIT_CASE(run_all_modes_test),
+	KUNIT_CASE_PARAM(run_batch_test, skbf_batches_gen_params),
+	KUNIT_CASE(run_cpus_all_test),
+	KUNIT_CASE_PARAM(run_latency_test, skbf_lat_batches_gen_params),
+	KUNIT_CASE(run_stop_test),
+	KUNIT_CASE(run_stop_batch_test),
+	KUNIT_CASE_PARAM(run_fail_every_test, skbf_run_modes_gen_params),
+	KUNIT_CASE(run_fail_batch_test),
+	KUNIT_CASE(run_fail_all_test),
+	KUNIT_CASE(run_no_dev_test),
+	KUNIT_CASE(run_offline_cpu_test),
+	KUNIT_CASE(run_writer_rule_test),
+	KUNIT_CASE_PARAM(run_results_text_test, skbf_latencies_gen_params),
+	{}
+};
+
+static struct kunit_suite skbf_run_suite = {
+	.name = "skbfactory_run",
+	.init = skbf_kunit_init,
+	.exit = skbf_kunit_exit,
+	.test_cases = skbf_run_cases,
+};
+
+/* ---- Text: layout, results, stats ---- */
+
+/* Print one step of the layout as the file must show it. */
+static void skbf_kunit_step(struct seq_buf *w, const char *step, unsigned int data,
+			    unsigned int tail, unsigned int end, unsigned int users,
+			    unsigned int truesize)
+{
+	seq_buf_printf(w, "%s\n  data: %u\n  tail: %u\n  end: %u\n  len: %u\n", step, data, tail,
+		       end, tail - data);
+	seq_buf_printf(w, "  headroom: %u\n  tailroom: %u\n  users: %u\n  truesize: %u\n", data,
+		       end - tail, users, truesize);
+}
+
+/* What alloc_skb() itself makes of @size: the end offset and truesize. */
+static void skbf_kunit_alloc_skb(struct kunit *test, unsigned int size, unsigned int *end,
+				 unsigned int *truesize)
+{
+	struct sk_buff *skb = alloc_skb(size, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	*end = skb_end_offset(skb);
+	*truesize = skb->truesize;
+	kfree_skb(skb);
+}
+
+/* A value "  name: N" of the step named @step. */
+static long skbf_kunit_step_value(struct kunit *test, const char *text, const char *step,
+				  const char *name)
+{
+	char prefix[32];
+	const char *p;
+	long v;
+	int n;
+
+	for (p = text; (p = skbf_kunit_line(p, step)); p++)
+		if (p[strlen(step)] == '\n')
+			break;
+	KUNIT_ASSERT_NOT_NULL_MSG(test, p, "no step %s", step);
+	snprintf(prefix, sizeof(prefix), "  %s: ", name);
+	p = skbf_kunit_line(p, prefix);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, p, "no %s in step %s", name, step);
+	n = sscanf(p + strlen(prefix), "%ld", &v);
+	KUNIT_ASSERT_EQ(test, n, 1);
+	return v;
+}
+
+/* The defaults, step by step, exactly. */
+static void layout_known_config_test(struct kunit *test)
+{
+	struct skbf_kunit *ctx = test->priv;
+	unsigned int end, truesize;
+	const char *text, *want;
+
+	skbf_kunit_alloc_skb(test, 1500, &end, &truesize);
+	KUNIT_ASSERT_EQ(test, skbf_layout_show(&ctx->s, &ctx->cfg), 0);
+	text = skbf_kunit_str(test, &ctx->s);
+
+	seq_buf_puts(&ctx->w,
+		     "# skbfactory layout: size=1500 headroom=14 put=100; data, tail and end are offsets from skb->head\n");
+	skbf_kunit_step(&ctx->w, "alloc_skb(1500)", 0, 0, end, 1, truesize);
+	skbf_kunit_step(&ctx->w, "skb_reserve(14)", 14, 14, end, 1, truesize);
+	skbf_kunit_step(&ctx->w, "skb_put(100)", 14, 114, end, 1, truesize);
+	skbf_kunit_step(&ctx->w, "skb_push(14)", 0, 114, end, 1, truesize);
+	skbf_kunit_step(&ctx->w, "skb_pull(14)", 14, 114, end, 1, truesize);
+	skbf_kunit_step(&ctx->w, "skb_get", 14, 114, end, 2, truesize);
+	skbf_kunit_step(&ctx->w, "kfree_skb", 14, 114, end, 1, truesize);
+	seq_buf_printf(&ctx->w, "kfree_skb\n  users: 0, freed\n\n");
+	want = skbf_kunit_str(test, &ctx->w);
+	KUNIT_EXPECT_EQ_MSG(test, strncmp(text, want, strlen(want)), 0,
+			    "got:\n%s\nwant:\n%s", text, want);
+}
+
+/* Below 14 bytes of headroom there is no push or pull, and it says why. */
+static void layout_no_push_test(struct kunit *test)
+{
+	struct skbf_kunit *ctx = test->priv;
+	const char *text;
+
+	skbf_kunit_set(test, "headroom=13");
+	KUNIT_ASSERT_EQ(test, skbf_layout_show(&ctx->s, &ctx->cfg), 0);
+	text = skbf_kunit_str(test, &ctx->s);
+	KUNIT_EXPECT_TRUE(test, skbf_kunit_has_line(text, "skb_push(14)"));
+	KUNIT_EXPECT_TRUE(test,
+			  skbf_kunit_has_line(text, "  skipped: headroom 13 < 14, it would panic"));
+	KUNIT_EXPECT_FALSE(test, skbf_kunit_has_line(text, "skb_pull(14)"));
+	KUNIT_EXPECT_EQ(test, skbf_kunit_count(text, "  data: "), 5);
+	KUNIT_EXPECT_EQ(test, skbf_kunit_count(text, "  users: "), 6);
+}
+
+/* Every step shows every field. */
+static void layout_fields_test(struct kunit *test)
+{
+	static const char *const fields[] = {
+		"  data: ", "  tail: ", "  end: ", "  len: ", "  headroom: ", "  tailroom: ",
+		"  users: ", "  truesize: ",
+	};
+	static const char *const steps[] = {
+		"alloc_skb(1500)", "skb_reserve(14)", "skb_put(100)", "skb_push(14)",
+		"skb_pull(14)", "skb_get", "kfree_skb",
+	};
+	struct skbf_kunit *ctx = test->priv;
+	const char *text;
+	size_t i;
+
+	KUNIT_ASSERT_EQ(test, skbf_layout_show(&ctx->s, &ctx->cfg), 0);
+	text = skbf_kunit_str(test, &ctx->s);
+	for (i = 0; i < ARRAY_SIZE(steps); i++)
+		KUNIT_EXPECT_TRUE_MSG(test, skbf_kunit_has_line(text, steps[i]), "%s", steps[i]);
+	KUNIT_EXPECT_EQ(test, skbf_kunit_count(text, "kfree_skb"), 2);
+	for (i = 0; i < ARRAY_SIZE(fields); i++)
+		KUNIT_EXPECT_EQ_MSG(test, skbf_kunit_count(text, fields[i]),
+				    i == 6 ? 8 : 7, "%s", fields[i]);
+	KUNIT_EXPECT_FALSE_MSG(test, skbf_kunit_has_pointer(text), "%s", text);
+}
+
+/* The diagram: |headroom|data|tailroom| in columns, with its legend. */
+static void layout_diagram_test(struct kunit *test)
+{
+	struct skbf_kunit *ctx = test->priv;
+	static const char *const bars[] = { "h", "d", "." };
+	unsigned int end, truesize, scale, cols[3], i;
+	const char *text, *p;
+	char want[96];
+	int n;
+
+	skbf_kunit_alloc_skb(test, 1500, &end, &truesize);
+	KUNIT_ASSERT_EQ(test, skbf_layout_show(&ctx->s, &ctx->cfg), 0);
+	text = skbf_kunit_str(test, &ctx->s);
+
+	p = skbf_kunit_line(text, "after skb_put, to scale (");
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	n = sscanf(p, "after skb_put, to scale (%u bytes", &scale);
+	KUNIT_ASSERT_EQ(test, n, 1);
+	KUNIT_EXPECT_EQ(test, scale, end);
+	p = skbf_kunit_copy_line(test, strchr(p, '\n') + 1);
+	KUNIT_ASSERT_EQ(test, *p, '|');
+	for (i = 0; i < 3; i++) {
+		cols[i] = strspn(p + 1, bars[i]);
+		KUNIT_EXPECT_GT(test, cols[i], 0);
+		p += 1 + cols[i];
+		KUNIT_ASSERT_EQ(test, *p, '|');
+	}
+	KUNIT_EXPECT_EQ(test, p[1], '\0');
+	/* To scale: 14 bytes < 100 bytes < the rest, about 64 columns in all. */
+	KUNIT_EXPECT_LE(test, cols[0], cols[1]);
+	KUNIT_EXPECT_LT(test, cols[1], cols[2]);
+	KUNIT_EXPECT_GE(test, cols[0] + cols[1] + cols[2], 60);
+	KUNIT_EXPECT_LE(test, cols[0] + cols[1] + cols[2], 68);
+	snprintf(want, sizeof(want), " h = headroom 14, d = data 100, . = tailroom %u", end - 114);
+	KUNIT_EXPECT_TRUE_MSG(test, skbf_kunit_has_line(text, want), "%s", want);
+}
+
+/* How the buffer handed out differs from the size asked. */
+static void layout_buffer_test(struct kunit *test)
+{
+	struct skbf_kunit *ctx = test->priv;
+	unsigned int end, truesize;
+	char want[256];
+
+	skbf_kunit_alloc_skb(test, 1500, &end, &truesize);
+	KUNIT_ASSERT_EQ(test, skbf_layout_show(&ctx->s, &ctx->cfg), 0);
+	snprintf(want, sizeof(want),
+		 "buffer: asked 1500, handed out %u: SKB_DATA_ALIGN(1500) = %u plus skb_shared_info %u = %u, rounded up by the allocator to %u; end = %u leaves %u bytes of tailroom beyond the size asked",
+		 end + (unsigned int)SKBF_KUNIT_SHINFO, (unsigned int)SKB_DATA_ALIGN(1500),
+		 (unsigned int)SKBF_KUNIT_SHINFO, (unsigned int)SKB_HEAD_ALIGN(1500),
+		 end + (unsigned int)SKBF_KUNIT_SHINFO, end, end - 1500);
+	KUNIT_EXPECT_TRUE_MSG(test, skbf_kunit_has_line(skbf_kunit_str(test, &ctx->s), want),
+			      "no line: %s", want);
+}
+
+static const struct skbf_kunit_size skbf_kunit_layout_sizes[] = {
+	{ 1, 0, 1 },
+	{ 64, 14, 50 },
+	{ 1500, 14, 100 },
+	{ 9000, 14, 8986 },
+	{ 65536, 0, 65536 },
+	{ 65536, 65536, 0 },
+};
+
+KUNIT_ARRAY_PARAM(skbf_layout_sizes, skbf_kunit_layout_sizes, skbf_kunit_size_desc);
+
+/* For any size: alloc_skb's end, and the put step's length and tailroom. */
+static void layout_sizes_test(struct kunit *test)
+{
+	const struct skbf_kunit_size *p = test->param_value;
+	struct skbf_kunit *ctx = test->priv;
+	unsigned int end, truesize;
+	char config[64], step[32];
+	const char *text;
+
+	snprintf(config, sizeof(config), "size=%u headroom=%u put=%u", p->size, p->headroom,
+		 p->put);
+	skbf_kunit_set(test, config);
+	skbf_kunit_alloc_skb(test, p->size, &end, &truesize);
+	KUNIT_ASSERT_EQ(test, skbf_layout_show(&ctx->s, &ctx->cfg), 0);
+	text = skbf_kunit_str(test, &ctx->s);
+	snprintf(step, sizeof(step), "alloc_skb(%u)", p->size);
+	KUNIT_EXPECT_EQ(test, skbf_kunit_step_value(test, text, step, "end"), end);
+	KUNIT_EXPECT_EQ(test, skbf_kunit_step_value(test, text, step, "truesize"), truesize);
+	snprintf(step, sizeof(step), "skb_put(%u)", p->put);
+	KUNIT_EXPECT_EQ(test, skbf_kunit_step_value(test, text, step, "len"), p->put);
+	KUNIT_EXPECT_EQ(test, skbf_kunit_step_value(test, text, step, "headroom"), p->headroom);
+	KUNIT_EXPECT_EQ(test, skbf_kunit_step_value(test, text, step, "tailroom"),
+			end - p->headroom - p->put);
+	KUNIT_EXPECT_FALSE_MSG(test, skbf_kunit_has_pointer(text), "%s", text);
+}
+
+/* The layout's skb is counted like any other, and released. */
+static void layout_counts_test(struct kunit *test)
+{
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_kunit_stats st;
+
+	skbf_kunit_stats(test, &st);
+	KUNIT_ASSERT_EQ(test, skbf_layout_show(&ctx->s, &ctx->cfg), 0);
+	skbf_kunit_expect_moved(test, &st, 1, 0);
+}
+
+/* Results of two CPUs and their sum, as a run would leave them. */
+static struct skbf_results *skbf_kunit_results(struct kunit *test)
+{
+	struct skbf_results *res = kunit_kzalloc(test, struct_size(res, rows, 3), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, res);
+	skbf_config_reset(&res->cfg);
+	res->cfg.mode = SKBF_NAPI_ALLOC_SKB;
+	res->rule = SKBF_RULE_LIST;
+	res->irq = -1;
+	strscpy(res->cpus, "0-1", sizeof(res->cpus));
+	res->timer_ns = 40;
+	res->nr_rows = 3;
+	res->rows[0] = (struct skbf_row){
+		.mode = SKBF_NAPI_ALLOC_SKB, .cpu = 0, .ops = 1000000, .fails = 2,
+		.ns_x100 = 12345, .ns_min_x100 = 12000, .ns_max_x100 = 13005,
+		.cycles_x100 = -1, .ops_per_sec = 810044,
+		.lat_samples = 15625, .p50_ns = 120, .p99_ns = 340, .p999_ns = 5600,
+	};
+	res->rows[1] = (struct skbf_row){
+		.mode = SKBF_NAPI_ALLOC_SKB, .cpu = 1, .ops = 1000000,
+		.ns_x100 = 20000, .ns_min_x100 = 19999, .ns_max_x100 = 20001,
+		.cycles_x100 = 45678, .ops_per_sec = 500000,
+		.lat_samples = 15625, .p50_ns = 7, .p99_ns = 8, .p999_ns = 9,
+	};
+	res->rows[2] = (struct skbf_row){
+		.mode = SKBF_NAPI_ALLOC_SKB, .cpu = -1, .ops = 2000000, .fails = 2,
+		.ops_per_sec = 1310044,
+	};
+	return res;
+}
+
+/* Before any run: comment lines only. */
+static void results_before_run_test(struct kunit *test)
+{
+	struct skbf_kunit *ctx = test->priv;
+	const char *text, *p;
+	char kernel[80];
+
+	skbf_results_show(&ctx->s, NULL);
+	text = skbf_kunit_str(test, &ctx->s);
+	KUNIT_EXPECT_GT(test, strlen(text), 0);
+	for (p = text; *p; p += *p ? 1 : 0) {
+		KUNIT_EXPECT_EQ_MSG(test, *p, '#', "%s", text);
+		p = strchrnul(p, '\n');
+	}
+	snprintf(kernel, sizeof(kernel), "# kernel: %s", init_utsname()->release);
+	KUNIT_EXPECT_TRUE(test, skbf_kunit_has_line(text, kernel));
+	KUNIT_EXPECT_TRUE(test, skbf_kunit_has_line(text, "# skbfactory results"));
+}
+
+static void results_comments_test(struct kunit *test)
+{
+	static const char *const want[] = {
+		"# nic: none",
+		"# nic_irq: none",
+		"# cpus: 0-1",
+		"# cpu_rule: list: the CPUs cpu= names, concurrently",
+		"# config: mode=napi_alloc_skb size=1500 headroom=14 put=100 count=200000 repeat=5 batch=1 cpu=nic dev= latency=0",
+	};
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_results *res = skbf_kunit_results(test);
+	const char *text, *timing;
+	char kernel[80];
+
+	skbf_results_show(&ctx->s, res);
+	text = skbf_kunit_str(test, &ctx->s);
+	snprintf(kernel, sizeof(kernel), "# kernel: %s", init_utsname()->release);
+	KUNIT_EXPECT_EQ(test, strncmp(text, "# skbfactory results\n", 21), 0);
+	KUNIT_EXPECT_TRUE(test, skbf_kunit_has_line(text, kernel));
+	skbf_kunit_expect_lines(test, text, want, ARRAY_SIZE(want));
+	timing = skbf_kunit_copy_line(test, skbf_kunit_line(text, "# timing: "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(timing, "medians of 5 repetitions"));
+	KUNIT_EXPECT_NULL(test, skbf_kunit_line(text, "# latency: "));
+	KUNIT_EXPECT_FALSE_MSG(test, skbf_kunit_has_pointer(text), "%s", text);
+}
+
+/* The NIC's name, IRQ number and IRQ name. */
+static void results_nic_test(struct kunit *test)
+{
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_results *res = skbf_kunit_results(test);
+	const char *text;
+
+	strscpy(res->nic, "eth0", sizeof(res->nic));
+	res->irq = 25;
+	strscpy(res->irq_name, "virtio0-input.0", sizeof(res->irq_name));
+	res->rule = SKBF_RULE_NIC_IRQ;
+	skbf_results_show(&ctx->s, res);
+	text = skbf_kunit_str(test, &ctx->s);
+	KUNIT_EXPECT_TRUE(test, skbf_kunit_has_line(text, "# nic: eth0"));
+	KUNIT_EXPECT_TRUE(test, skbf_kunit_has_line(text, "# nic_irq: 25 virtio0-input.0"));
+	KUNIT_EXPECT_NOT_NULL(test, skbf_kunit_line(text, "# cpu_rule: nic-irq: "));
+}
+
+/* Each rule is named first in its cpu_rule line. */
+static void results_rules_test(struct kunit *test)
+{
+	static const char *const names[] = {
+		[SKBF_RULE_NIC_IRQ] = "# cpu_rule: nic-irq: ",
+		[SKBF_RULE_NIC_NODE] = "# cpu_rule: nic-node: ",
+		[SKBF_RULE_WRITER] = "# cpu_rule: writer: ",
+		[SKBF_RULE_LIST] = "# cpu_rule: list: ",
+		[SKBF_RULE_ALL] = "# cpu_rule: all: ",
+	};
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_results *res = skbf_kunit_results(test);
+	unsigned int rule;
+
+	for (rule = 0; rule < ARRAY_SIZE(names); rule++) {
+		res->rule = rule;
+		seq_buf_clear(&ctx->s);
+		skbf_results_show(&ctx->s, res);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, skbf_kunit_line(skbf_kunit_str(test, &ctx->s),
+								names[rule]), "%s", names[rule]);
+	}
+}
+
+/* The header row and the rows, each field where the header says. */
+static void results_rows_test(struct kunit *test)
+{
+	static const char *const want[] = {
+		"mode cpu size headroom put batch count repeat ns_per_op ns_min ns_max ops_per_sec cycles_per_op fails",
+		"napi_alloc_skb 0 1500 14 100 1 200000 5 123.45 120.00 130.05 810044 - 2",
+		"napi_alloc_skb 1 1500 14 100 1 200000 5 200.00 199.99 200.01 500000 456.78 0",
+	};
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_results *res = skbf_kunit_results(test);
+	const char *text;
+
+	skbf_results_show(&ctx->s, res);
+	text = skbf_kunit_str(test, &ctx->s);
+	skbf_kunit_expect_lines(test, text, want, ARRAY_SIZE(want));
+	KUNIT_EXPECT_EQ(test, skbf_kunit_count(text, "napi_alloc_skb "), 3);
+	KUNIT_EXPECT_EQ(test, skbf_kunit_count(text, "mode "), 1);
+	KUNIT_EXPECT_NULL(test, strstr(text, "p50_ns"));
+}
+
+/* The sum row: the totals, and "-" where a sum means nothing. */
+static void results_sum_row_test(struct kunit *test)
+{
+	static const char *const want[] = {
+		"napi_alloc_skb sum 1500 14 100 1 200000 5 - - - 1310044 - 2",
+	};
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_results *res = skbf_kunit_results(test);
+
+	skbf_results_show(&ctx->s, res);
+	skbf_kunit_expect_lines(test, skbf_kunit_str(test, &ctx->s), want, ARRAY_SIZE(want));
+}
+
+/* 40 ns a pair of timer reads, 2 pairs a sample, one sample in 64 ops. */
+#define SKBF_KUNIT_LAT_COST "a pair of reads costs 40 ns, so a sample reads up to 80 ns high and sampling adds about 1.25 ns per op"
+
+/* latency=1: three more columns, and a comment on what sampling costs. */
+static void results_latency_test(struct kunit *test)
+{
+	static const char *const want[] = {
+		"mode cpu size headroom put batch count repeat ns_per_op ns_min ns_max ops_per_sec cycles_per_op fails p50_ns p99_ns p999_ns",
+		"napi_alloc_skb 0 1500 14 100 1 200000 5 123.45 120.00 130.05 810044 - 2 120 340 5600",
+		"napi_alloc_skb 1 1500 14 100 1 200000 5 200.00 199.99 200.01 500000 456.78 0 7 8 9",
+		"napi_alloc_skb sum 1500 14 100 1 200000 5 - - - 1310044 - 2 - - -",
+	};
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_results *res = skbf_kunit_results(test);
+	const char *text, *p;
+
+	res->cfg.latency = 1;
+	skbf_results_show(&ctx->s, res);
+	text = skbf_kunit_str(test, &ctx->s);
+	skbf_kunit_expect_lines(test, text, want, ARRAY_SIZE(want));
+	p = skbf_kunit_line(text, "# latency: 1 op in 64 timed alone with ");
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(skbf_kunit_copy_line(test, p), SKBF_KUNIT_LAT_COST));
+}
+
+static void stats_fields_test(struct kunit *test)
+{
+	static const char *const names[] = {
+		"runs: ", "runs_interrupted: ", "skbs_allocated: ", "skbs_freed: ",
+		"skbs_outstanding: ", "alloc_failures: ", "last_error: ", "running: ",
+	};
+	struct skbf_kunit *ctx = test->priv;
+	const char *text;
+	size_t i;
+
+	skbf_stats_show(&ctx->s);
+	text = skbf_kunit_str(test, &ctx->s);
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		KUNIT_EXPECT_EQ_MSG(test, skbf_kunit_count(text, names[i]), 1, "%s", names[i]);
+	KUNIT_EXPECT_TRUE(test, skbf_kunit_has_line(text, "skbs_outstanding: 0"));
+	KUNIT_EXPECT_TRUE(test, skbf_kunit_has_line(text, "running: no"));
+	KUNIT_EXPECT_EQ(test, skbf_kunit_stat(test, "skbs_allocated") -
+			skbf_kunit_stat(test, "skbs_freed"), 0);
+	KUNIT_EXPECT_FALSE_MSG(test, skbf_kunit_has_pointer(text), "%s", text);
+}
+
+static struct kunit_case skbf_text_cases[] = {
+	KUNIT_CASE(layout_known_config_test),
+	KUNIT_CASE(layout_no_push_test),
+	KUNIT_CASE(layout_fields_test),
+	KUNIT_CASE(layout_diagram_test),
+	KUNIT_CASE(layout_buffer_test),
+	KUNIT_CASE_PARAM(layout_sizes_test, skbf_layout_sizes_gen_params),
+	KUNIT_CASE(layout_counts_test),
+	KUNIT_CASE(results_before_run_test),
+	KUNIT_CASE(results_comments_test),
+	KUNIT_CASE(results_nic_test),
+	KUNIT_CASE(results_rules_test),
+	KUNIT_CASE(results_rows_test),
+	KUNIT_CASE(results_sum_row_test),
+	KUNIT_CASE(results_latency_test),
+	KUNIT_CASE(stats_fields_test),
+	{}
+};
+
+static struct kunit_suite skbf_text_suite = {
+	.name = "skbfactory_text",
+	.init = skbf_kunit_init,
+	.exit = skbf_kunit_exit,
+	.test_cases = skbf_text_cases,
+};
+
+kunit_test_suites(&skbf_config_suite, &skbf_factory_suite, &skbf_nic_suite, &skbf_run_suite,
+		  &skbf_text_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for skbfactory");
