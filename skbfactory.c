@@ -1395,17 +1395,21 @@ out:
 	return err;
 }
 
-/* The cost in ns of one pair of latency timer reads, for the comment. */
+/* The cost in ns of one pair of latency timer reads: the best of 8 tries. */
 static u64 skbf_timer_cost(void)
 {
-	u64 t0 = ktime_get_ns();
-	u64 sink = 0;
-	int i;
+	u64 best = U64_MAX, sink = 0;
+	int i, j;
 
-	for (i = 0; i < 256; i++)
-		sink += skbf_tick() - skbf_tick();
+	for (i = 0; i < 8; i++) {
+		u64 t0 = ktime_get_ns();
+
+		for (j = 0; j < 32; j++)
+			sink += skbf_tick() - skbf_tick();
+		best = min(best, div_u64(ktime_get_ns() - t0, 32));
+	}
 	OPTIMIZER_HIDE_VAR(sink);
-	return div_u64(ktime_get_ns() - t0, 256);
+	return best;
 }
 
 /**
@@ -1478,109 +1482,76 @@ EXPORT_SYMBOL_IF_KUNIT(skbf_results_free);
 
 /* ---- Results text: comment lines, a header row, one row per (mode, cpu) ---- */
 
-enum skbf_col {
-	SKBF_COL_MODE, SKBF_COL_CPU, SKBF_COL_SIZE, SKBF_COL_HEADROOM, SKBF_COL_PUT,
-	SKBF_COL_BATCH, SKBF_COL_COUNT, SKBF_COL_REPEAT, SKBF_COL_NS, SKBF_COL_NS_MIN,
-	SKBF_COL_NS_MAX, SKBF_COL_OPS, SKBF_COL_CYCLES, SKBF_COL_FAILS, SKBF_COL_P50,
-	SKBF_COL_P99, SKBF_COL_P999, SKBF_NR_COLS,
+/* How a column's value is found and printed. */
+enum skbf_fmt {
+	SKBF_FMT_MODE,	/* the row's mode name */
+	SKBF_FMT_CPU,	/* the row's CPU, or "sum" */
+	SKBF_FMT_CFG,	/* a u32 of the run's config */
+	SKBF_FMT_U64,	/* a u64 of the row */
+	SKBF_FMT_X100,	/* an s64 of the row in hundredths; "-" when negative */
 };
+
+#define SKBF_ROW(field) offsetof(struct skbf_row, field)
 
 /* The column list: the header row and every data row follow it. */
-static const struct {
+static const struct skbf_col {
 	const char *name;
+	enum skbf_fmt fmt;
+	size_t off;
+	bool per_cpu;	/* "-" in a sum row */
 	bool latency;	/* only with latency=1 */
-} skbf_cols[SKBF_NR_COLS] = {
-	[SKBF_COL_MODE]		= { "mode" },
-	[SKBF_COL_CPU]		= { "cpu" },
-	[SKBF_COL_SIZE]		= { "size" },
-	[SKBF_COL_HEADROOM]	= { "headroom" },
-	[SKBF_COL_PUT]		= { "put" },
-	[SKBF_COL_BATCH]	= { "batch" },
-	[SKBF_COL_COUNT]	= { "count" },
-	[SKBF_COL_REPEAT]	= { "repeat" },
-	[SKBF_COL_NS]		= { "ns_per_op" },
-	[SKBF_COL_NS_MIN]	= { "ns_min" },
-	[SKBF_COL_NS_MAX]	= { "ns_max" },
-	[SKBF_COL_OPS]		= { "ops_per_sec" },
-	[SKBF_COL_CYCLES]	= { "cycles_per_op" },
-	[SKBF_COL_FAILS]	= { "fails" },
-	[SKBF_COL_P50]		= { "p50_ns", true },
-	[SKBF_COL_P99]		= { "p99_ns", true },
-	[SKBF_COL_P999]		= { "p999_ns", true },
+} skbf_cols[] = {
+	{ "mode",	   SKBF_FMT_MODE },
+	{ "cpu",	   SKBF_FMT_CPU },
+	{ "size",	   SKBF_FMT_CFG,  SKBF_OFF(size) },
+	{ "headroom",	   SKBF_FMT_CFG,  SKBF_OFF(headroom) },
+	{ "put",	   SKBF_FMT_CFG,  SKBF_OFF(put) },
+	{ "batch",	   SKBF_FMT_CFG,  SKBF_OFF(batch) },
+	{ "count",	   SKBF_FMT_CFG,  SKBF_OFF(count) },
+	{ "repeat",	   SKBF_FMT_CFG,  SKBF_OFF(repeat) },
+	{ "ns_per_op",	   SKBF_FMT_X100, SKBF_ROW(ns_x100),	 true },
+	{ "ns_min",	   SKBF_FMT_X100, SKBF_ROW(ns_min_x100), true },
+	{ "ns_max",	   SKBF_FMT_X100, SKBF_ROW(ns_max_x100), true },
+	{ "ops_per_sec",   SKBF_FMT_U64,  SKBF_ROW(ops_per_sec) },
+	{ "cycles_per_op", SKBF_FMT_X100, SKBF_ROW(cycles_x100), true },
+	{ "fails",	   SKBF_FMT_U64,  SKBF_ROW(fails) },
+	{ "p50_ns",	   SKBF_FMT_U64,  SKBF_ROW(p50_ns),	 true, true },
+	{ "p99_ns",	   SKBF_FMT_U64,  SKBF_ROW(p99_ns),	 true, true },
+	{ "p999_ns",	   SKBF_FMT_U64,  SKBF_ROW(p999_ns),	 true, true },
 };
 
-static void skbf_x100(struct seq_buf *s, u64 v)
-{
-	seq_buf_printf(s, "%llu.%02llu", v / 100, v % 100);
-}
-
 static void skbf_col_show(struct seq_buf *s, const struct skbf_results *res,
-			  const struct skbf_row *row, enum skbf_col col)
+			  const struct skbf_row *row, const struct skbf_col *col)
 {
-	const struct skbf_config *cfg = &res->cfg;
-	bool sum = row->cpu < 0;
+	const void *val = (const char *)row + col->off;
+	s64 x100;
 
-	if (sum && col >= SKBF_COL_NS && col != SKBF_COL_OPS && col != SKBF_COL_FAILS) {
+	if (row->cpu < 0 && col->per_cpu) {
 		seq_buf_printf(s, "-");
 		return;
 	}
-	switch (col) {
-	case SKBF_COL_MODE:
+	switch (col->fmt) {
+	case SKBF_FMT_MODE:
 		seq_buf_printf(s, "%s", skbf_mode_name(row->mode));
 		break;
-	case SKBF_COL_CPU:
-		if (sum)
+	case SKBF_FMT_CPU:
+		if (row->cpu < 0)
 			seq_buf_printf(s, "sum");
 		else
 			seq_buf_printf(s, "%d", row->cpu);
 		break;
-	case SKBF_COL_SIZE:
-		seq_buf_printf(s, "%u", cfg->size);
+	case SKBF_FMT_CFG:
+		seq_buf_printf(s, "%u", *(const u32 *)((const char *)&res->cfg + col->off));
 		break;
-	case SKBF_COL_HEADROOM:
-		seq_buf_printf(s, "%u", cfg->headroom);
+	case SKBF_FMT_U64:
+		seq_buf_printf(s, "%llu", *(const u64 *)val);
 		break;
-	case SKBF_COL_PUT:
-		seq_buf_printf(s, "%u", cfg->put);
-		break;
-	case SKBF_COL_BATCH:
-		seq_buf_printf(s, "%u", cfg->batch);
-		break;
-	case SKBF_COL_COUNT:
-		seq_buf_printf(s, "%u", cfg->count);
-		break;
-	case SKBF_COL_REPEAT:
-		seq_buf_printf(s, "%u", cfg->repeat);
-		break;
-	case SKBF_COL_NS:
-		skbf_x100(s, row->ns_x100);
-		break;
-	case SKBF_COL_NS_MIN:
-		skbf_x100(s, row->ns_min_x100);
-		break;
-	case SKBF_COL_NS_MAX:
-		skbf_x100(s, row->ns_max_x100);
-		break;
-	case SKBF_COL_OPS:
-		seq_buf_printf(s, "%llu", row->ops_per_sec);
-		break;
-	case SKBF_COL_CYCLES:
-		if (row->cycles_x100 < 0)
+	case SKBF_FMT_X100:
+		x100 = *(const s64 *)val;
+		if (x100 < 0)
 			seq_buf_printf(s, "-");
 		else
-			skbf_x100(s, row->cycles_x100);
-		break;
-	case SKBF_COL_FAILS:
-		seq_buf_printf(s, "%llu", row->fails);
-		break;
-	case SKBF_COL_P50:
-		seq_buf_printf(s, "%llu", row->p50_ns);
-		break;
-	case SKBF_COL_P99:
-		seq_buf_printf(s, "%llu", row->p99_ns);
-		break;
-	default:
-		seq_buf_printf(s, "%llu", row->p999_ns);
+			seq_buf_printf(s, "%lld.%02lld", x100 / 100, x100 % 100);
 		break;
 	}
 }
@@ -1608,7 +1579,7 @@ VISIBLE_IF_KUNIT void skbf_results_show(struct seq_buf *s, const struct skbf_res
 {
 	unsigned int r;
 	size_t i;
-	int c;
+	size_t c;
 
 	seq_buf_printf(s, "# skbfactory results\n# kernel: %s\n", init_utsname()->release);
 	if (!res) {
@@ -1637,17 +1608,17 @@ VISIBLE_IF_KUNIT void skbf_results_show(struct seq_buf *s, const struct skbf_res
 			       SKBF_LAT_EVERY, skbf_cycles ? "get_cycles" : "ktime_get_ns",
 			       res->timer_ns, 2 * res->timer_ns, cost_x100 / 100, cost_x100 % 100);
 	}
-	for (c = 0; c < SKBF_NR_COLS; c++)
+	for (c = 0; c < ARRAY_SIZE(skbf_cols); c++)
 		if (res->cfg.latency || !skbf_cols[c].latency)
 			seq_buf_printf(s, "%s%s", c ? " " : "", skbf_cols[c].name);
 	seq_buf_printf(s, "\n");
 	for (r = 0; r < res->nr_rows; r++) {
-		for (c = 0; c < SKBF_NR_COLS; c++) {
+		for (c = 0; c < ARRAY_SIZE(skbf_cols); c++) {
 			if (!res->cfg.latency && skbf_cols[c].latency)
 				continue;
 			if (c)
 				seq_buf_printf(s, " ");
-			skbf_col_show(s, res, &res->rows[r], c);
+			skbf_col_show(s, res, &res->rows[r], &skbf_cols[c]);
 		}
 		seq_buf_printf(s, "\n");
 	}
