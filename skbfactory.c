@@ -1518,6 +1518,7 @@ static const struct skbf_col {
 	{ "p50_ns",	   SKBF_FMT_U64,  SKBF_ROW(p50_ns),	 true, true },
 	{ "p99_ns",	   SKBF_FMT_U64,  SKBF_ROW(p99_ns),	 true, true },
 	{ "p999_ns",	   SKBF_FMT_U64,  SKBF_ROW(p999_ns),	 true, true },
+	{ "lat_samples",   SKBF_FMT_U64,  SKBF_ROW(lat_samples), true, true },
 };
 
 static void skbf_col_show(struct seq_buf *s, const struct skbf_results *res,
@@ -1754,7 +1755,9 @@ VISIBLE_IF_KUNIT void skbf_stats_show(struct seq_buf *s)
 	mutex_lock(&skbf.lock);
 	seq_buf_printf(s, "last_error: %s\n", skbf.last_error);
 	run = skbf.run;
-	if (run)
+	if (run && !READ_ONCE(run->progress_mode))
+		seq_buf_printf(s, "running: starting\n");
+	else if (run)
 		seq_buf_printf(s, "running: mode %s (%u of %u), repetition %u of %u done\n",
 			       skbf_mode_name(READ_ONCE(run->mode_now)),
 			       READ_ONCE(run->progress_mode), run->modes,

@@ -1965,7 +1965,7 @@ static void run_results_text_test(struct kunit *test)
 {
 	const u32 *latency = test->param_value;
 	struct skbf_kunit *ctx = test->priv;
-	unsigned int fields = *latency ? 17 : 14, i;
+	unsigned int fields = *latency ? 18 : 14, i;
 	struct skbf_run *run;
 	const char *text, *p;
 
@@ -2395,14 +2395,14 @@ static void results_sum_row_test(struct kunit *test)
 /* 40 ns a pair of timer reads, 2 pairs a sample, one sample in 64 ops. */
 #define SKBF_KUNIT_LAT_COST "a pair of reads costs 40 ns, so a sample reads up to 80 ns high and sampling adds about 1.25 ns per op"
 
-/* latency=1: three more columns, and a comment on what sampling costs. */
+/* latency=1: four more columns, and a comment on what sampling costs. */
 static void results_latency_test(struct kunit *test)
 {
 	static const char *const want[] = {
-		"mode cpu size headroom put batch count repeat ns_per_op ns_min ns_max ops_per_sec cycles_per_op fails p50_ns p99_ns p999_ns",
-		"napi_alloc_skb 0 1500 14 100 1 200000 5 123.45 120.00 130.05 810044 - 2 120 340 5600",
-		"napi_alloc_skb 1 1500 14 100 1 200000 5 200.00 199.99 200.01 500000 456.78 0 7 8 9",
-		"napi_alloc_skb sum 1500 14 100 1 200000 5 - - - 1310044 - 2 - - -",
+		"mode cpu size headroom put batch count repeat ns_per_op ns_min ns_max ops_per_sec cycles_per_op fails p50_ns p99_ns p999_ns lat_samples",
+		"napi_alloc_skb 0 1500 14 100 1 200000 5 123.45 120.00 130.05 810044 - 2 120 340 5600 15625",
+		"napi_alloc_skb 1 1500 14 100 1 200000 5 200.00 199.99 200.01 500000 456.78 0 7 8 9 15625",
+		"napi_alloc_skb sum 1500 14 100 1 200000 5 - - - 1310044 - 2 - - - -",
 	};
 	struct skbf_kunit *ctx = test->priv;
 	struct skbf_results *res = skbf_kunit_results(test);
