@@ -21,7 +21,7 @@ packages() {
 	check) echo sparse shellcheck python3 ;;
 	bench) echo gnuplot-nox python3 ;;
 	debug)
-		echo make gcc bc bison flex libelf-dev libssl-dev dwarves rsync kmod xz-utils cpio
+		echo make gcc bc bison flex libelf-dev libssl-dev dwarves rsync kmod xz-utils cpio python3
 		for k in $(kernel_names source); do kernel_packages "$k"; done
 		;;
 	all) for g in vm check bench debug; do packages "$g"; done ;;
