@@ -1139,15 +1139,18 @@ static bool skbf_rep_done(const struct skbf_worker *w)
 	return !w->left && w->freed == w->want;
 }
 
-/* Release what a stopped batch still holds. */
-static void skbf_drain(struct skbf_worker *w)
+/* Release what a stopped batch still holds, in chunks like the run's. */
+static void skbf_drain(struct skbf_worker *w, u32 steps)
 {
 	u64 ns, cycles;
 
 	w->left = 0;
 	w->want = w->held;
-	if (w->freed < w->held)
-		skbf_chunk(w, w->held - w->freed, &ns, &cycles);
+	while (w->freed < w->held) {
+		skbf_chunk(w, min(steps, w->held - w->freed), &ns, &cycles);
+		skbf_flush(w);
+		cond_resched();
+	}
 	skbf_flush(w);
 }
 
@@ -1187,7 +1190,7 @@ static int skbf_worker_fn(void *arg)
 			WRITE_ONCE(run->progress_rep, rep + 1);
 		cond_resched();
 	}
-	skbf_drain(w);
+	skbf_drain(w, steps);
 	if (atomic_dec_and_test(&run->running))
 		complete(&run->done);
 
@@ -1895,6 +1898,9 @@ static int skbf_run_file_write(const char *buf, size_t len)
 		break;
 	case -EINVAL:
 		snprintf(why, sizeof(why), "cpu=%s: a CPU went offline", run->cfg.cpu);
+		break;
+	case -ENOMEM:
+		snprintf(why, sizeof(why), "out of memory");
 		break;
 	default:
 		snprintf(why, sizeof(why), "failed");

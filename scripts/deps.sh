@@ -3,7 +3,7 @@
 #
 # deps.sh [GROUP...]: install the Debian packages the scripts need, only the
 # missing ones.  Groups: vm (build the module, boot the test VM), check
-# (sparse, shellcheck, python3), bench (gnuplot, python3), debug (build the
+# (sparse, shellcheck, python3, perl), bench (gnuplot, python3), debug (build the
 # debug kernel), all (the default).  Quick when everything is there: one
 # dpkg-query, no apt-get.  Not root: prints the apt-get line and fails.
 
@@ -18,7 +18,7 @@ packages() {
 		echo qemu-system-x86 busybox-static kmod xz-utils cpio make gcc rsync
 		for k in $(kernel_names stock); do kernel_packages "$k"; done
 		;;
-	check) echo sparse shellcheck python3 ;;
+	check) echo sparse shellcheck python3 perl ;;
 	bench) echo gnuplot-nox python3 ;;
 	debug)
 		echo make gcc bc bison flex libelf-dev libssl-dev dwarves rsync kmod xz-utils cpio python3

@@ -183,11 +183,11 @@ base_cpio() {
 		esac
 	done
 	chmod 755 "$stage/init" "$stage/usr/local/sbin/"*
-	(cd "$stage" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"
+	(cd "$stage" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out.tmp.$$"
 	rm -rf "$stage"
 	# Bases differ by the modules asked for; drop only stale ones.
 	find "$cache" -name "base-*.cpio" -mtime +2 -delete
-	mv "$out.tmp" "$out"
+	mv "$out.tmp.$$" "$out"
 	echo "$out"
 }
 
@@ -248,9 +248,9 @@ probe_kvm() {
 		cp /bin/busybox "$stage/bin/"
 		printf '#!/bin/busybox sh\n/bin/busybox echo SKBFACTORY-PROBE-OK\n/bin/busybox poweroff -f\n' >"$stage/init"
 		chmod 755 "$stage/init"
-		(cd "$stage" && find . | cpio -o -H newc -R 0:0 --quiet) >"$pcpio.tmp"
+		(cd "$stage" && find . | cpio -o -H newc -R 0:0 --quiet) >"$pcpio.tmp.$$"
 		rm -rf "$stage"
-		mv "$pcpio.tmp" "$pcpio"
+		mv "$pcpio.tmp.$$" "$pcpio"
 	fi
 	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
 		-accel kvm -cpu host -smp 1 -m 256M -kernel "$KIMAGE" -initrd "$pcpio" \
@@ -348,13 +348,14 @@ taint=$(sed -n 's/.*SKBFACTORY-VM: tainted \([0-9]*\)$/\1/p' <<<"$log" | tail -n
 [ -z "$taint" ] || [ $((taint & 17072)) = 0 ] || failures+=("kernel tainted $taint")
 # Report headers (KASAN, KCSAN, KFENCE and lockdep print "BUG:" or
 # "WARNING:"), on timestamped kernel lines only, so a job's own text never
-# counts.
+# counts; nor do skbfactory's own messages, which may quote what root wrote.
 kpat='BUG:|WARNING:|Oops|Kernel panic|kernel BUG at|general protection fault|UBSAN:'
 kpat+='|suspected memory leak|soft lockup|hard LOCKUP|detected stall|blocked for more than'
 kpat+='|possible recursive locking|inconsistent lock state|circular locking'
 kpat+='|list_(add|del) corruption|Bad page|unregister_netdevice: waiting'
 splats=$({ echo "$log"; tr -d '\r' <"$dir/dmesg.log" 2>/dev/null; } |
-	grep -E '^\[ *[0-9]+\.[0-9]+\] ' | grep -E "$kpat" | awk '!seen[$0]++' | head -n 10 || true)
+	grep -E '^\[ *[0-9]+\.[0-9]+\] ' | grep -vE '^\[ *[0-9.]+\] skbfactory: ' |
+	grep -E "$kpat" | awk '!seen[$0]++' | head -n 10 || true)
 [ -z "$splats" ] || failures+=("the kernel complained:"$'\n'"$splats")
 
 if [ ${#failures[@]} -gt 0 ]; then
