@@ -715,14 +715,39 @@ static int skbf_nic_irq(struct net_device *dev, char *name, size_t len)
 	return best;
 }
 
+/*
+ * The first online CPU in an IRQ's effective affinity.  On x86 a new
+ * affinity written to /proc/irq/N/smp_affinity_list is only pending until
+ * the IRQ next fires; the IRQ's CPU is then already the one it moves to.
+ */
+static unsigned int skbf_irq_cpu(unsigned int irq)
+{
+	struct irq_data *d = irq_get_irq_data(irq);
+	struct irq_desc *desc;
+	unsigned long flags;
+	unsigned int cpu;
+
+	if (!d)
+		return nr_cpu_ids;
+	desc = container_of(d, struct irq_desc, irq_data);
+	raw_spin_lock_irqsave(&desc->lock, flags);
+	cpu = cpumask_first_and(irq_data_get_effective_affinity_mask(d), cpu_online_mask);
+#ifdef CONFIG_GENERIC_PENDING_IRQ
+	if (irqd_is_setaffinity_pending(d))
+		cpu = cpumask_first_and(desc->pending_mask, cpu_online_mask);
+#endif
+	raw_spin_unlock_irqrestore(&desc->lock, flags);
+	return cpu;
+}
+
 /**
  * skbf_nic_cpu() - the CPU that services a NIC, and the rule that chose it
  * @dev: the NIC, or NULL
  * @t: its cpus, rule, irq and irq_name are set
  *
  * The first online CPU in the effective affinity of the NIC's first receive
- * IRQ; without one, the first online CPU of the NIC's NUMA node; else the
- * CPU the caller runs on.
+ * IRQ (or in the affinity it is moving to); without one, the first online
+ * CPU of the NIC's NUMA node; else the CPU the caller runs on.
  */
 VISIBLE_IF_KUNIT void skbf_nic_cpu(struct net_device *dev, struct skbf_target *t)
 {
@@ -733,11 +758,7 @@ VISIBLE_IF_KUNIT void skbf_nic_cpu(struct net_device *dev, struct skbf_target *t
 	cpumask_clear(t->cpus);
 	t->irq = dev ? skbf_nic_irq(dev, t->irq_name, sizeof(t->irq_name)) : -1;
 	if (t->irq > 0) {
-		struct irq_data *d = irq_get_irq_data(t->irq);
-
-		if (d)
-			cpu = cpumask_first_and(irq_data_get_effective_affinity_mask(d),
-						cpu_online_mask);
+		cpu = skbf_irq_cpu(t->irq);
 		t->rule = SKBF_RULE_NIC_IRQ;
 	} else {
 		t->irq = -1;
