@@ -10,6 +10,7 @@
 #                 so skbfactory_kunit.c is built there too)
 #   checkpatch    --strict, on skbfactory.c, skbfactory.h, skbfactory_kunit.c
 #                 (scripts/checkpatch.pl of the debug kernel's source tree)
+#   readme        README.md documents every parameter and results column
 #   shell lint    shellcheck -x on scripts/*.sh, scripts/guest/*, the shell
 #                 scripts in tests/ and .ci/run
 #   kunit         make kunit (scripts/kunit.sh) on the debug kernel
@@ -121,6 +122,23 @@ check_shellcheck() {
 			record FAIL "shellcheck $rel" "$log"
 		fi
 	done
+}
+
+# check_readme: the README documents every parameter and every results
+# column, as the module's own tables (skbfactory.c) name them.
+check_readme() {
+	local missing
+	stage "README against the module's tables"
+	missing=$(awk '/^static const struct skbf_param skbf_params\[\]/,/^};/ { if (match($0, /\{ "[a-z_]+"/)) print substr($0, RSTART + 3, RLENGTH - 4) }
+		/^} skbf_cols\[\] = \{/,/^};/ { if (match($0, /\{ "[a-z0-9_]+"/)) print substr($0, RSTART + 3, RLENGTH - 4) }' \
+		"$ROOT/skbfactory.c" | while read -r name; do
+		grep -qE "\`([^\` ]+ )*${name}( [^\` ]+)*\`" "$ROOT/README.md" || echo "$name"
+	done | xargs)
+	if [ -z "$missing" ]; then
+		record PASS "README documents every parameter and column"
+	else
+		record FAIL "README documents every parameter and column" "not in README.md: $missing"
+	fi
 }
 
 # check_debug_kernel: build or find the debug kernel; sets SRC (its source
@@ -250,6 +268,7 @@ lane_stock() {
 		if wanted "$k"; then check_build "$k"; fi
 	done
 	check_shellcheck
+	check_readme
 	for k in $(kernel_names stock); do
 		if wanted "$k"; then check_tests "$k"; fi
 	done
