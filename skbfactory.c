@@ -1356,21 +1356,18 @@ static int skbf_wait(struct skbf_run *run)
 	return skbf_stopping(run) ? -EINTR : 0;
 }
 
-static int skbf_run_mode(struct skbf_run *run, struct skbf_target *t, enum skbf_mode mode)
+/*
+ * Create a bound thread per target CPU and release them together.  The
+ * CPUs stay online until the threads are on their run queues; from then
+ * on, taking a CPU down waits for its thread to finish, as for any per-CPU
+ * kthread, so no lock is held while the run goes on.
+ */
+static int skbf_workers_start(struct skbf_run *run, struct skbf_target *t,
+			      enum skbf_mode mode, struct skbf_worker **w)
 {
-	unsigned int n = cpumask_weight(t->cpus), i = 0, cpu;
-	struct skbf_results *res = run->res;
-	struct skbf_worker **w;
+	unsigned int i = 0, cpu;
 	int err = 0;
 
-	w = kcalloc(n, sizeof(*w), GFP_KERNEL);
-	if (!w)
-		return -ENOMEM;
-	reinit_completion(&run->go);
-	reinit_completion(&run->done);
-	atomic_set(&run->running, n);
-
-	/* Keep the CPUs online while threads are bound to them. */
 	cpus_read_lock();
 	if (!cpumask_subset(t->cpus, cpu_online_mask)) {
 		err = -EINVAL;
@@ -1387,33 +1384,59 @@ static int skbf_run_mode(struct skbf_run *run, struct skbf_target *t, enum skbf_
 	}
 	run->lead = w[0];
 	WRITE_ONCE(run->progress_rep, 0);
-	for (i = 0; i < n; i++)
+	while (i--)
 		wake_up_process(w[i]->task);
 	complete_all(&run->go);
-	err = skbf_wait(run);
-	if (!err) {
-		struct skbf_row *sum = n > 1 ? &res->rows[res->nr_rows + n] : NULL;
+out:
+	cpus_read_unlock();
+	return err;
+}
 
-		for (i = 0; i < n; i++) {
-			struct skbf_row *row = &res->rows[res->nr_rows++];
+/* One row per worker, and a sum row when there are several. */
+static void skbf_rows_add(struct skbf_run *run, struct skbf_worker **w, unsigned int n,
+			  enum skbf_mode mode)
+{
+	struct skbf_results *res = run->res;
+	struct skbf_row *sum = n > 1 ? &res->rows[res->nr_rows + n] : NULL;
+	unsigned int i;
 
-			skbf_row_fill(row, w[i], run->cfg.count);
-			if (sum) {
-				sum->ops += row->ops;
-				sum->fails += row->fails;
-				sum->ops_per_sec += row->ops_per_sec;
-			}
-		}
+	for (i = 0; i < n; i++) {
+		struct skbf_row *row = &res->rows[res->nr_rows++];
+
+		skbf_row_fill(row, w[i], run->cfg.count);
 		if (sum) {
-			sum->mode = mode;
-			sum->cpu = -1;
-			res->nr_rows++;
+			sum->ops += row->ops;
+			sum->fails += row->fails;
+			sum->ops_per_sec += row->ops_per_sec;
 		}
 	}
-out:
+	if (sum) {
+		sum->mode = mode;
+		sum->cpu = -1;
+		res->nr_rows++;
+	}
+}
+
+static int skbf_run_mode(struct skbf_run *run, struct skbf_target *t, enum skbf_mode mode)
+{
+	unsigned int n = cpumask_weight(t->cpus), i;
+	struct skbf_worker **w;
+	int err;
+
+	w = kcalloc(n, sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	reinit_completion(&run->go);
+	reinit_completion(&run->done);
+	atomic_set(&run->running, n);
+
+	err = skbf_workers_start(run, t, mode, w);
+	if (!err)
+		err = skbf_wait(run);
+	if (!err)
+		skbf_rows_add(run, w, n, mode);
 	for (i = 0; i < n; i++)
 		skbf_worker_free(w[i]);
-	cpus_read_unlock();
 	run->lead = NULL;
 	kfree(w);
 	return err;
