@@ -119,12 +119,8 @@ static const struct skbf_param skbf_params[] = {
 	{ "latency",  SKBF_K_U32,  SKBF_OFF(latency),  0, 1,	     "0" },
 };
 
-static u32 *skbf_u32(struct skbf_config *cfg, const struct skbf_param *p)
-{
-	return (u32 *)((char *)cfg + p->off);
-}
-
-static char *skbf_str(struct skbf_config *cfg, const struct skbf_param *p)
+/* Where a parameter lives in a config. */
+static void *skbf_field(struct skbf_config *cfg, const struct skbf_param *p)
 {
 	return (char *)cfg + p->off;
 }
@@ -213,7 +209,7 @@ static int skbf_param_set(struct skbf_config *cfg, const struct skbf_param *p,
 			snprintf(why, why_len, "mode=%s: unknown mode", val);
 		return err;
 	case SKBF_K_U32:
-		err = skbf_u32_parse(val, p->min, p->max, skbf_u32(cfg, p));
+		err = skbf_u32_parse(val, p->min, p->max, skbf_field(cfg, p));
 		if (err)
 			snprintf(why, why_len, "%s=%s: expected a decimal number %u..%u",
 				 p->name, val, p->min, p->max);
@@ -238,7 +234,7 @@ static int skbf_param_set(struct skbf_config *cfg, const struct skbf_param *p,
 		break;
 	}
 	if (!err)
-		strscpy(skbf_str(cfg, p), val, skbf_str_size(p));
+		strscpy(skbf_field(cfg, p), val, skbf_str_size(p));
 	return err;
 }
 
@@ -386,17 +382,17 @@ EXPORT_SYMBOL_IF_KUNIT(skbf_config_parse);
 static void skbf_param_show(struct seq_buf *s, const struct skbf_config *cfg,
 			    const struct skbf_param *p, const char *end)
 {
-	struct skbf_config *c = (struct skbf_config *)cfg;
+	const void *val = (const char *)cfg + p->off;
 
 	switch (p->kind) {
 	case SKBF_K_MODE:
 		seq_buf_printf(s, "%s=%s%s", p->name, skbf_mode_name(cfg->mode), end);
 		break;
 	case SKBF_K_U32:
-		seq_buf_printf(s, "%s=%u%s", p->name, *skbf_u32(c, p), end);
+		seq_buf_printf(s, "%s=%u%s", p->name, *(const u32 *)val, end);
 		break;
 	default:
-		seq_buf_printf(s, "%s=%s%s", p->name, skbf_str(c, p), end);
+		seq_buf_printf(s, "%s=%s%s", p->name, (const char *)val, end);
 		break;
 	}
 }

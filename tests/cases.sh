@@ -516,12 +516,7 @@ case_run_default_nic_cpu() {
 		row 1 "${cv%%:*}"
 		[ "$VAL" = "${cv#*:}" ] || fail "row ${cv%%:*} is '$VAL', want ${cv#*:}"
 	done
-	row 1 ns_per_op
-	ns=$VAL
-	row 1 ns_min
-	lo=$VAL
-	row 1 ns_max
-	hi=$VAL
+	row_times 1
 	row 1 ops_per_sec
 	ops=$VAL
 	awk -v ns="$ns" -v lo="$lo" -v hi="$hi" -v ops="$ops" 'BEGIN {
@@ -1017,12 +1012,7 @@ case_timing_wall_clock() {
 	: >"$T/timing"
 	for r in 1 1 1 3; do
 		timed_run "mode=alloc_skb count=$c repeat=$r" || return
-		row 1 ns_per_op
-		ns=$VAL
-		row 1 ns_min
-		lo=$VAL
-		row 1 ns_max
-		hi=$VAL
+		row_times 1
 		echo "$r $ns $lo $hi $WALL" >>"$T/timing"
 	done
 	awk -v c="$c" '{

@@ -238,6 +238,16 @@ row() {
 	eval "VAL=\${R$1_$2-}"
 }
 
+# row_times I: ns, lo and hi = ns_per_op, ns_min and ns_max of row I.
+row_times() {
+	row "$1" ns_per_op
+	ns=$VAL
+	row "$1" ns_min
+	lo=$VAL
+	row "$1" ns_max
+	hi=$VAL
+}
+
 # row_find MODE CPU: ROW = the row of that mode and cpu (a number or
 # "sum"), empty when there is none.
 row_find() {
@@ -382,17 +392,24 @@ bg_run() {
 	BG=$!
 }
 
-# wait_running SECONDS: until stats shows a run in progress.
-wait_running() {
+# wait_stat PATTERN SECONDS: until stats' running: line matches PATTERN
+# (a case pattern); 1 when it does not within SECONDS.
+wait_stat() {
 	up_cs
-	_end=$((UP + $1 * 100))
+	_end=$((UP + $2 * 100))
 	while :; do
 		stat_get running
-		case $STAT in mode*) return 0 ;; esac
+		# shellcheck disable=SC2254 # the pattern is the point
+		case $STAT in $1) return 0 ;; esac
 		up_cs
 		[ "$UP" -lt "$_end" ] || return 1
 		sleep 0.02
 	done
+}
+
+# wait_running SECONDS: until stats shows a run measuring.
+wait_running() {
+	wait_stat 'mode*' "$1"
 }
 
 # proc_alive PID: PID exists and is not a zombie.
@@ -421,15 +438,7 @@ wait_gone() {
 
 # wait_idle SECONDS: until stats says running: no.
 wait_idle() {
-	up_cs
-	_end=$((UP + $1 * 100))
-	while :; do
-		stat_get running
-		[ "$STAT" != no ] || return 0
-		up_cs
-		[ "$UP" -lt "$_end" ] || return 1
-		sleep 0.02
-	done
+	wait_stat no "$1"
 }
 
 # bg_cleanup: end a background writer left by a case.
