@@ -938,6 +938,16 @@ case_insmod_cycles() {
 
 # ---- Long runs and the watchdogs ----
 
+# watched_run TOKENS: run1 TOKENS and say how long it took.
+watched_run() {
+	up_cs
+	_w0=$UP
+	run1 "$*"
+	up_cs
+	cs_str $((UP - _w0))
+	diag "  $*: $CS_STR s"
+}
+
 case_watchdog_long_run() {
 	if [ ! -w /proc/sys/kernel/watchdog_thresh ]; then
 		skip "no /proc/sys/kernel/watchdog_thresh"
@@ -952,12 +962,7 @@ case_watchdog_long_run() {
 	kmark "watchdog_thresh=1"
 	# A long run: about 4 s (2 s on the debug kernel) in two repetitions.
 	count_for "$LONG_MS"
-	up_cs
-	t0=$UP
-	run1 "count=$COUNT repeat=2"
-	up_cs
-	cs_str $((UP - t0))
-	diag "  alloc_skb count=$COUNT repeat=2: $CS_STR s"
+	watched_run "count=$COUNT repeat=2"
 	# Big buffers: how long one takes here, then 4096 of them held at once.
 	run1 "size=65536 headroom=0 put=65536 count=$BIGCAL repeat=1"
 	row 1 ns_per_op
@@ -966,21 +971,11 @@ case_watchdog_long_run() {
 	n=$((1500000000 / big))
 	[ "$n" -le 4096 ] || n=4096
 	[ "$n" -ge 1 ] || n=1
-	up_cs
-	t0=$UP
-	run1 "batch=4096 size=65536 headroom=0 put=65536 count=$n repeat=1"
-	up_cs
-	cs_str $((UP - t0))
-	diag "  batch=4096 size=65536 count=$n: $CS_STR s"
+	watched_run "batch=4096 size=65536 headroom=0 put=65536 count=$n repeat=1"
 	# Every mode with big buffers, briefly.
 	n=$((1000000000 / 7 / big))
 	[ "$n" -ge 1 ] || n=1
-	up_cs
-	t0=$UP
-	run1 "mode=all size=65536 headroom=0 put=60000 batch=64 count=$n repeat=1"
-	up_cs
-	cs_str $((UP - t0))
-	diag "  mode=all size=65536 batch=64 count=$n: $CS_STR s"
+	watched_run "mode=all size=65536 headroom=0 put=60000 batch=64 count=$n repeat=1"
 	echo "$thresh" >/proc/sys/kernel/watchdog_thresh
 	[ "$(cat /proc/sys/kernel/watchdog_thresh)" = "$thresh" ] || fail "cannot restore watchdog_thresh=$thresh"
 	# (a lockup or stall report is a complaint: run_case fails the case)
