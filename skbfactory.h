@@ -10,11 +10,22 @@
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/if.h>
+#include <linux/kernel_stat.h>
 #include <linux/netdevice.h>
+#include <linux/ptr_ring.h>
 #include <linux/seq_buf.h>
 #include <linux/skbuff.h>
 #include <linux/types.h>
 #include <kunit/visibility.h>
+
+#ifdef SKBF_HAVE_PP_HELPERS
+#include <net/page_pool/helpers.h>
+#else
+#include <net/page_pool.h>
+#endif
+#ifdef SKBF_HAVE_NAPI_IRQ
+#include <net/netdev_rx_queue.h>
+#endif
 
 /* ---- Kernel API differences: every version check lives here. ---- */
 
@@ -51,10 +62,77 @@ static inline void skbf_free_dummy_netdev(struct net_device *dev)
 #endif
 
 /*
- * napi_alloc_skb() lost its gfp-taking double underscore variant in 6.10,
- * but napi_alloc_skb(napi, len) means the same on every supported kernel:
- * GFP_ATOMIC, NET_SKB_PAD + NET_IP_ALIGN of reserve, BH context.
+ * napi_alloc_skb() takes no gfp since 6.10 and allocates GFP_ATOMIC; before,
+ * __napi_alloc_skb() let the caller drop the reserves as pktgen does.
  */
+static inline struct sk_buff *skbf_napi_alloc_skb(struct napi_struct *napi, unsigned int len)
+{
+#ifdef SKBF_HAVE_NAPI_ALLOC_SKB_NOGFP
+	return napi_alloc_skb(napi, len);
+#else
+	return __napi_alloc_skb(napi, len, GFP_NOWAIT | __GFP_NOWARN);
+#endif
+}
+
+/*
+ * A page_pool for one NAPI instance.  Since 6.5 the pool knows its NAPI,
+ * so pages freed inside that NAPI's poll go straight back to its cache;
+ * before 6.7 fragments needed PP_FLAG_PAGE_FRAG.
+ */
+static inline struct page_pool *skbf_page_pool_create(struct napi_struct *napi, int node,
+						      unsigned int order, unsigned int size)
+{
+	struct page_pool_params pp = {
+		.order = order,
+		.pool_size = size,
+		.nid = node,
+#ifdef SKBF_HAVE_PP_NAPI
+		.napi = napi,
+#endif
+#ifdef PP_FLAG_PAGE_FRAG
+		.flags = order ? 0 : PP_FLAG_PAGE_FRAG,
+#endif
+	};
+
+	return page_pool_create(&pp);
+}
+
+/* The IRQ the driver tied to a receive queue's NAPI (6.8+), or 0. */
+static inline int skbf_rxq_napi_irq(struct net_device *dev)
+{
+#ifdef SKBF_HAVE_NAPI_IRQ
+	struct napi_struct *napi;
+
+	ASSERT_RTNL();
+	if (!dev->real_num_rx_queues)
+		return 0;
+	napi = __netif_get_rx_queue(dev, 0)->napi;
+	return napi && napi->irq > 0 ? napi->irq : 0;
+#else
+	return 0;
+#endif
+}
+
+/*
+ * Hard interrupts a CPU took: the generic IRQ layer's count, plus on x86
+ * the vectors it does not see (local timer, rescheduling and call IPIs).
+ */
+static inline u64 skbf_hardirqs(unsigned int cpu)
+{
+	u64 n = kstat_cpu_irqs_sum(cpu);
+
+#ifdef CONFIG_X86
+	const irq_cpustat_t *s = &per_cpu(irq_stat, cpu);
+
+#ifdef CONFIG_X86_LOCAL_APIC
+	n += s->apic_timer_irqs;
+#endif
+#ifdef CONFIG_SMP
+	n += s->irq_resched_count + s->irq_call_count;
+#endif
+#endif
+	return n;
+}
 
 #ifdef CONFIG_FAULT_INJECTION
 /* Fault injection follows the writer of `run` into the run's threads. */
@@ -73,35 +151,54 @@ static inline void skbf_inherit_make_it_fail(struct task_struct *task)
 #define SKBF_DIR		"skbfactory"
 #define SKBF_WRITE_MAX		4096	/* longest write to config or run */
 #define SKBF_CPU_LEN		64	/* longest cpu= value */
+#define SKBF_FREE_CPU_LEN	8	/* longest free_cpu= value */
 #define SKBF_REPEAT_MAX		100
+#define SKBF_WARMUP_MAX		10
 #define SKBF_ETH_HLEN		14	/* the header layout pushes and pulls */
 #define SKBF_FILL		0x5a	/* the payload byte */
 #define SKBF_LAT_EVERY		64	/* latency=1 times one op in this many */
 #define SKBF_LAT_SUB		8	/* histogram buckets per power of two */
 #define SKBF_LAT_BUCKETS	(40 * SKBF_LAT_SUB)
+#define SKBF_CHUNK_NS		(1000 * 1000)	/* a timed chunk lasts about 1 ms */
+#define SKBF_CHUNK_MAX_NS	(2 * SKBF_CHUNK_NS)	/* and never longer than this */
+#define SKBF_RING		512	/* free_cpu: skbs in flight per producer */
+#define SKBF_NO_CPU		(-1)	/* free_cpu=same */
 
 /**
- * enum skbf_mode - the allocation paths a run can measure
- * @SKBF_ALLOC_SKB: alloc_skb() + kfree_skb()
+ * enum skbf_mode - the allocation paths a run can measure, in the order
+ * mode=all runs them: transmit and socket paths, receive paths, baselines
+ * @SKBF_ALLOC_SKB: alloc_skb() + consume_skb()
  * @SKBF_ALLOC_SKB_FCLONE: alloc_skb_fclone() + consume_skb()
- * @SKBF_NETDEV_ALLOC_SKB: __netdev_alloc_skb() + dev_kfree_skb_any()
- * @SKBF_NAPI_ALLOC_SKB: napi_alloc_skb() + napi_consume_skb(), in BH
+ * @SKBF_ALLOC_SKB_WITH_FRAGS: alloc_skb_with_frags(), as sock_alloc_send_pskb()
+ * @SKBF_SKB_CLONE: skb_clone() of a live fclone skb + consume_skb()
+ * @SKBF_NETDEV_ALLOC_SKB: __netdev_alloc_skb() + dev_consume_skb_any(), in a NAPI poll
+ * @SKBF_NAPI_ALLOC_SKB: napi_alloc_skb() + napi_consume_skb(), in a NAPI poll
  * @SKBF_BUILD_SKB: napi_alloc_frag() + napi_build_skb() + napi_consume_skb()
- * @SKBF_KMALLOC_FLOOR: kmalloc() of an sk_buff and of the data, both freed
- * @SKBF_EMPTY: the measuring loop alone
+ * @SKBF_PAGE_POOL: page_pool fragment + napi_build_skb(), recycled
+ * @SKBF_KMALLOC_FLOOR: the slab allocations alloc_skb() makes, nothing else
+ * @SKBF_EMPTY: the measuring loop with an op that does nothing
  * @SKBF_NR_MODES: number of real modes
  * @SKBF_ALL: config value meaning "every mode in turn"
  */
 enum skbf_mode {
 	SKBF_ALLOC_SKB,
 	SKBF_ALLOC_SKB_FCLONE,
+	SKBF_ALLOC_SKB_WITH_FRAGS,
+	SKBF_SKB_CLONE,
 	SKBF_NETDEV_ALLOC_SKB,
 	SKBF_NAPI_ALLOC_SKB,
 	SKBF_BUILD_SKB,
+	SKBF_PAGE_POOL,
 	SKBF_KMALLOC_FLOOR,
 	SKBF_EMPTY,
 	SKBF_NR_MODES,
 	SKBF_ALL = SKBF_NR_MODES,
+};
+
+/* Where a mode's timed chunks run. */
+enum skbf_ctx {
+	SKBF_CTX_TASK,	/* the worker thread, process context */
+	SKBF_CTX_NAPI,	/* a NAPI poll on the worker's CPU, softirq */
 };
 
 /**
@@ -112,10 +209,12 @@ enum skbf_mode {
  * @headroom: skb_reserve() bytes
  * @put: skb_put() bytes, payload filled
  * @count: operations per repetition
- * @repeat: repetitions
- * @batch: objects allocated before all of them are freed
+ * @repeat: repetitions kept
+ * @warmup: repetitions run first and discarded
+ * @batch: objects allocated before all of them are released
  * @latency: 1 to sample single operations into a histogram
  * @cpu: "nic", "all" or a CPU list
+ * @free_cpu: "same", or the CPU that releases what the run makes
  * @dev: the NIC, or empty for the first one that is up and has an IRQ
  */
 struct skbf_config {
@@ -125,15 +224,18 @@ struct skbf_config {
 	u32 put;
 	u32 count;
 	u32 repeat;
+	u32 warmup;
 	u32 batch;
 	u32 latency;
 	char cpu[SKBF_CPU_LEN];
+	char free_cpu[SKBF_FREE_CPU_LEN];
 	char dev[IFNAMSIZ];
 };
 
 /* How the CPUs of a run were chosen. */
 enum skbf_rule {
-	SKBF_RULE_NIC_IRQ,	/* effective affinity of the NIC's RX IRQ */
+	SKBF_RULE_NIC_NAPI,	/* the IRQ of the NIC's first RX queue's NAPI */
+	SKBF_RULE_NIC_IRQ,	/* the NIC's vector whose name says receive */
 	SKBF_RULE_NIC_NODE,	/* first CPU of the NIC's NUMA node */
 	SKBF_RULE_WRITER,	/* the CPU the writer ran on */
 	SKBF_RULE_LIST,		/* cpu= named them */
@@ -141,34 +243,59 @@ enum skbf_rule {
 };
 
 /**
- * struct skbf_target - where a run executes and which NIC it is about
- * @cpus: the CPUs, one worker thread each
- * @rule: how @cpus was chosen
+ * struct skbf_where - where a run executes and which NIC it is about,
+ * copied out of the NIC so that no reference outlives the lookup
+ * @rule: how the measuring CPUs were chosen
+ * @free_cpu: the releasing CPU, or %SKBF_NO_CPU
  * @nic: the NIC's name, empty when there is none
+ * @driver: its driver's (or link type's) name, empty when unknown
+ * @ifindex: its ifindex, 0 when none
+ * @threaded: its NAPI runs in kthreads (dev->threaded)
  * @irq: the NIC's receive IRQ, or -1
  * @irq_name: that IRQ's name as in /proc/interrupts
- * @dev: the NIC with a reference held, or NULL
+ */
+struct skbf_where {
+	enum skbf_rule rule;
+	int free_cpu;
+	char nic[IFNAMSIZ];
+	char driver[24];
+	int ifindex;
+	bool threaded;
+	int irq;
+	char irq_name[32];
+};
+
+/**
+ * struct skbf_target - a resolved cpu=, free_cpu= and dev=
+ * @cpus: the measuring CPUs, one worker thread each
+ * @w: the rest, which results keep
  */
 struct skbf_target {
 	cpumask_var_t cpus;
-	enum skbf_rule rule;
-	char nic[IFNAMSIZ];
-	int irq;
-	char irq_name[32];
-	struct net_device *dev;
+	struct skbf_where w;
 };
 
 /**
  * struct skbf_row - one (mode, cpu) line of results
  * @mode: the path measured
  * @cpu: the CPU, or -1 for the sum over CPUs
- * @ops: operations done over all repetitions
- * @fails: allocations that returned NULL
+ * @ctx: chunks timed in softirq and in process context (kept ones)
+ * @ops: operations done in kept repetitions
+ * @fails: allocations that returned NULL, over the whole run
  * @ns_x100: median ns per op, times 100
  * @ns_min_x100: fastest repetition's ns per op, times 100
  * @ns_max_x100: slowest repetition's ns per op, times 100
- * @cycles_x100: median cycles per op times 100, or -1 without a counter
- * @ops_per_sec: from the median
+ * @cv_x100: coefficient of variation over repetitions, percent times 100
+ * @alloc_x100: ns per allocation step (batch >= 2), times 100, or -1
+ * @free_x100: ns per release step, or the releasing CPU's busy ns per
+ *	skb (free_cpu), times 100, or -1
+ * @ops_per_sec: from the median, or for a sum row over the common window
+ * @tsc_x100: get_cycles() ticks per op, times 100, or -1 without a counter
+ * @cycles_x100: PMU core cycles per op, times 100, or -1
+ * @ipc_x100: PMU instructions per cycle, times 100, or -1
+ * @csw: context switches of the measuring thread during chunks
+ * @irqs: hard IRQs and softirqs on the CPU during chunks
+ * @dropped: chunks left out of the timing because of a context switch
  * @lat_samples: operations timed one by one (latency=1)
  * @p50_ns: median single-op latency
  * @p99_ns: 99th percentile
@@ -177,13 +304,22 @@ struct skbf_target {
 struct skbf_row {
 	enum skbf_mode mode;
 	int cpu;
+	u64 ctx[2];
 	u64 ops;
 	u64 fails;
-	u64 ns_x100;
-	u64 ns_min_x100;
-	u64 ns_max_x100;
-	s64 cycles_x100;
+	s64 ns_x100;
+	s64 ns_min_x100;
+	s64 ns_max_x100;
+	s64 cv_x100;
+	s64 alloc_x100;
+	s64 free_x100;
 	u64 ops_per_sec;
+	s64 tsc_x100;
+	s64 cycles_x100;
+	s64 ipc_x100;
+	u64 csw;
+	u64 irqs;
+	u64 dropped;
 	u64 lat_samples;
 	u64 p50_ns;
 	u64 p99_ns;
@@ -193,39 +329,68 @@ struct skbf_row {
 /**
  * struct skbf_results - a finished run
  * @cfg: its parameters
- * @rule: how its CPUs were chosen
- * @nic: the NIC, empty when none
- * @irq: the NIC's receive IRQ, or -1
- * @irq_name: the IRQ's name
- * @cpus: the CPUs as a list, e.g. "0-1"
+ * @where: where it ran and the NIC (a copy: no references)
+ * @cpus: the measuring CPUs as a list, e.g. "0-1"
  * @timer_ns: cost of a pair of latency timer reads, measured at run start
+ * @pmu_err: 0 when the PMU counted cycles, else why not (an errno)
+ * @bh_longest_ns: the longest chunk run with BH off (softirq modes)
+ * @bh_chunks: chunks run with BH off
+ * @bh_over: of those, chunks longer than SKBF_CHUNK_MAX_NS
+ * @overlap_pct: multi-CPU runs: median share of a repetition all CPUs
+ *	measured together
+ * @pp: page_pool mode: the pools' counters, summed (valid when @pp_stats)
+ * @pp_stats: the kernel keeps page_pool counters (CONFIG_PAGE_POOL_STATS)
  * @nr_rows: rows used
  * @rows: one per (mode, cpu), plus a sum row per mode for several CPUs
  */
 struct skbf_results {
 	struct skbf_config cfg;
-	enum skbf_rule rule;
-	char nic[IFNAMSIZ];
-	int irq;
-	char irq_name[32];
+	struct skbf_where where;
 	char cpus[SKBF_CPU_LEN];
 	u64 timer_ns;
+	int pmu_err;
+	u64 bh_longest_ns;
+	u64 bh_chunks;
+	u64 bh_over;
+	u32 overlap_pct;
+	struct {
+		u64 fast;
+		u64 slow;
+		u64 slow_high_order;
+		u64 refill;
+		u64 recycled_cached;
+		u64 recycled_ring;
+		u64 released;
+	} pp;
+	bool pp_stats;
 	unsigned int nr_rows;
 	struct skbf_row rows[];
 };
 
 struct skbf_worker;
+struct skbf_consumer;
 
 /**
  * struct skbf_run - a run in progress
  * @cfg: what to run
  * @res: the results, set when the run completes
- * @stop: set to end the run at the next chunk boundary
+ * @stop: 0, or the errno the run ends with; the first stop wins
+ * @stop_why: what stopped it, for last_error
+ * @stop_lock: serialises @stop and @stop_why
+ * @watch: the CPUs whose going offline stops the run
+ * @dev: the NIC held for the modes that use it during the run, or NULL
+ * @dev_tracker: the tracker of that reference
+ * @measuring: threads inside their measuring part (hotplug waits for 0)
  * @fail_every: KUnit fault hook: fail every Nth allocation (0: never)
- * @go: releases the worker threads together
- * @done: completed when the last worker finished
- * @running: workers still measuring
+ * @pmu_type: KUnit hook: count a software event instead of core cycles
+ * @done: completed when the last worker and the consumer finished
+ * @running: threads still working
+ * @nr_workers: worker threads of the current mode
+ * @arrived: repetition barrier: threads that reached it
+ * @gen: repetition barrier: generation
+ * @cut: repetitions cut short because one CPU finished (several CPUs)
  * @lead: the worker whose progress stats reports
+ * @consumer: the releasing thread (free_cpu), or NULL
  * @modes: modes this run measures
  * @progress_mode: the mode being measured, from 1
  * @mode_now: which mode that is
@@ -234,12 +399,23 @@ struct skbf_worker;
 struct skbf_run {
 	struct skbf_config cfg;
 	struct skbf_results *res;
-	bool stop;
+	int stop;
+	char stop_why[192];
+	spinlock_t stop_lock;
+	cpumask_var_t watch;
+	struct net_device *dev;
+	netdevice_tracker dev_tracker;
+	atomic_t measuring;
 	u32 fail_every;
-	struct completion go;
+	u32 pmu_type;
 	struct completion done;
 	atomic_t running;
+	unsigned int nr_workers;
+	atomic_t arrived;
+	u32 gen;
+	u32 cut;
 	struct skbf_worker *lead;
+	struct skbf_consumer *consumer;
 	u32 modes;
 	u32 progress_mode;
 	enum skbf_mode mode_now;
@@ -249,6 +425,7 @@ struct skbf_run {
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Exported to skbfactory_kunit.ko only (namespace EXPORTED_FOR_KUNIT_TESTING). */
 const char *skbf_mode_name(enum skbf_mode mode);
+enum skbf_ctx skbf_mode_ctx(enum skbf_mode mode);
 void skbf_config_reset(struct skbf_config *cfg);
 int skbf_config_parse(struct skbf_config *cfg, const char *buf, size_t len,
 		      bool run, char *why, size_t why_len);
@@ -256,11 +433,14 @@ void skbf_config_show(struct seq_buf *s, const struct skbf_config *cfg);
 int skbf_cpus_parse(const char *text, struct cpumask *mask);
 struct sk_buff *skbf_build(enum skbf_mode mode, const struct skbf_config *cfg);
 void skbf_release(enum skbf_mode mode, struct sk_buff *skb);
+void *skbf_floor_build(const struct skbf_config *cfg);
+void skbf_floor_release(void *obj);
 int skbf_target_get(const struct skbf_config *cfg, struct skbf_target *t);
 void skbf_target_put(struct skbf_target *t);
 void skbf_nic_cpu(struct net_device *dev, struct skbf_target *t);
+u64 skbf_footprint(const struct skbf_config *cfg, enum skbf_mode mode);
 int skbf_run_exec(struct skbf_run *run);
-void skbf_run_stop(struct skbf_run *run);
+void skbf_run_stop(struct skbf_run *run, int err, const char *why);
 void skbf_results_free(struct skbf_results *res);
 void skbf_results_show(struct seq_buf *s, const struct skbf_results *res);
 int skbf_layout_show(struct seq_buf *s, const struct skbf_config *cfg);
