@@ -62,8 +62,8 @@ done
 # kernel's make.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
-KUNITCONFIG="$ROOT/.kunitconfig"
-FRAGMENT="$SCRIPTS/debug-kernel.config"
+KUNITCONFIG="$SCRIPTS/debug.config"
+FRAGMENT="$SCRIPTS/vm.config"
 
 # The package: the one "source" kernel named "debug" in scripts/kernels.
 source_package() {
