@@ -100,6 +100,17 @@ VISIBLE_IF_KUNIT enum skbf_ctx skbf_mode_ctx(enum skbf_mode mode)
 }
 EXPORT_SYMBOL_IF_KUNIT(skbf_mode_ctx);
 
+/* 6.1 exports neither seq_buf_puts() nor seq_buf_putc(). */
+static void skbf_puts(struct seq_buf *s, const char *str)
+{
+	seq_buf_printf(s, "%s", str);
+}
+
+static void skbf_putc(struct seq_buf *s, char c)
+{
+	seq_buf_printf(s, "%c", c);
+}
+
 /* ---- Module state ---- */
 
 /* Per possible CPU: the NAPI instance the receive-path modes poll in. */
@@ -1433,7 +1444,7 @@ static void skbf_env_show(struct seq_buf *s)
  * @irqs: hard IRQs and softirqs on the CPU during kept chunks
  * @dropped: chunks left out of the timing
  * @chunks: kept chunks in process context and in softirq
- * @fails: failed allocations in kept chunks
+ * @fails: failed allocations in all chunks
  */
 struct skbf_rep {
 	u32 index;
@@ -1478,7 +1489,6 @@ struct skbf_lap {
  * @lat: latency sampling on
  * @handoff: free_cpu: objects go to @ring as they are made
  * @napi_on: its NAPI instance is enabled and points at it
- * @timed: the releasing thread accounts this worker's objects now
  * @produced: nothing more will enter @ring
  * @cut: another CPU finished this repetition: stop at a batch boundary
  * @kept: the last chunk was kept
@@ -1492,13 +1502,15 @@ struct skbf_lap {
  * @freed: of those, released
  * @block: steps between clock reads, a power of two
  * @rep: the repetition in progress
- * @steps_left: steps this repetition still needs in kept chunks
+ * @steps_left: steps this repetition still needs
  * @opno: allocations started, for sampling
  * @fail_every: KUnit fault hook, from the run
+ * @fail_burst: KUnit fault hook: fail_every failures, then as many successes
  * @fail_tick: allocations seen by the hook
  * @bh_longest_ns: the longest chunk run with BH off (in softirq)
  * @bh_chunks: chunks run with BH off
  * @bh_over: of those, chunks longer than SKBF_CHUNK_MAX_NS
+ * @bh_hist: their lengths, in SKBF_BH_BUCKET_NS buckets
  * @cur: the repetition in progress
  * @reps: the kept repetitions
  * @nreps: how many
@@ -1507,7 +1519,13 @@ struct skbf_lap {
  * @pending: free_cpu: an object the full ring did not take yet
  * @pmu: PMU counters (cycles, instructions) on @cpu, or NULL
  * @cons_ns: the releasing thread's busy time on this worker's objects
- * @cons_n: objects it released while @timed
+ * @cons_n: objects it released that were made in kept repetitions
+ * @handed: objects handed over so far
+ * @timed_from: free_cpu: the first object (by @handed) of the kept
+ *	repetitions, U64_MAX until they start
+ * @consumed: objects the releasing thread took from @ring so far
+ * @cons_remote: objects it released, counted when it ran on free_cpu
+ * @ring_full: times the ring was full when an object was handed over
  */
 struct skbf_worker {
 	struct skbf_factory f;
@@ -1518,7 +1536,6 @@ struct skbf_worker {
 	bool lat;
 	bool handoff;
 	bool napi_on;
-	bool timed;
 	bool produced;
 	bool cut;
 	bool kept;
@@ -1535,10 +1552,12 @@ struct skbf_worker {
 	u64 steps_left;
 	u64 opno;
 	u32 fail_every;
+	bool fail_burst;
 	u64 fail_tick;
 	u64 bh_longest_ns;
 	u64 bh_chunks;
 	u64 bh_over;
+	u32 bh_hist[SKBF_BH_BUCKETS];
 	struct skbf_rep cur;
 	struct skbf_rep *reps;
 	u32 nreps;
@@ -1548,6 +1567,11 @@ struct skbf_worker {
 	struct perf_event *pmu[2];
 	u64 cons_ns;
 	u64 cons_n;
+	u64 handed;
+	u64 timed_from;
+	u64 consumed;
+	u64 cons_remote;
+	u64 ring_full;
 };
 
 /**
@@ -1619,11 +1643,16 @@ static void skbf_park(void)
 	__set_current_state(TASK_RUNNING);
 }
 
+/* KUnit's faults: every Nth allocation, or bursts of N failures and N successes. */
 static __always_inline bool skbf_fail_now(struct skbf_worker *w)
 {
 #if IS_ENABLED(CONFIG_KUNIT)
-	if (unlikely(w->fail_every) && ++w->fail_tick % w->fail_every == 0)
-		return true;
+	if (unlikely(w->fail_every)) {
+		w->fail_tick++;
+		if (w->fail_burst)
+			return (w->fail_tick - 1) / w->fail_every % 2 == 0;
+		return w->fail_tick % w->fail_every == 0;
+	}
 #endif
 	return false;
 }
@@ -1685,6 +1714,7 @@ static noinline bool skbf_hand_over_slow(struct skbf_worker *w, void *obj, u64 h
 {
 	unsigned int spins = 0;
 
+	w->ring_full++;
 	while (__ptr_ring_produce(&w->ring, obj)) {
 		cpu_relax();
 		if (++spins % 64)
@@ -1703,9 +1733,10 @@ static noinline bool skbf_hand_over_slow(struct skbf_worker *w, void *obj, u64 h
  */
 static __always_inline bool skbf_hand_over(struct skbf_worker *w, void *obj, u64 hard)
 {
-	if (likely(!__ptr_ring_produce(&w->ring, obj)))
-		return true;
-	return skbf_hand_over_slow(w, obj, hard);
+	if (unlikely(__ptr_ring_produce(&w->ring, obj)) && !skbf_hand_over_slow(w, obj, hard))
+		return false;
+	w->handed++;
+	return true;
 }
 
 /* Release (or hand over) one object; false when the ring stalled. */
@@ -1901,6 +1932,7 @@ static void skbf_chunk(struct skbf_worker *w)
 		w->bh_chunks++;
 		w->bh_over += lap.ns > SKBF_CHUNK_MAX_NS;
 		w->bh_longest_ns = max(w->bh_longest_ns, lap.ns);
+		w->bh_hist[min_t(u64, div_u64(lap.ns, SKBF_BH_BUCKET_NS), SKBF_BH_BUCKETS - 1)]++;
 	}
 	r->csw += csw;
 	r->all_steps += lap.steps;
@@ -1914,11 +1946,18 @@ static void skbf_chunk(struct skbf_worker *w)
 		r->tsc += c1 - c0;
 		r->irqs += irqs;
 		r->chunks[softirq]++;
-		r->fails += lap.failed;
-		w->steps_left -= min(lap.steps, w->steps_left);
 	} else {
 		r->dropped++;
 	}
+	r->fails += lap.failed;
+	/*
+	 * A repetition does count ops, dropped chunks' included, so counts
+	 * stay exact; only when a busy machine left less than half of them
+	 * timed does it go on, until half are.
+	 */
+	w->steps_left -= min(lap.steps, w->steps_left);
+	if (!w->steps_left && r->steps < w->run->cfg.count)
+		w->steps_left = w->run->cfg.count - r->steps;
 	skbf_flush(w, &lap);
 	skbf_tune(w, &lap);
 }
@@ -2014,14 +2053,17 @@ static void skbf_rep_napi(struct skbf_worker *w)
  */
 static bool skbf_barrier(struct skbf_run *run)
 {
+	/* Pairs with the release below: a new generation comes after the reset. */
 	u32 gen = smp_load_acquire(&run->gen);
 
 	if (run->nr_workers > 1) {
 		if (atomic_inc_return(&run->arrived) == run->nr_workers) {
 			atomic_set(&run->arrived, 0);
+			/* The count is reset before anyone leaves, and may arrive again. */
 			smp_store_release(&run->gen, gen + 1);
 			wake_up_var(&run->gen);
 		} else {
+			/* Pairs with the release above. */
 			wait_var_event(&run->gen, smp_load_acquire(&run->gen) != gen ||
 				       skbf_stopping(run));
 		}
@@ -2110,7 +2152,12 @@ static int skbf_worker_fn(void *arg)
 	if (w->f.parents && skbf_parents_make(w))
 		skbf_run_stop(run, -ENOMEM, "out of memory for skb_clone's parent skbs");
 	for (rep = 0; rep < total && skbf_barrier(run); rep++) {
-		WRITE_ONCE(w->timed, rep >= run->cfg.warmup);
+		/*
+		 * Objects from here on are the kept repetitions' (a ring is
+		 * FIFO); the ring's own smp_wmb() orders this before them.
+		 */
+		if (rep == run->cfg.warmup)
+			WRITE_ONCE(w->timed_from, w->handed);
 		skbf_rep(w, rep);
 		if (skbf_stopping(run))
 			break;
@@ -2122,9 +2169,9 @@ static int skbf_worker_fn(void *arg)
 		if (w == run->lead)
 			WRITE_ONCE(run->progress_rep, rep + 1);
 	}
-	WRITE_ONCE(w->timed, false);
 	skbf_measured(run);
 	skbf_drain(w);
+	/* Every object is in the ring before the releasing thread sees this. */
 	smp_store_release(&w->produced, true);
 	skbf_thread_done(run);
 	skbf_park();
@@ -2141,8 +2188,8 @@ static int skbf_consumer_fn(void *arg)
 	struct skbf_consumer *c = arg;
 	struct skbf_run *run = c->run;
 	unsigned int idle = 0, i, j, k;
+	bool done, produced;
 	void *objs[64];
-	bool done;
 	u64 got;
 
 	for (;;) {
@@ -2150,22 +2197,35 @@ static int skbf_consumer_fn(void *arg)
 		got = 0;
 		for (i = 0; i < c->n; i++) {
 			struct skbf_worker *w = c->w[i];
-			bool timed = READ_ONCE(w->timed);
-			u64 t0;
+			u64 t0, from, timed;
 
-			/* Read before the ring: a worker's last object is in it by then. */
-			if (!smp_load_acquire(&w->produced))
+			/* Pairs with the worker's release: its last object is in the ring. */
+			produced = smp_load_acquire(&w->produced);
+			if (!produced)
 				done = false;
+			/* KUnit's late releasing CPU lets each ring fill first. */
+			if (IS_ENABLED(CONFIG_KUNIT) && run->release_late && !produced &&
+			    !READ_ONCE(w->ring_full))
+				continue;
 			k = __ptr_ring_consume_batched(&w->ring, objs, ARRAY_SIZE(objs));
 			if (!k)
 				continue;
+			/*
+			 * Objects the worker made in kept repetitions: it set
+			 * timed_from before it handed over the first of them,
+			 * so read it after them (pairs with the ring's smp_wmb).
+			 */
+			smp_rmb();
+			from = READ_ONCE(w->timed_from);
+			timed = w->consumed + k - clamp(from, w->consumed, w->consumed + k);
+			w->consumed += k;
 			t0 = ktime_get_ns();
 			for (j = 0; j < k; j++)
 				skbf_release_any(c->mode, objs[j]);
-			if (timed) {
-				w->cons_ns += ktime_get_ns() - t0;
-				w->cons_n += k;
-			}
+			if (raw_smp_processor_id() == c->cpu)
+				w->cons_remote += k;
+			w->cons_ns += div_u64((ktime_get_ns() - t0) * timed, k);
+			w->cons_n += timed;
 			got += k;
 		}
 		if (skbf_modes[c->mode].skb)
@@ -2280,8 +2340,10 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 	w->lat = cfg->latency;
 	w->block = 1;
 	w->fail_every = run->fail_every;
+	w->fail_burst = run->fail_burst;
 	w->handoff = t->w.free_cpu != SKBF_NO_CPU;
 	w->pc = skbf.pcpu[cpu];
+	w->timed_from = U64_MAX;
 	init_completion(&w->polled);
 	skbf_factory_init(&w->f, mode, cfg);
 	w->f.napi = &w->pc->napi;
@@ -2497,6 +2559,19 @@ static s64 skbf_cv_x100(const s64 *v, u32 n)
 	return div64_u64((u64)int_sqrt64(div_u64(var, n)) * 10000, mean);
 }
 
+/*
+ * ns per op of a repetition, times 100.  With batches, the allocation and
+ * release phases are timed apart and an op is one of each: their costs
+ * per step add up, whichever phase a dropped chunk cut short.
+ */
+static s64 skbf_rep_ns_x100(const struct skbf_rep *r)
+{
+	if (r->alloc_steps && r->free_steps)
+		return skbf_ratio(r->alloc_ns, 100, r->alloc_steps) +
+		       skbf_ratio(r->free_ns, 100, r->free_steps);
+	return skbf_ratio(r->ns, 200, r->steps);
+}
+
 static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 {
 	struct skbf_rep all = {};
@@ -2508,9 +2583,10 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 	for (i = 0; i < n; i++) {
 		const struct skbf_rep *r = &w->reps[i];
 
-		tmp[i] = skbf_ratio(r->ns, 200, r->steps);
+		tmp[i] = skbf_rep_ns_x100(r);
 		all.ns += r->ns;
 		all.steps += r->steps;
+		all.all_steps += r->all_steps;
 		all.alloc_ns += r->alloc_ns;
 		all.alloc_steps += r->alloc_steps;
 		all.free_ns += r->free_ns;
@@ -2525,7 +2601,7 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 		all.chunks[1] += r->chunks[1];
 		all.fails += r->fails;
 	}
-	row->ops = all.steps / 2;
+	row->ops = all.all_steps / 2;
 	row->fails = all.fails;
 	row->csw = all.csw;
 	row->irqs = all.irqs;
@@ -2550,11 +2626,27 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 		u64 to_ns = skbf.have_tsc ? all.tsc : all.ns;
 
 		row->lat_samples = w->lat_samples;
-		row->p50_ns = skbf_ratio(skbf_percentile(w->hist, w->lat_samples, 500), all.ns, to_ns);
-		row->p99_ns = skbf_ratio(skbf_percentile(w->hist, w->lat_samples, 990), all.ns, to_ns);
-		row->p999_ns = skbf_ratio(skbf_percentile(w->hist, w->lat_samples, 999), all.ns,
-					  to_ns);
+		row->p50_ns = skbf_ratio(skbf_percentile(w->hist, w->lat_samples, 500),
+					 all.ns, to_ns);
+		row->p99_ns = skbf_ratio(skbf_percentile(w->hist, w->lat_samples, 990),
+					 all.ns, to_ns);
+		row->p999_ns = skbf_ratio(skbf_percentile(w->hist, w->lat_samples, 999),
+					  all.ns, to_ns);
 	}
+}
+
+/* The middle of the bucket the median BH-off chunk falls in. */
+static u64 skbf_bh_median(const u64 *hist, u64 chunks)
+{
+	u64 seen = 0;
+	unsigned int b;
+
+	for (b = 0; b < SKBF_BH_BUCKETS && chunks; b++) {
+		seen += hist[b];
+		if (2 * seen >= chunks)
+			return b * SKBF_BH_BUCKET_NS + SKBF_BH_BUCKET_NS / 2;
+	}
+	return 0;
 }
 
 /* A worker's kept repetition number @index, or NULL. */
@@ -2631,7 +2723,7 @@ static int skbf_rows_add(struct skbf_run *run, struct skbf_worker **w, unsigned 
 	struct skbf_results *res = run->res;
 	struct skbf_row *rows = &res->rows[res->nr_rows];
 	s64 *tmp = kcalloc(2 * run->cfg.repeat, sizeof(*tmp), GFP_KERNEL);
-	unsigned int i;
+	unsigned int i, j;
 
 	if (!tmp)
 		return -ENOMEM;
@@ -2640,8 +2732,13 @@ static int skbf_rows_add(struct skbf_run *run, struct skbf_worker **w, unsigned 
 		res->bh_longest_ns = max(res->bh_longest_ns, w[i]->bh_longest_ns);
 		res->bh_chunks += w[i]->bh_chunks;
 		res->bh_over += w[i]->bh_over;
+		for (j = 0; j < SKBF_BH_BUCKETS; j++)
+			run->bh_hist[j] += w[i]->bh_hist[j];
+		res->released_remote += w[i]->cons_remote;
+		res->ring_full += w[i]->ring_full;
 	}
 	res->nr_rows += n;
+	res->bh_median_ns = skbf_bh_median(run->bh_hist, res->bh_chunks);
 	if (n > 1) {
 		skbf_sum_fill(res, &rows[n], rows, w, n, tmp, tmp + run->cfg.repeat);
 		res->nr_rows++;
@@ -2788,6 +2885,7 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 
 	spin_lock_init(&run->stop_lock);
 	init_completion(&run->done);
+	memset(run->bh_hist, 0, sizeof(run->bh_hist));
 	run->stop = 0;
 	run->res = NULL;
 	run->dev = NULL;
@@ -2976,24 +3074,24 @@ static void skbf_col_show(struct seq_buf *s, const struct skbf_results *res,
 	s64 x100;
 
 	if (row->cpu < 0 && col->per_cpu) {
-		seq_buf_puts(s, "-");
+		skbf_puts(s, "-");
 		return;
 	}
 	switch (col->fmt) {
 	case SKBF_FMT_MODE:
-		seq_buf_puts(s, skbf_mode_name(row->mode));
+		skbf_puts(s, skbf_mode_name(row->mode));
 		break;
 	case SKBF_FMT_CPU:
 		if (row->cpu < 0)
-			seq_buf_puts(s, "sum");
+			skbf_puts(s, "sum");
 		else
 			seq_buf_printf(s, "%d", row->cpu);
 		break;
 	case SKBF_FMT_FREE_CPU:
-		seq_buf_puts(s, res->cfg.free_cpu);
+		skbf_puts(s, res->cfg.free_cpu);
 		break;
 	case SKBF_FMT_CTX:
-		seq_buf_puts(s, row->ctx[0] && row->ctx[1] ? "mixed" :
+		skbf_puts(s, row->ctx[0] && row->ctx[1] ? "mixed" :
 				row->ctx[1] ? "softirq" : row->ctx[0] ? "task" : "-");
 		break;
 	case SKBF_FMT_CFG:
@@ -3005,7 +3103,7 @@ static void skbf_col_show(struct seq_buf *s, const struct skbf_results *res,
 	case SKBF_FMT_X100:
 		x100 = *(const s64 *)val;
 		if (x100 < 0)
-			seq_buf_puts(s, "-");
+			skbf_puts(s, "-");
 		else
 			seq_buf_printf(s, "%lld.%02lld", x100 / 100, x100 % 100);
 		break;
@@ -3028,7 +3126,7 @@ static const char *const skbf_rules[] = {
 static void skbf_results_nic(struct seq_buf *s, const struct skbf_where *w)
 {
 	if (!w->nic[0]) {
-		seq_buf_puts(s, "# nic: none\n# nic_irq: none\n");
+		skbf_puts(s, "# nic: none\n# nic_irq: none\n");
 		return;
 	}
 	seq_buf_printf(s, "# nic: %s (%s, ifindex %d); threaded NAPI: %s\n", w->nic,
@@ -3038,7 +3136,7 @@ static void skbf_results_nic(struct seq_buf *s, const struct skbf_where *w)
 	if (w->irq > 0)
 		seq_buf_printf(s, "# nic_irq: %d %s\n", w->irq, w->irq_name);
 	else
-		seq_buf_puts(s, "# nic_irq: none\n");
+		skbf_puts(s, "# nic_irq: none\n");
 }
 
 static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res)
@@ -3046,14 +3144,16 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 	const struct skbf_config *cfg = &res->cfg;
 	size_t i;
 
-	seq_buf_printf(s, "# cpu_list: %s\n# cpu_rule: %s\n", res->cpus, skbf_rules[res->where.rule]);
+	seq_buf_printf(s, "# cpu_list: %s\n# cpu_rule: %s\n", res->cpus,
+		       skbf_rules[res->where.rule]);
 	if (res->where.free_cpu != SKBF_NO_CPU)
 		seq_buf_printf(s,
-			       "# free_cpu: %d releases every object with consume_skb() (the kernel exports no skb_attempt_defer_free); free_ns is its busy time per object\n",
-			       res->where.free_cpu);
-	seq_buf_puts(s, "# config:");
+			       "# free_cpu: %d released %llu objects with consume_skb() (the kernel exports no skb_attempt_defer_free); free_ns is its busy time per object; the ring of %d was full %llu times\n",
+			       res->where.free_cpu, res->released_remote, SKBF_RING,
+			       res->ring_full);
+	skbf_puts(s, "# config:");
 	for (i = 0; i < ARRAY_SIZE(skbf_params); i++) {
-		seq_buf_puts(s, " ");
+		skbf_puts(s, " ");
 		skbf_param_show(s, cfg, &skbf_params[i], "");
 	}
 	seq_buf_printf(s,
@@ -3061,16 +3161,18 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 		       cfg->repeat, cfg->warmup);
 	if (res->bh_chunks)
 		seq_buf_printf(s,
-			       "# bh_off: %llu chunks in softirq, the longest %llu us, %llu over the %d us bound\n",
-			       res->bh_chunks, div_u64(res->bh_longest_ns, 1000), res->bh_over,
+			       "# bh_off: %llu chunks in softirq, median %llu us, the longest %llu us, %llu over the %d us bound (a vCPU its host stalls makes a chunk look long)\n",
+			       res->bh_chunks, div_u64(res->bh_median_ns, 1000),
+			       div_u64(res->bh_longest_ns, 1000), res->bh_over,
 			       SKBF_CHUNK_MAX_NS / 1000);
 	seq_buf_printf(s, "# counters: tsc_per_op from get_cycles() (%s); ",
 		       skbf.have_tsc ? "a clock-rate counter, not core cycles" : "none here");
 	if (res->pmu_err)
-		seq_buf_printf(s, "cycles_per_op and ipc need the PMU, which this CPU does not give the kernel (%d)\n",
+		seq_buf_printf(s,
+			       "cycles_per_op and ipc need the PMU, which this CPU does not give the kernel (%d)\n",
 			       res->pmu_err);
 	else
-		seq_buf_puts(s, "cycles_per_op and ipc from the PMU (core cycles, instructions)\n");
+		skbf_puts(s, "cycles_per_op and ipc from the PMU (core cycles, instructions)\n");
 	if (res->overlap_pct)
 		seq_buf_printf(s,
 			       "# concurrency: the CPUs start each repetition together and stop when the first finishes; all measured during %u%% of it (median); the sum row adds their rates\n",
@@ -3083,8 +3185,8 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 				       res->pp.refill, res->pp.recycled_cached,
 				       res->pp.recycled_ring, res->pp.released);
 		else
-			seq_buf_puts(s,
-				     "# page_pool: recycling counts need CONFIG_PAGE_POOL_STATS, off in this kernel\n");
+			skbf_puts(s,
+				  "# page_pool: recycling counts need CONFIG_PAGE_POOL_STATS, off in this kernel\n");
 	}
 	if (cfg->latency) {
 		u64 cost_x100 = div_u64(200 * res->timer_ns, SKBF_LAT_EVERY);
@@ -3109,10 +3211,10 @@ VISIBLE_IF_KUNIT void skbf_results_show(struct seq_buf *s, const struct skbf_res
 	unsigned int r;
 	size_t c;
 
-	seq_buf_puts(s, "# skbfactory results\n");
+	skbf_puts(s, "# skbfactory results\n");
 	skbf_env_show(s);
 	if (!res) {
-		seq_buf_puts(s, "# runs: none yet; write 1 to run\n");
+		skbf_puts(s, "# runs: none yet; write 1 to run\n");
 		return;
 	}
 	skbf_results_nic(s, &res->where);
@@ -3120,16 +3222,16 @@ VISIBLE_IF_KUNIT void skbf_results_show(struct seq_buf *s, const struct skbf_res
 	for (c = 0; c < ARRAY_SIZE(skbf_cols); c++)
 		if (res->cfg.latency || !skbf_cols[c].latency)
 			seq_buf_printf(s, "%s%s", c ? " " : "", skbf_cols[c].name);
-	seq_buf_puts(s, "\n");
+	skbf_puts(s, "\n");
 	for (r = 0; r < res->nr_rows; r++) {
 		for (c = 0; c < ARRAY_SIZE(skbf_cols); c++) {
 			if (!res->cfg.latency && skbf_cols[c].latency)
 				continue;
 			if (c)
-				seq_buf_puts(s, " ");
+				skbf_puts(s, " ");
 			skbf_col_show(s, res, &res->rows[r], &skbf_cols[c]);
 		}
-		seq_buf_puts(s, "\n");
+		skbf_puts(s, "\n");
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(skbf_results_show);
@@ -3178,10 +3280,10 @@ static void skbf_lfull(struct seq_buf *s, const char *step, const struct sk_buff
 	int i;
 
 	skbf_snap(skb, p);
-	seq_buf_puts(s, step);
+	skbf_puts(s, step);
 	for (i = 0; i < SKBF_L_NR; i++)
 		seq_buf_printf(s, "  %s: %ld", skbf_lnames[i], p->v[i]);
-	seq_buf_puts(s, "\n");
+	skbf_puts(s, "\n");
 }
 
 /* A later step: only what changed, "name: old -> new". */
@@ -3193,9 +3295,9 @@ static void skbf_lstep(struct seq_buf *s, const char *step, const struct sk_buff
 	int i;
 
 	skbf_snap(skb, &now);
-	seq_buf_puts(s, step);
+	skbf_puts(s, step);
 	if (now.head != p->head) {
-		seq_buf_puts(s, "  head: reallocated");
+		skbf_puts(s, "  head: reallocated");
 		changed = true;
 	}
 	for (i = 0; i < SKBF_L_NR; i++) {
@@ -3204,7 +3306,7 @@ static void skbf_lstep(struct seq_buf *s, const char *step, const struct sk_buff
 		seq_buf_printf(s, "  %s: %ld -> %ld", skbf_lnames[i], p->v[i], now.v[i]);
 		changed = true;
 	}
-	seq_buf_puts(s, changed ? "\n" : "  changed: nothing\n");
+	skbf_puts(s, changed ? "\n" : "  changed: nothing\n");
 	*p = now;
 }
 
@@ -3230,7 +3332,8 @@ static void skbf_head_source(const struct sk_buff *skb, enum skbf_mode mode, cha
 	else if (skbf.small_head && object == skbf.small_head)
 		snprintf(buf, len, "skbuff_small_head (%u bytes)", object);
 	else if (object <= KMALLOC_MAX_CACHE_SIZE && kmalloc_size_roundup(object) == object)
-		snprintf(buf, len, object % 1024 ? "kmalloc-%u (%u bytes)" : "kmalloc-%uk (%u bytes)",
+		snprintf(buf, len,
+			 object % 1024 ? "kmalloc-%u (%u bytes)" : "kmalloc-%uk (%u bytes)",
 			 object % 1024 ? object : object / 1024, object);
 	else
 		snprintf(buf, len, "the page allocator, order %u (%u bytes)", get_order(object),
@@ -3252,20 +3355,21 @@ static void skbf_lparts(struct seq_buf *s, const struct sk_buff *skb, enum skbf_
 		       skb->fclone == SKB_FCLONE_UNAVAILABLE ? "skbuff_head_cache" :
 		       "skbuff_fclone_cache", sizeof(struct sk_buff), src, shinfo);
 	if (skb->fclone != SKB_FCLONE_UNAVAILABLE)
-		seq_buf_printf(s, "  fclone: %s", skb->fclone == SKB_FCLONE_ORIG ? "orig" : "clone");
+		seq_buf_printf(s, "  fclone: %s",
+			       skb->fclone == SKB_FCLONE_ORIG ? "orig" : "clone");
 	if (skb_shinfo(skb)->nr_frags) {
 		seq_buf_printf(s, "  frags: %u (", skb_shinfo(skb)->nr_frags);
 		for (i = 0; i < skb_shinfo(skb)->nr_frags; i++)
 			seq_buf_printf(s, "%s%u", i ? ", " : "",
 				       skb_frag_size(&skb_shinfo(skb)->frags[i]));
-		seq_buf_puts(s, " bytes)");
+		skbf_puts(s, " bytes)");
 	}
 	seq_buf_printf(s, "\n  truesize: %u = sk_buff %u + head %u", skb->truesize, sk, head);
 	if (rest > 0)
 		seq_buf_printf(s, " + paged %ld", rest);
 	else if (rest < 0)
 		seq_buf_printf(s, " - %ld the path does not account", -rest);
-	seq_buf_puts(s, "\n");
+	skbf_puts(s, "\n");
 }
 
 static void skbf_lbar(struct seq_buf *s, char fill, unsigned int bytes, unsigned int total)
@@ -3275,8 +3379,8 @@ static void skbf_lbar(struct seq_buf *s, char fill, unsigned int bytes, unsigned
 	if (bytes && !n)
 		n = 1;
 	while (n--)
-		seq_buf_putc(s, fill);
-	seq_buf_putc(s, '|');
+		skbf_putc(s, fill);
+	skbf_putc(s, '|');
 }
 
 /* The state after skb_put, to scale: | headroom | data | tailroom | shinfo | frags */
@@ -3295,14 +3399,14 @@ static void skbf_ldiagram(struct seq_buf *s, const struct sk_buff *skb)
 	skbf_lbar(s, '.', tail, total);
 	skbf_lbar(s, 's', shinfo, total);
 	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
-		seq_buf_puts(s, " |");
-		skbf_lbar(s, 'f', skb_frag_size(&skb_shinfo(skb)->frags[i]), total);
+		skbf_puts(s, " |");
+		skbf_lbar(s, '=', skb_frag_size(&skb_shinfo(skb)->frags[i]), total);
 	}
 	seq_buf_printf(s, "\n h headroom %u, d data %u, . tailroom %u, s skb_shared_info %u",
 		       head, data, tail, shinfo);
 	if (skb_shinfo(skb)->nr_frags)
-		seq_buf_printf(s, ", f page fragments %u", skb->data_len);
-	seq_buf_puts(s, "\n");
+		seq_buf_printf(s, ", = page fragments %u", skb->data_len);
+	skbf_puts(s, "\n");
 }
 
 static void skbf_lalloc_name(const struct skbf_factory *f, char *buf, size_t len)
@@ -3403,7 +3507,7 @@ static int skbf_layout_mode(struct seq_buf *s, const struct skbf_config *cfg, en
 				       f.floor_small ? "skbuff_small_head-sized" : "kmalloc", f.buf,
 				       cfg->size);
 		else
-			seq_buf_puts(s, "# nothing: the measuring loop's own cost\n");
+			skbf_puts(s, "# nothing: the measuring loop's own cost\n");
 		return 0;
 	}
 	skb = mode == SKBF_SKB_CLONE ? alloc_skb_fclone(cfg->size, SKBF_GFP) : skbf_raw_one(&f);
@@ -3468,11 +3572,11 @@ VISIBLE_IF_KUNIT int skbf_layout_show(struct seq_buf *s, const struct skbf_confi
 	enum skbf_mode last = cfg->mode == SKBF_ALL ? SKBF_NR_MODES - 1 : cfg->mode;
 	int err = 0;
 
-	seq_buf_puts(s,
-		     "# skbfactory layout: offsets are bytes from skb->head; a step lists what it changed\n");
+	skbf_puts(s,
+		  "# skbfactory layout: offsets are bytes from skb->head; a step lists what it changed\n");
 	for (; mode <= last && !err; mode++) {
 		if (mode != 0 && cfg->mode == SKBF_ALL)
-			seq_buf_puts(s, "\n");
+			skbf_puts(s, "\n");
 		err = skbf_layout_mode(s, cfg, mode);
 	}
 	return err;
@@ -3501,7 +3605,7 @@ VISIBLE_IF_KUNIT void skbf_stats_show(struct seq_buf *s)
 	mutex_lock(&skbf.active_lock);
 	run = skbf.active;
 	if (run && !READ_ONCE(run->progress_mode))
-		seq_buf_puts(s, "running: starting\n");
+		skbf_puts(s, "running: starting\n");
 	else if (run)
 		seq_buf_printf(s,
 			       "running: mode %s (%u of %u), repetition %u of %u done (%u warmup)\n",
@@ -3510,7 +3614,7 @@ VISIBLE_IF_KUNIT void skbf_stats_show(struct seq_buf *s)
 			       READ_ONCE(run->progress_rep), run->cfg.warmup + run->cfg.repeat,
 			       run->cfg.warmup);
 	else
-		seq_buf_puts(s, "running: no\n");
+		skbf_puts(s, "running: no\n");
 	mutex_unlock(&skbf.active_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(skbf_stats_show);

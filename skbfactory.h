@@ -163,6 +163,8 @@ static inline void skbf_inherit_make_it_fail(struct task_struct *task)
 #define SKBF_CHUNK_MAX_NS	(2 * SKBF_CHUNK_NS)	/* and never longer than this */
 #define SKBF_RING		512	/* free_cpu: skbs in flight per producer */
 #define SKBF_NO_CPU		(-1)	/* free_cpu=same */
+#define SKBF_BH_BUCKET_NS	(100 * 1000)	/* BH-off chunk lengths, to 10 ms */
+#define SKBF_BH_BUCKETS		101
 
 /**
  * enum skbf_mode - the allocation paths a run can measure, in the order
@@ -336,10 +338,14 @@ struct skbf_row {
  * @bh_longest_ns: the longest chunk run with BH off (softirq modes)
  * @bh_chunks: chunks run with BH off
  * @bh_over: of those, chunks longer than SKBF_CHUNK_MAX_NS
+ * @bh_median_ns: their median length, to SKBF_BH_BUCKET_NS
  * @overlap_pct: multi-CPU runs: median share of a repetition all CPUs
  *	measured together
  * @pp: page_pool mode: the pools' counters, summed (valid when @pp_stats)
  * @pp_stats: the kernel keeps page_pool counters (CONFIG_PAGE_POOL_STATS)
+ * @released_remote: free_cpu: objects the releasing thread released, each
+ *	counted when it ran on free_cpu
+ * @ring_full: free_cpu: times a worker found the ring full and waited
  * @nr_rows: rows used
  * @rows: one per (mode, cpu), plus a sum row per mode for several CPUs
  */
@@ -352,6 +358,7 @@ struct skbf_results {
 	u64 bh_longest_ns;
 	u64 bh_chunks;
 	u64 bh_over;
+	u64 bh_median_ns;
 	u32 overlap_pct;
 	struct {
 		u64 fast;
@@ -363,6 +370,8 @@ struct skbf_results {
 		u64 released;
 	} pp;
 	bool pp_stats;
+	u64 released_remote;
+	u64 ring_full;
 	unsigned int nr_rows;
 	struct skbf_row rows[];
 };
@@ -383,6 +392,9 @@ struct skbf_consumer;
  * @measuring: threads inside their measuring part (hotplug waits for 0)
  * @fail_every: KUnit fault hook: fail every Nth allocation (0: never)
  * @pmu_type: KUnit hook: count a software event instead of core cycles
+ * @fail_burst: KUnit fault hook: fail in bursts of fail_every, alternately
+ * @release_late: KUnit hook: the releasing thread takes from a ring only
+ *	once it has been full
  * @done: completed when the last worker and the consumer finished
  * @running: threads still working
  * @nr_workers: worker threads of the current mode
@@ -395,19 +407,22 @@ struct skbf_consumer;
  * @progress_mode: the mode being measured, from 1
  * @mode_now: which mode that is
  * @progress_rep: repetitions the lead worker finished in this mode
+ * @bh_hist: lengths of the run's chunks with BH off, in 100 us buckets
  */
 struct skbf_run {
 	struct skbf_config cfg;
 	struct skbf_results *res;
 	int stop;
 	char stop_why[192];
-	spinlock_t stop_lock;
+	spinlock_t stop_lock;	/* stop, stop_why */
 	cpumask_var_t watch;
 	struct net_device *dev;
 	netdevice_tracker dev_tracker;
 	atomic_t measuring;
 	u32 fail_every;
 	u32 pmu_type;
+	bool fail_burst;
+	bool release_late;
 	struct completion done;
 	atomic_t running;
 	unsigned int nr_workers;
@@ -420,6 +435,7 @@ struct skbf_run {
 	u32 progress_mode;
 	enum skbf_mode mode_now;
 	u32 progress_rep;
+	u64 bh_hist[SKBF_BH_BUCKETS];
 };
 
 #if IS_ENABLED(CONFIG_KUNIT)
