@@ -64,15 +64,56 @@ struct skbf_mode_info {
 };
 
 static const struct skbf_mode_info skbf_modes[SKBF_NR_MODES] = {
+	/*
+	 * alloc_skb(size) + skb_reserve + skb_put, released with consume_skb(): the generic path,
+	 * sockets and most of the stack
+	 */
 	[SKBF_ALLOC_SKB]	    = { "alloc_skb",		SKBF_CTX_TASK, true },
+	/*
+	 * alloc_skb_fclone(): a head with a companion sk_buff for one cheap clone, as TCP
+	 * allocates what it sends
+	 */
 	[SKBF_ALLOC_SKB_FCLONE]	    = { "alloc_skb_fclone",	SKBF_CTX_TASK, true },
+	/*
+	 * alloc_skb_with_frags(): headroom + put linear, the rest of size in page fragments, as
+	 * sock_alloc_send_pskb() lays out a large send
+	 */
 	[SKBF_ALLOC_SKB_WITH_FRAGS] = { "alloc_skb_with_frags",	SKBF_CTX_TASK, true },
+	/*
+	 * skb_clone() of a live alloc_skb_fclone() skb (one per batch slot) and consume_skb() of
+	 * the clone: TCP's clone of every segment it sends
+	 */
 	[SKBF_SKB_CLONE]	    = { "skb_clone",		SKBF_CTX_TASK, true },
+	/*
+	 * __netdev_alloc_skb() from the page-fragment cache (or kmalloc for large sizes) for the
+	 * NIC, in a NAPI poll, released with dev_consume_skb_any()
+	 */
 	[SKBF_NETDEV_ALLOC_SKB]	    = { "netdev_alloc_skb",	SKBF_CTX_NAPI, true, true },
+	/*
+	 * napi_alloc_skb() from the per-CPU NAPI caches, in a NAPI poll, released with
+	 * napi_consume_skb() and the poll's budget
+	 */
 	[SKBF_NAPI_ALLOC_SKB]	    = { "napi_alloc_skb",	SKBF_CTX_NAPI, true },
+	/*
+	 * napi_alloc_frag() (a compound page above PAGE_SIZE) + napi_build_skb(), in a NAPI poll,
+	 * as drivers that build skbs on their receive buffers
+	 */
 	[SKBF_BUILD_SKB]	    = { "build_skb",		SKBF_CTX_NAPI, true },
+	/*
+	 * a page_pool fragment (whole pages above PAGE_SIZE) + napi_build_skb() +
+	 * skb_mark_for_recycle(), in a NAPI poll: the page goes back to the pool, as in mlx5, ice
+	 * or bnxt
+	 */
 	[SKBF_PAGE_POOL]	    = { "page_pool",		SKBF_CTX_NAPI, true },
+	/*
+	 * the slab allocations alloc_skb() makes and nothing else: an sk_buff-sized object and a
+	 * data buffer of the same size class, the floor the skb paths stand on
+	 */
 	[SKBF_KMALLOC_FLOOR]	    = { "kmalloc_floor",	SKBF_CTX_TASK, false },
+	/*
+	 * the measuring loop with an op the compiler must call and that does nothing: the
+	 * harness's own cost per op
+	 */
 	[SKBF_EMPTY]		    = { "empty",		SKBF_CTX_TASK, false },
 };
 
@@ -203,17 +244,38 @@ struct skbf_param {
 #define SKBF_OFF(field) offsetof(struct skbf_config, field)
 
 static const struct skbf_param skbf_params[] = {
+	/* the allocation path to measure, or all: each in turn, a row each */
 	{ "mode",     SKBF_K_MODE,     SKBF_OFF(mode),     0, 0,		"alloc_skb" },
+	/* bytes of data asked of the allocator, as alloc_skb(size) */
 	{ "size",     SKBF_K_U32,      SKBF_OFF(size),     1, 65536,		"1500" },
+	/* bytes skb_reserve() keeps in front of the data */
 	{ "headroom", SKBF_K_U32,      SKBF_OFF(headroom), 0, 65536,		"14" },
+	/* bytes skb_put() appends and fills (headroom + put <= size) */
 	{ "put",      SKBF_K_U32,      SKBF_OFF(put),      0, 65536,		"100" },
+	/* operations (one allocation and its release) per repetition and CPU */
 	{ "count",    SKBF_K_U32,      SKBF_OFF(count),    1, 100000000,	"200000" },
+	/* repetitions kept; the figures are their median, min, max and spread */
 	{ "repeat",   SKBF_K_U32,      SKBF_OFF(repeat),   1, SKBF_REPEAT_MAX,	"5" },
+	/* repetitions run first and left out (cold caches, the clock-read tuning) */
 	{ "warmup",   SKBF_K_U32,      SKBF_OFF(warmup),   0, SKBF_WARMUP_MAX,	"1" },
+	/*
+	 * objects allocated before they are all released; from 2, allocation and release are timed
+	 * apart
+	 */
 	{ "batch",    SKBF_K_U32,      SKBF_OFF(batch),    1, 4096,		"1" },
+	/*
+	 * nic (the CPU that services the NIC's receive IRQ), all, or a CPU list such as 0-3,6,
+	 * measured together
+	 */
 	{ "cpu",      SKBF_K_CPU,      SKBF_OFF(cpu),      0, 0,		"nic" },
+	/*
+	 * same, or a CPU that releases every object the run makes, as a socket reader's CPU does
+	 * (batch=1)
+	 */
 	{ "free_cpu", SKBF_K_FREE_CPU, SKBF_OFF(free_cpu), 0, 0,		"same" },
+	/* the NIC cpu=nic follows, or empty for the first that is up and has an IRQ */
 	{ "dev",      SKBF_K_DEV,      SKBF_OFF(dev),      0, 0,		"" },
+	/* 1: time 1 op in 64 alone, for p50/p99/p999 (sampling adds a little to every op) */
 	{ "latency",  SKBF_K_U32,      SKBF_OFF(latency),  0, 1,		"0" },
 };
 
@@ -604,7 +666,7 @@ static void skbf_factory_init(struct skbf_factory *f, enum skbf_mode mode,
 	f->dev = skbf.dummy;
 	if (mode == SKBF_KMALLOC_FLOOR) {
 		/* The size class alloc_skb()'s kmalloc_reserve() would use. */
-		f->floor_small = skbf.floor_small && f->buf <= skbf.small_head;
+		f->floor_small = f->buf <= skbf.small_head;
 		f->buf = kmalloc_size_roundup(f->buf);
 	}
 }
@@ -679,6 +741,29 @@ static struct sk_buff *skbf_parent(const struct skbf_factory *f)
 	if (skb)
 		skbf_fill(skb, f);
 	return skb;
+}
+
+/*
+ * kmalloc_floor's caches, made the first time the mode is used: objects of
+ * struct sk_buff's size, as skbuff_head_cache has, and of the small heads'
+ * size where the kernel has those.
+ */
+static int skbf_floor_caches(void)
+{
+	static DEFINE_MUTEX(lock);
+	int err = 0;
+
+	mutex_lock(&lock);
+	if (!skbf.floor_head)
+		skbf.floor_head = kmem_cache_create("skbf_floor_head", sizeof(struct sk_buff), 0,
+						    SLAB_HWCACHE_ALIGN, NULL);
+	if (skbf.small_head && !skbf.floor_small)
+		skbf.floor_small = kmem_cache_create("skbf_floor_small", skbf.small_head, 0,
+						     SLAB_HWCACHE_ALIGN, NULL);
+	if (!skbf.floor_head || (skbf.small_head && !skbf.floor_small))
+		err = -ENOMEM;
+	mutex_unlock(&lock);
+	return err;
 }
 
 /* kmalloc_floor: an sk_buff-sized slab object pointing at a data buffer. */
@@ -979,6 +1064,8 @@ VISIBLE_IF_KUNIT void *skbf_floor_build(const struct skbf_config *cfg)
 {
 	struct skbf_factory f;
 
+	if (skbf_floor_caches())
+		return NULL;
 	skbf_factory_init(&f, SKBF_KMALLOC_FLOOR, cfg);
 	return skbf_floor_make(&f);
 }
@@ -2906,6 +2993,13 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 	err = skbf_mem_check(run, ncpus, first, last);
 	if (err)
 		goto out_target;
+	if (last >= SKBF_KMALLOC_FLOOR && first <= SKBF_KMALLOC_FLOOR) {
+		err = skbf_floor_caches();
+		if (err) {
+			strscpy(run->stop_why, "out of memory", sizeof(run->stop_why));
+			goto out_target;
+		}
+	}
 	err = -ENOMEM;
 	res = kvzalloc(struct_size(res, rows, (ncpus + (ncpus > 1)) * (last - first + 1)),
 		       GFP_KERNEL);
@@ -3036,34 +3130,63 @@ static const struct skbf_col {
 	bool per_cpu;	/* "-" in a sum row */
 	bool latency;	/* only with latency=1 */
 } skbf_cols[] = {
+	/* the mode of the row */
 	{ "mode",	    SKBF_FMT_MODE },
+	/* the measuring CPU, or sum: the CPUs together over their common window */
 	{ "cpu",	    SKBF_FMT_CPU },
+	/* the releasing CPU, or same */
 	{ "free_cpu",	    SKBF_FMT_FREE_CPU },
+	/* where the timed chunks ran: softirq (a NAPI poll), task (a kernel thread) or mixed */
 	{ "ctx",	    SKBF_FMT_CTX,  0,			  true },
+	/* size= of the run */
 	{ "size",	    SKBF_FMT_CFG,  SKBF_OFF(size) },
+	/* headroom= of the run */
 	{ "headroom",	    SKBF_FMT_CFG,  SKBF_OFF(headroom) },
+	/* put= of the run */
 	{ "put",	    SKBF_FMT_CFG,  SKBF_OFF(put) },
+	/* batch= of the run */
 	{ "batch",	    SKBF_FMT_CFG,  SKBF_OFF(batch) },
+	/* count= of the run */
 	{ "count",	    SKBF_FMT_CFG,  SKBF_OFF(count) },
+	/* repeat= of the run */
 	{ "repeat",	    SKBF_FMT_CFG,  SKBF_OFF(repeat) },
+	/* warmup= of the run */
 	{ "warmup",	    SKBF_FMT_CFG,  SKBF_OFF(warmup) },
+	/* ns per op, the median repetition's: the figure to compare, within one run */
 	{ "ns_per_op",	    SKBF_FMT_X100, SKBF_ROW(ns_x100),	  true },
+	/* the fastest repetition's ns per op */
 	{ "ns_min",	    SKBF_FMT_X100, SKBF_ROW(ns_min_x100), true },
+	/* the slowest repetition's ns per op */
 	{ "ns_max",	    SKBF_FMT_X100, SKBF_ROW(ns_max_x100), true },
+	/* the repetitions' coefficient of variation, in percent */
 	{ "cv_pct",	    SKBF_FMT_X100, SKBF_ROW(cv_x100),	  true },
+	/* batch >= 2: ns per allocation, timed apart from the releases */
 	{ "alloc_ns",	    SKBF_FMT_X100, SKBF_ROW(alloc_x100),  true },
+	/* batch >= 2: ns per release; free_cpu: the releasing CPU's busy ns per object */
 	{ "free_ns",	    SKBF_FMT_X100, SKBF_ROW(free_x100),	  true },
+	/* operations per second from the median; a sum row adds the CPUs' rates */
 	{ "ops_per_sec",    SKBF_FMT_U64,  SKBF_ROW(ops_per_sec) },
+	/* get_cycles() ticks per op: the TSC on x86, a clock rate, not core cycles */
 	{ "tsc_per_op",	    SKBF_FMT_X100, SKBF_ROW(tsc_x100),	  true },
+	/* core cycles per op from the PMU, or - where the kernel has none (emulators, many VMs) */
 	{ "cycles_per_op",  SKBF_FMT_X100, SKBF_ROW(cycles_x100), true },
+	/* instructions per core cycle from the PMU, or - */
 	{ "ipc",	    SKBF_FMT_X100, SKBF_ROW(ipc_x100),	  true },
+	/* context switches of the measuring thread during chunks */
 	{ "csw",	    SKBF_FMT_U64,  SKBF_ROW(csw) },
+	/* hard IRQs and softirqs the CPU took during kept chunks */
 	{ "irqs",	    SKBF_FMT_U64,  SKBF_ROW(irqs) },
+	/* chunks left out of the timing because the thread was switched out */
 	{ "dropped_chunks", SKBF_FMT_U64,  SKBF_ROW(dropped) },
+	/* allocations that returned NULL */
 	{ "fails",	    SKBF_FMT_U64,  SKBF_ROW(fails) },
+	/* latency=1: the median single op, ns */
 	{ "p50_ns",	    SKBF_FMT_U64,  SKBF_ROW(p50_ns),	  true, true },
+	/* latency=1: the 99th percentile, ns */
 	{ "p99_ns",	    SKBF_FMT_U64,  SKBF_ROW(p99_ns),	  true, true },
+	/* latency=1: the 99.9th percentile, ns */
 	{ "p999_ns",	    SKBF_FMT_U64,  SKBF_ROW(p999_ns),	  true, true },
+	/* latency=1: ops timed alone */
 	{ "lat_samples",    SKBF_FMT_U64,  SKBF_ROW(lat_samples), true, true },
 };
 
@@ -3839,42 +3962,36 @@ static const struct file_operations skbf_fops = {
 /* ---- Module ---- */
 
 /*
- * kmalloc_floor's caches: sk_buff-sized objects, as skbuff_head_cache has,
- * and, where the kernel has skbuff_small_head (6.3+), objects of its size:
- * alloc_skb(0) tells that size, as its head comes from there.
+ * Where the kernel has skbuff_small_head (6.3+), the size of its objects:
+ * alloc_skb(0) tells, as its head comes from there.
  */
-static int skbf_floor_init(void)
+static int skbf_small_head_probe(void)
 {
 	unsigned int shinfo = SKB_DATA_ALIGN(sizeof(struct skb_shared_info)), object;
-	struct sk_buff *skb;
+	struct sk_buff *skb = alloc_skb(0, GFP_KERNEL);
 
-	skbf.floor_head = kmem_cache_create("skbf_floor_head", sizeof(struct sk_buff), 0,
-					    SLAB_HWCACHE_ALIGN, NULL);
-	if (!skbf.floor_head)
-		return -ENOMEM;
-	skb = alloc_skb(0, GFP_KERNEL);
 	if (!skb)
 		return -ENOMEM;
 	object = skb_end_offset(skb) + shinfo;
 	consume_skb(skb);
-	if (object == kmalloc_size_roundup(SKB_HEAD_ALIGN(0)))
-		return 0;
-	skbf.small_head = object;
-	skbf.floor_small = kmem_cache_create("skbf_floor_small", object, 0, SLAB_HWCACHE_ALIGN,
-					     NULL);
-	return skbf.floor_small ? 0 : -ENOMEM;
+	if (object != kmalloc_size_roundup(SKB_HEAD_ALIGN(0)))
+		skbf.small_head = object;
+	return 0;
 }
 
 static void skbf_napis_del(void)
 {
 	unsigned int cpu;
 
+	/* Under rtnl_lock(), synchronize_net() waits an expedited grace period. */
+	rtnl_lock();
 	for_each_possible_cpu(cpu) {
 		if (!skbf.pcpu[cpu])
 			continue;
 		__netif_napi_del(&skbf.pcpu[cpu]->napi);
 	}
 	synchronize_net();
+	rtnl_unlock();
 	for_each_possible_cpu(cpu)
 		kfree(skbf.pcpu[cpu]);
 	kfree(skbf.pcpu);
@@ -3917,7 +4034,7 @@ static int __init skbf_init(void)
 
 	skbf_config_reset(&skbf.cfg);
 	skbf.have_tsc = get_cycles() != 0;
-	err = skbf_floor_init();
+	err = skbf_small_head_probe();
 	if (err)
 		goto fail;
 	err = -ENOMEM;
