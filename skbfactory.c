@@ -3474,9 +3474,14 @@ static void skbf_lparts(struct seq_buf *s, const struct sk_buff *skb, enum skbf_
 	int i;
 
 	skbf_head_source(skb, mode, src, sizeof(src));
-	seq_buf_printf(s, "  sk_buff: %s (%zu bytes)  head: %s  skb_shared_info: at end, %u bytes",
-		       skb->fclone == SKB_FCLONE_UNAVAILABLE ? "skbuff_head_cache" :
-		       "skbuff_fclone_cache", sizeof(struct sk_buff), src, shinfo);
+	if (skb->fclone == SKB_FCLONE_UNAVAILABLE)
+		seq_buf_printf(s, "  sk_buff: skbuff_head_cache (%zu bytes)",
+			       sizeof(struct sk_buff));
+	else
+		seq_buf_printf(s,
+			       "  sk_buff: skbuff_fclone_cache (%zu bytes: the skb, its companion)",
+			       sizeof(struct sk_buff_fclones));
+	seq_buf_printf(s, "  head: %s  skb_shared_info: at end, %u bytes", src, shinfo);
 	if (skb->fclone != SKB_FCLONE_UNAVAILABLE)
 		seq_buf_printf(s, "  fclone: %s",
 			       skb->fclone == SKB_FCLONE_ORIG ? "orig" : "clone");

@@ -3276,6 +3276,7 @@ static void layout_clone_test(struct kunit *test)
 {
 	struct skbf_kunit *ctx = test->priv;
 	const char *text;
+	char want[96];
 
 	skbf_kunit_set(test, "mode=skb_clone");
 	KUNIT_ASSERT_EQ(test, skbf_layout_show(&ctx->s, &ctx->cfg), 0);
@@ -3289,7 +3290,10 @@ static void layout_clone_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, skbf_kunit_step_value(test, text, "skb_cow_head(", "dataref"), 1);
 	KUNIT_EXPECT_EQ(test, skbf_kunit_step_value(test, text, "skb_cow_head(", "cloned"), 0);
 	skbf_kunit_expect_line(test, text, "consume_skb: the original  users: 1 -> 0  freed: yes");
-	KUNIT_EXPECT_NOT_NULL(test, skbf_kunit_line(text, "  sk_buff: skbuff_fclone_cache ("));
+	snprintf(want, sizeof(want),
+		 "  sk_buff: skbuff_fclone_cache (%zu bytes: the skb, its companion)",
+		 sizeof(struct sk_buff_fclones));
+	KUNIT_EXPECT_NOT_NULL(test, skbf_kunit_line(text, want));
 }
 
 /* alloc_skb_with_frags: the fragments, their lengths, drawn after the head. */
