@@ -51,7 +51,8 @@
 #define SKBF_GFP_NAPI	(GFP_NOWAIT | __GFP_NOWARN)
 #define SKBF_BLOCK_NS	(100 * 1000)	/* the clock is read about this often */
 #define SKBF_BLOCK_MAX	64		/* and at least every this many steps */
-#define SKBF_POOL_SIZE	1024		/* page_pool ring */
+#define SKBF_POOL_SIZE	256		/* page_pool ring */
+#define SKBF_POOL_CACHE	128		/* and its alloc cache (PP_ALLOC_CACHE_SIZE) */
 #define SKBF_DIAGRAM	64		/* columns of the layout diagram */
 
 /* ---- Modes ---- */
@@ -166,12 +167,11 @@ static struct {
 	struct skbf_results *res;
 	char last_error[256];
 	/*
-	 * The run in progress, for the hotplug callback, the netdev notifier
-	 * and stats.  The hotplug callback holds it while it waits for the
-	 * run's threads to stop measuring; nothing that holds it takes
-	 * rtnl_lock or the CPU hotplug lock.
+	 * The run in progress, for the hotplug callback, the netdev notifier,
+	 * stop and stats.  Held only to look at it; a hotplug callback that
+	 * waits for the run pins it first (run->pins).
 	 */
-	struct mutex active_lock;
+	spinlock_t active_lock;
 	struct skbf_run *active;
 	struct dentry *dir;
 	struct net_device *dummy;	/* skb->dev without a NIC; home of the NAPIs */
@@ -183,7 +183,7 @@ static struct {
 	bool have_tsc;			/* get_cycles() counts */
 } skbf = {
 	.lock = __MUTEX_INITIALIZER(skbf.lock),
-	.active_lock = __MUTEX_INITIALIZER(skbf.active_lock),
+	.active_lock = __SPIN_LOCK_UNLOCKED(skbf.active_lock),
 	.last_error = "0",
 };
 
@@ -1130,6 +1130,10 @@ VISIBLE_IF_KUNIT u64 skbf_footprint(const struct skbf_config *cfg, enum skbf_mod
 		return cfg->batch * (2 * skb + head);
 	case SKBF_EMPTY:
 		return 0;
+	case SKBF_PAGE_POOL:
+		/* The pool keeps pages in its cache and ring besides. */
+		return slots * (skb + frag) +
+		       (SKBF_POOL_SIZE + SKBF_POOL_CACHE) * (PAGE_SIZE << get_order(frag));
 	default:
 		one = skb + frag;
 		break;
@@ -1328,18 +1332,17 @@ static void skbf_nic_copy(struct net_device *dev, struct skbf_where *w)
 	w->ifindex = dev->ifindex;
 	w->threaded = dev->threaded;
 	if (parent && parent->driver)
-		strscpy(w->driver, parent->driver->name, sizeof(w->driver));
+		strscpy(w->driver, dev_driver_string(parent), sizeof(w->driver));
 	else if (dev->rtnl_link_ops)
 		strscpy(w->driver, dev->rtnl_link_ops->kind, sizeof(w->driver));
 }
 
 /*
- * Resolve cfg's dev=, cpu= and free_cpu= into @t.  With @hold, the NIC is
- * held for the run, tracked, and published in @hold->dev under the same
- * rtnl_lock() the netdev notifier runs under; otherwise nothing is held.
+ * Resolve cfg's dev=, cpu= and free_cpu= into @t: the NIC is looked up and
+ * what results need copied, under rtnl_lock(); no reference is kept.
  */
 static int skbf_target_resolve(const struct skbf_config *cfg, struct skbf_target *t,
-			       struct skbf_run *hold, char *why, size_t why_len)
+			       char *why, size_t why_len)
 {
 	struct net_device *dev;
 	int err = 0;
@@ -1353,13 +1356,8 @@ static int skbf_target_resolve(const struct skbf_config *cfg, struct skbf_target
 	}
 	rtnl_lock();
 	dev = skbf_nic_find(cfg->dev);
-	if (dev) {
+	if (dev)
 		skbf_nic_copy(dev, &t->w);
-		if (hold) {
-			netdev_hold(dev, &hold->dev_tracker, GFP_KERNEL);
-			hold->dev = dev;
-		}
-	}
 	skbf_nic_cpu(dev, t);
 	rtnl_unlock();
 
@@ -1410,7 +1408,7 @@ VISIBLE_IF_KUNIT int skbf_target_get(const struct skbf_config *cfg, struct skbf_
 {
 	char why[96];
 
-	return skbf_target_resolve(cfg, t, NULL, why, sizeof(why));
+	return skbf_target_resolve(cfg, t, why, sizeof(why));
 }
 EXPORT_SYMBOL_IF_KUNIT(skbf_target_get);
 #endif
@@ -1605,6 +1603,7 @@ struct skbf_lap {
  * @ring: free_cpu: objects on their way to the releasing CPU
  * @pending: free_cpu: an object the full ring did not take yet
  * @pmu: PMU counters (cycles, instructions) on @cpu, or NULL
+ * @pmu_gaps: a PMU counter was not counting all the time
  * @cons_ns: the releasing thread's busy time on this worker's objects
  * @cons_n: objects it released that were made in kept repetitions
  * @handed: objects handed over so far
@@ -1652,13 +1651,15 @@ struct skbf_worker {
 	struct ptr_ring ring;
 	void *pending;
 	struct perf_event *pmu[2];
-	u64 cons_ns;
-	u64 cons_n;
+	bool pmu_gaps;
 	u64 handed;
 	u64 timed_from;
+	u64 ring_full;
+	/* Written by the releasing thread: away from what the worker writes. */
+	u64 cons_ns ____cacheline_aligned_in_smp;
+	u64 cons_n;
 	u64 consumed;
 	u64 cons_remote;
-	u64 ring_full;
 };
 
 /**
@@ -1700,7 +1701,11 @@ VISIBLE_IF_KUNIT void skbf_run_stop(struct skbf_run *run, int err, const char *w
 		WRITE_ONCE(run->stop, err);
 	}
 	spin_unlock(&run->stop_lock);
-	/* Threads waiting at the repetition barrier look again. */
+	/*
+	 * Threads waiting at the repetition barrier look again.  The store
+	 * must be visible before wake_up_var() looks for waiters.
+	 */
+	smp_mb();
 	wake_up_var(&run->gen);
 }
 EXPORT_SYMBOL_IF_KUNIT(skbf_run_stop);
@@ -1801,7 +1806,7 @@ static noinline bool skbf_hand_over_slow(struct skbf_worker *w, void *obj, u64 h
 {
 	unsigned int spins = 0;
 
-	w->ring_full++;
+	WRITE_ONCE(w->ring_full, w->ring_full + 1);
 	while (__ptr_ring_produce(&w->ring, obj)) {
 		cpu_relax();
 		if (++spins % 64)
@@ -1837,8 +1842,12 @@ static __always_inline bool skbf_give(struct skbf_worker *w, const enum skbf_mod
 		t0 = skbf_tick();
 	if (likely(obj)) {
 		if (unlikely(w->handoff)) {
-			if (!skbf_hand_over(w, obj, hard))
+			if (!skbf_hand_over(w, obj, hard)) {
+				/* Handed over next chunk: this op is not timed alone. */
+				if (sampled)
+					w->lat_ticks[slot] = 0;
 				return false;
+			}
 		} else {
 			skbf_drop(&w->f, mode, obj);
 			lap->released++;
@@ -1878,7 +1887,8 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 	}
 	if (w->batch == 1) {
 		while (lap->steps < left && !w->cut) {
-			k = min_t(u64, block, DIV_ROUND_UP(left - lap->steps, 2));
+			/* An op is two steps. */
+			k = min_t(u64, max(block / 2, 1U), DIV_ROUND_UP(left - lap->steps, 2));
 			for (i = 0; i < k; i++) {
 				void *obj = skbf_alloc_one(w, mode, 0, lap);
 
@@ -1956,10 +1966,13 @@ static noinline void skbf_dispatch(struct skbf_worker *w, struct skbf_lap *lap)
 	}
 }
 
-/* Hard IRQs and softirqs a CPU has taken, from the per-CPU counters. */
-static u64 skbf_irqs(unsigned int cpu)
+/*
+ * Hard IRQs and softirqs a CPU has taken, from the per-CPU counters, modulo
+ * 2^32 like the narrowest of them, so that a difference survives a wrap.
+ */
+static u32 skbf_irqs(unsigned int cpu)
 {
-	u64 n = skbf_hardirqs(cpu);
+	u32 n = skbf_hardirqs(cpu);
 	unsigned int i;
 
 	for (i = 0; i < NR_SOFTIRQS; i++)
@@ -2007,7 +2020,7 @@ static void skbf_chunk(struct skbf_worker *w)
 	bool softirq = in_serving_softirq();
 	struct skbf_rep *r = &w->cur;
 	struct skbf_lap lap = {};
-	u64 irqs = skbf_irqs(cpu);
+	u32 irqs = skbf_irqs(cpu);
 	cycles_t c0 = get_cycles(), c1;
 
 	skbf_dispatch(w, &lap);
@@ -2040,10 +2053,11 @@ static void skbf_chunk(struct skbf_worker *w)
 	/*
 	 * A repetition does count ops, dropped chunks' included, so counts
 	 * stay exact; only when a busy machine left less than half of them
-	 * timed does it go on, until half are.
+	 * timed does it go on until half are, up to four times its count.
 	 */
 	w->steps_left -= min(lap.steps, w->steps_left);
-	if (!w->steps_left && r->steps < w->run->cfg.count)
+	if (!w->steps_left && r->steps < w->run->cfg.count &&
+	    r->all_steps < 8ULL * w->run->cfg.count)
 		w->steps_left = w->run->cfg.count - r->steps;
 	skbf_flush(w, &lap);
 	skbf_tune(w, &lap);
@@ -2070,14 +2084,21 @@ static int skbf_poll(struct napi_struct *napi, int budget)
 	return 0;
 }
 
-/* PMU counts, read in process context (perf_event_read_value() may sleep). */
+/*
+ * PMU counts, read in process context (perf_event_read_value() may sleep).
+ * A counter that did not count all the time it was enabled (multiplexed
+ * with other users' events, or in error) makes the row's PMU figures "-".
+ */
 static void skbf_pmu_read(struct skbf_worker *w, u64 *v)
 {
 	u64 enabled, running;
 	int i;
 
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		v[i] = w->pmu[i] ? perf_event_read_value(w->pmu[i], &enabled, &running) : 0;
+		if (w->pmu[i] && (!running || running != enabled))
+			w->pmu_gaps = true;
+	}
 }
 
 static void skbf_pmu_add(struct skbf_worker *w, const u64 *v0)
@@ -2148,6 +2169,8 @@ static bool skbf_barrier(struct skbf_run *run)
 			atomic_set(&run->arrived, 0);
 			/* The count is reset before anyone leaves, and may arrive again. */
 			smp_store_release(&run->gen, gen + 1);
+			/* The new generation is visible before the waiters are looked for. */
+			smp_mb();
 			wake_up_var(&run->gen);
 		} else {
 			/* Pairs with the release above. */
@@ -2182,7 +2205,7 @@ static int skbf_parents_make(struct skbf_worker *w)
 	u64 made = 0;
 	u32 i;
 
-	for (i = 0; i < w->batch; i++) {
+	for (i = 0; i < w->batch && !skbf_stopping(w->run); i++) {
 		w->f.parents[i] = skbf_parent(&w->f);
 		if (!w->f.parents[i])
 			break;
@@ -2191,7 +2214,7 @@ static int skbf_parents_make(struct skbf_worker *w)
 			cond_resched();
 	}
 	atomic64_add(made, &skbf_stats.allocated);
-	return i == w->batch ? 0 : -ENOMEM;
+	return i == w->batch || skbf_stopping(w->run) ? 0 : -ENOMEM;
 }
 
 /* Release what a stopped batch, a stalled handover and skb_clone still hold. */
@@ -2243,8 +2266,14 @@ static int skbf_worker_fn(void *arg)
 		 * Objects from here on are the kept repetitions' (a ring is
 		 * FIFO); the ring's own smp_wmb() orders this before them.
 		 */
-		if (rep == run->cfg.warmup)
+		if (rep == run->cfg.warmup) {
 			WRITE_ONCE(w->timed_from, w->handed);
+			/* The latency samples of the warmup go too. */
+			if (w->lat) {
+				memset(w->hist, 0, SKBF_LAT_BUCKETS * sizeof(*w->hist));
+				w->lat_samples = 0;
+			}
+		}
 		skbf_rep(w, rep);
 		if (skbf_stopping(run))
 			break;
@@ -2339,9 +2368,9 @@ static void skbf_pmu_open(struct skbf_worker *w)
 {
 	static const u64 hw[2] = { PERF_COUNT_HW_CPU_CYCLES, PERF_COUNT_HW_INSTRUCTIONS };
 	struct skbf_run *run = w->run;
+	/* Not pinned: a perf session of the machine's users keeps its counters. */
 	struct perf_event_attr attr = {
 		.size = sizeof(attr),
-		.pinned = 1,
 	};
 	struct perf_event *ev;
 	int i;
@@ -2706,8 +2735,8 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 	else
 		row->free_x100 = split ? skbf_ratio(all.free_ns, 100, all.free_steps) : -1;
 	row->tsc_x100 = skbf.have_tsc ? skbf_ratio(all.tsc, 200, all.steps) : -1;
-	row->cycles_x100 = w->pmu[0] ? skbf_ratio(all.pmu[0], 200, all.steps) : -1;
-	row->ipc_x100 = w->pmu[0] ? skbf_ratio(all.pmu[1], 100, all.pmu[0]) : -1;
+	row->cycles_x100 = w->pmu[0] && !w->pmu_gaps ? skbf_ratio(all.pmu[0], 200, all.steps) : -1;
+	row->ipc_x100 = w->pmu[0] && !w->pmu_gaps ? skbf_ratio(all.pmu[1], 100, all.pmu[0]) : -1;
 	if (w->lat && w->lat_samples) {
 		/* Ticks to ns by the ratio the kept chunks measured. */
 		u64 to_ns = skbf.have_tsc ? all.tsc : all.ns;
@@ -2792,7 +2821,9 @@ static void skbf_sum_fill(struct skbf_results *res, struct skbf_row *sum, struct
 		kept++;
 	}
 	sum->ops_per_sec = kept ? skbf_median(rate, kept) : 0;
-	res->overlap_pct = kept ? skbf_median(overlap, kept) : 0;
+	/* mode=all: the least concurrent mode's. */
+	if (kept)
+		res->overlap_pct = min_t(u32, res->overlap_pct, skbf_median(overlap, kept));
 	sum->ns_x100 = -1;
 	sum->ns_min_x100 = -1;
 	sum->ns_max_x100 = -1;
@@ -2857,15 +2888,63 @@ static void skbf_pp_add(struct skbf_results *res, struct skbf_worker **w, unsign
 #endif
 }
 
+/*
+ * For a mode that uses the NIC during its run (netdev_alloc_skb sets
+ * skb->dev): find it again by ifindex and hold it, tracked, published in
+ * run->dev under the rtnl_lock() the netdev notifier runs under, so an
+ * unregistration either comes before (-ENODEV now) or finds the run.
+ */
+static int skbf_nic_hold(struct skbf_run *run, const struct skbf_target *t)
+{
+	struct net_device *dev;
+	int err = 0;
+
+	if (!t->w.ifindex)
+		return 0;	/* no NIC: the dummy netdev stands in */
+	rtnl_lock();
+	dev = __dev_get_by_index(&init_net, t->w.ifindex);
+	if (dev && dev->reg_state == NETREG_REGISTERED) {
+		netdev_hold(dev, &run->dev_tracker, GFP_KERNEL);
+		run->dev = dev;
+	} else {
+		snprintf(run->stop_why, sizeof(run->stop_why),
+			 "%s went away (unregistered) during the run", t->w.nic);
+		err = -ENODEV;
+	}
+	rtnl_unlock();
+	if (err)
+		skbf_run_stop(run, err, run->stop_why);
+	return err;
+}
+
+static void skbf_nic_put(struct skbf_run *run)
+{
+	struct net_device *dev = run->dev;
+
+	if (!dev)
+		return;
+	rtnl_lock();
+	run->dev = NULL;
+	rtnl_unlock();
+	netdev_put(dev, &run->dev_tracker);
+}
+
 static int skbf_run_mode(struct skbf_run *run, const struct skbf_target *t, enum skbf_mode mode)
 {
 	unsigned int n = cpumask_weight(t->cpus);
 	struct skbf_worker **w;
 	int err;
 
+	if (skbf_modes[mode].dev) {
+		err = skbf_nic_hold(run, t);
+		if (err)
+			return err;
+	}
 	w = kcalloc(n, sizeof(*w), GFP_KERNEL);
-	if (!w)
+	if (!w) {
+		skbf_nic_put(run);
 		return -ENOMEM;
+	}
 	reinit_completion(&run->done);
 	run->nr_workers = n;
 	run->cut = 0;
@@ -2880,6 +2959,7 @@ static int skbf_run_mode(struct skbf_run *run, const struct skbf_target *t, enum
 		skbf_pp_add(run->res, w, n);
 	skbf_threads_free(run, w, n);
 	kfree(w);
+	skbf_nic_put(run);
 	return err;
 }
 
@@ -2905,20 +2985,22 @@ static int skbf_activate(struct skbf_run *run)
 {
 	int err = 0;
 
-	mutex_lock(&skbf.active_lock);
+	spin_lock(&skbf.active_lock);
 	if (skbf.active)
 		err = -EBUSY;
 	else
 		skbf.active = run;
-	mutex_unlock(&skbf.active_lock);
+	spin_unlock(&skbf.active_lock);
 	return err;
 }
 
+/* No longer the run in progress, and no hotplug callback still waits on it. */
 static void skbf_deactivate(struct skbf_run *run)
 {
-	mutex_lock(&skbf.active_lock);
+	spin_lock(&skbf.active_lock);
 	skbf.active = NULL;
-	mutex_unlock(&skbf.active_lock);
+	spin_unlock(&skbf.active_lock);
+	wait_var_event(&run->pins, !atomic_read(&run->pins));
 }
 
 /*
@@ -2964,7 +3046,6 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 	const struct skbf_config *cfg = &run->cfg;
 	enum skbf_mode first = cfg->mode == SKBF_ALL ? 0 : cfg->mode;
 	enum skbf_mode last = cfg->mode == SKBF_ALL ? SKBF_NR_MODES - 1 : cfg->mode;
-	bool dev = cfg->mode == SKBF_ALL || skbf_modes[cfg->mode].dev;
 	struct skbf_results *res = NULL;
 	struct skbf_target t;
 	unsigned int ncpus, mode;
@@ -2973,6 +3054,7 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 	spin_lock_init(&run->stop_lock);
 	init_completion(&run->done);
 	memset(run->bh_hist, 0, sizeof(run->bh_hist));
+	atomic_set(&run->pins, 0);
 	run->stop = 0;
 	run->res = NULL;
 	run->dev = NULL;
@@ -2985,8 +3067,7 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 		strscpy(run->stop_why, "a run is already in progress", sizeof(run->stop_why));
 		goto out_watch;
 	}
-	err = skbf_target_resolve(cfg, &t, dev ? run : NULL, run->stop_why,
-				  sizeof(run->stop_why));
+	err = skbf_target_resolve(cfg, &t, run->stop_why, sizeof(run->stop_why));
 	if (err)
 		goto out_active;
 	ncpus = cpumask_weight(t.cpus);
@@ -3009,16 +3090,17 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 	}
 	res->cfg = *cfg;
 	res->where = t.w;
+	res->overlap_pct = U32_MAX;
 	snprintf(res->cpus, sizeof(res->cpus), "%*pbl", cpumask_pr_args(t.cpus));
 	res->timer_ns = skbf_timer_cost();
 	run->res = res;
 
 	/* From here, a CPU of the run going down stops it. */
-	mutex_lock(&skbf.active_lock);
+	spin_lock(&skbf.active_lock);
 	cpumask_copy(run->watch, t.cpus);
 	if (t.w.free_cpu != SKBF_NO_CPU)
 		cpumask_set_cpu(t.w.free_cpu, run->watch);
-	mutex_unlock(&skbf.active_lock);
+	spin_unlock(&skbf.active_lock);
 
 	run->modes = last - first + 1;
 	err = 0;
@@ -3032,12 +3114,7 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 out_target:
 	skbf_target_put(&t);
 out_active:
-	/* Unpublished first, so the netdev notifier is done with run->dev. */
 	skbf_deactivate(run);
-	if (run->dev) {
-		netdev_put(run->dev, &run->dev_tracker);
-		run->dev = NULL;
-	}
 out_watch:
 	free_cpumask_var(run->watch);
 	if (err) {
@@ -3061,24 +3138,36 @@ EXPORT_SYMBOL_IF_KUNIT(skbf_results_free);
 /* ---- Hotplug and NIC removal ---- */
 
 /*
- * A CPU is going down (CPUHP_AP_ONLINE_DYN, before the scheduler moves its
- * threads away): a run that measures on it, or releases on it, stops, and
- * offlining waits until no thread of the run measures any more, about a
- * chunk.  A CPU that comes back needs nothing: threads are per run.
+ * A CPU is going down (CPUHP_AP_ONLINE_DYN: the CPU still runs, though it
+ * takes no new tasks, and the run's bound threads may already have been
+ * pushed elsewhere, where their chunks are left out as on the wrong CPU).
+ * A run that measures or releases on it stops, and offlining waits until
+ * no thread of the run measures any more, about a chunk; then the CPU goes
+ * with nothing of the run on it.  A CPU that comes back needs nothing:
+ * threads are per run.
  */
 static int skbf_cpu_down(unsigned int cpu)
 {
 	struct skbf_run *run;
 	char why[48];
 
-	mutex_lock(&skbf.active_lock);
+	spin_lock(&skbf.active_lock);
 	run = skbf.active;
 	if (run && cpumask_test_cpu(cpu, run->watch)) {
 		snprintf(why, sizeof(why), "cpu %u went offline", cpu);
 		skbf_run_stop(run, -EAGAIN, why);
-		wait_var_event(&run->measuring, !atomic_read(&run->measuring));
+		atomic_inc(&run->pins);
+	} else {
+		run = NULL;
 	}
-	mutex_unlock(&skbf.active_lock);
+	spin_unlock(&skbf.active_lock);
+	if (!run)
+		return 0;
+	if (!wait_var_event_timeout(&run->measuring, !atomic_read(&run->measuring), 10 * HZ))
+		pr_warn("cpu %u goes down with a run still measuring after 10 s\n", cpu);
+	/* The writer waits for this before it frees the run. */
+	if (atomic_dec_and_test(&run->pins))
+		wake_up_var(&run->pins);
 	return 0;
 }
 
@@ -3094,12 +3183,11 @@ static int skbf_netdev_event(struct notifier_block *nb, unsigned long event, voi
 
 	if (event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
-	mutex_lock(&skbf.active_lock);
-	if (skbf.active && skbf.active->dev == dev) {
-		snprintf(why, sizeof(why), "%s went away (unregistered) during the run", dev->name);
+	snprintf(why, sizeof(why), "%s went away (unregistered) during the run", dev->name);
+	spin_lock(&skbf.active_lock);
+	if (skbf.active && skbf.active->dev == dev)
 		skbf_run_stop(skbf.active, -ENODEV, why);
-	}
-	mutex_unlock(&skbf.active_lock);
+	spin_unlock(&skbf.active_lock);
 	return NOTIFY_DONE;
 }
 
@@ -3265,6 +3353,8 @@ static void skbf_results_nic(struct seq_buf *s, const struct skbf_where *w)
 static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res)
 {
 	const struct skbf_config *cfg = &res->cfg;
+	unsigned int r;
+	u64 fails;
 	size_t i;
 
 	seq_buf_printf(s, "# cpu_list: %s\n# cpu_rule: %s\n", res->cpus,
@@ -3296,9 +3386,15 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 			       res->pmu_err);
 	else
 		skbf_puts(s, "cycles_per_op and ipc from the PMU (core cycles, instructions)\n");
-	if (res->overlap_pct)
+	for (r = 0, fails = 0; r < res->nr_rows; r++)
+		fails += res->rows[r].cpu >= 0 ? res->rows[r].fails : 0;
+	if (fails)
 		seq_buf_printf(s,
-			       "# concurrency: the CPUs start each repetition together and stop when the first finishes; all measured during %u%% of it (median); the sum row adds their rates\n",
+			       "# fails: %llu allocations failed; an op is an attempt, so these figures count the failed ones, which cost less\n",
+			       fails);
+	if (res->overlap_pct <= 100)
+		seq_buf_printf(s,
+			       "# concurrency: the CPUs start each repetition together and stop when the first finishes; all measured during %u%% of it (median; the least of the modes); the sum row adds their rates\n",
 			       res->overlap_pct);
 	if (cfg->mode == SKBF_PAGE_POOL || cfg->mode == SKBF_ALL) {
 		if (res->pp_stats)
@@ -3730,7 +3826,7 @@ VISIBLE_IF_KUNIT void skbf_stats_show(struct seq_buf *s)
 	mutex_lock(&skbf.lock);
 	seq_buf_printf(s, "last_error: %s\n", skbf.last_error);
 	mutex_unlock(&skbf.lock);
-	mutex_lock(&skbf.active_lock);
+	spin_lock(&skbf.active_lock);
 	run = skbf.active;
 	if (run && !READ_ONCE(run->progress_mode))
 		skbf_puts(s, "running: starting\n");
@@ -3743,7 +3839,7 @@ VISIBLE_IF_KUNIT void skbf_stats_show(struct seq_buf *s)
 			       run->cfg.warmup);
 	else
 		skbf_puts(s, "running: no\n");
-	mutex_unlock(&skbf.active_lock);
+	spin_unlock(&skbf.active_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(skbf_stats_show);
 
@@ -3814,12 +3910,12 @@ static int skbf_stop_write(void)
 {
 	int err = -ESRCH;
 
-	mutex_lock(&skbf.active_lock);
+	spin_lock(&skbf.active_lock);
 	if (skbf.active) {
 		skbf_run_stop(skbf.active, -ECANCELED, "stopped by a write of stop to run");
 		err = 0;
 	}
-	mutex_unlock(&skbf.active_lock);
+	spin_unlock(&skbf.active_lock);
 	if (err)
 		skbf_error("run", err, "stop: no run in progress");
 	return err;
@@ -3988,15 +4084,13 @@ static void skbf_napis_del(void)
 {
 	unsigned int cpu;
 
-	/* Under rtnl_lock(), synchronize_net() waits an expedited grace period. */
-	rtnl_lock();
 	for_each_possible_cpu(cpu) {
 		if (!skbf.pcpu[cpu])
 			continue;
 		__netif_napi_del(&skbf.pcpu[cpu]->napi);
 	}
-	synchronize_net();
-	rtnl_unlock();
+	/* What netif_napi_del() waits for, once for all, and expedited. */
+	synchronize_rcu_expedited();
 	for_each_possible_cpu(cpu)
 		kfree(skbf.pcpu[cpu]);
 	kfree(skbf.pcpu);

@@ -283,7 +283,7 @@ struct skbf_target {
  * @cpu: the CPU, or -1 for the sum over CPUs
  * @ctx: chunks timed in softirq and in process context (kept ones)
  * @ops: operations done in kept repetitions
- * @fails: allocations that returned NULL, over the whole run
+ * @fails: allocations that returned NULL in kept repetitions
  * @ns_x100: median ns per op, times 100
  * @ns_min_x100: fastest repetition's ns per op, times 100
  * @ns_max_x100: slowest repetition's ns per op, times 100
@@ -390,6 +390,7 @@ struct skbf_consumer;
  * @dev: the NIC held for the modes that use it during the run, or NULL
  * @dev_tracker: the tracker of that reference
  * @measuring: threads inside their measuring part (hotplug waits for 0)
+ * @pins: hotplug callbacks waiting on the run (its writer waits for 0)
  * @fail_every: KUnit fault hook: fail every Nth allocation (0: never)
  * @pmu_type: KUnit hook: count a software event instead of core cycles
  * @fail_burst: KUnit fault hook: fail in bursts of fail_every, alternately
@@ -419,6 +420,7 @@ struct skbf_run {
 	struct net_device *dev;
 	netdevice_tracker dev_tracker;
 	atomic_t measuring;
+	atomic_t pins;
 	u32 fail_every;
 	u32 pmu_type;
 	bool fail_burst;
