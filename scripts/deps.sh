@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # deps.sh [GROUP...]: install the Debian packages the scripts need, only the
-# missing ones.  Groups: vm (build the module, boot the test VM), check
-# (sparse, shellcheck, python3, perl), bench (gnuplot, python3), debug (build the
-# debug kernel), all (the default).  Quick when everything is there: one
+# missing ones: tools, never a kernel image or headers (the stock kernels are
+# unpacked into the cache by lib.sh's stock_kernel).  Groups: vm (build the
+# module, boot the test VM), check (sparse, shellcheck, python3, perl, dkms),
+# bench (gnuplot, python3), debug (build the debug kernel from
+# linux-source), all (the default).  Quick when everything is there: one
 # dpkg-query, no apt-get.  Not root: prints the apt-get line and fails.
 
 set -eu
@@ -15,10 +17,11 @@ set -eu
 packages() {
 	case $1 in
 	vm)
-		echo qemu-system-x86 busybox-static kmod xz-utils cpio make gcc rsync
-		for k in $(kernel_names stock); do kernel_packages "$k"; done
+		# libelf1 and libssl3: what Debian's kbuild tools (linux-kbuild-*) run on.
+		echo qemu-system-x86 busybox-static kmod xz-utils zstd cpio make gcc rsync python3 \
+			libelf1 libssl3
 		;;
-	check) echo sparse shellcheck python3 perl ;;
+	check) echo sparse shellcheck python3 perl dkms ;;
 	bench) echo gnuplot-nox python3 ;;
 	debug)
 		echo make gcc bc bison flex libelf-dev libssl-dev dwarves rsync kmod xz-utils cpio python3

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash disable=SC2034  # the variables are for the sourcing scripts
 #
-# Shared by every script: where things live, how to talk to the user, and
-# the kernel list (scripts/kernels).  Source it; it defines no side effects
-# beyond variables and functions.
+# Shared by every script: where things live, how to talk to the user,
+# cleanup on exit, the kernel list (scripts/kernels) and its kernels.
+# Source it; it defines no side effects beyond variables and functions.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SCRIPTS="$ROOT/scripts"
@@ -21,6 +21,53 @@ say() {
 die() {
 	printf 'skbfactory: %s\n' "$*" >&2
 	exit 1
+}
+
+# Cleanup: a script that starts background work or makes temporary files
+# calls on_exit once and lists them in PGROUPS (process group IDs) and TEMPS
+# (paths).  However the script ends (EXIT, INT, TERM) they are killed and
+# removed; a signal then ends the script as it would have.  Background jobs
+# of a non-interactive bash ignore SIGINT: Ctrl-C alone leaves them running.
+PGROUPS=() TEMPS=()
+cleanup() {
+	local g
+	for g in ${PGROUPS[@]+"${PGROUPS[@]}"}; do
+		# The job may not have made its group yet: then the process.
+		kill -TERM -- "-$g" 2>/dev/null || kill -TERM "$g" 2>/dev/null || true
+	done
+	[ ${#TEMPS[@]} = 0 ] || rm -rf "${TEMPS[@]}"
+	PGROUPS=() TEMPS=()
+}
+on_exit() {
+	trap cleanup EXIT
+	trap 'cleanup; trap - INT EXIT; kill -INT $$' INT
+	trap 'cleanup; trap - TERM EXIT; kill -TERM $$' TERM
+}
+
+# lock FILE: an exclusive flock on FILE, held on fd 9 until this (sub)shell
+# ends; FILE holds the holder's PID.  When that process is gone but the lock
+# is still held (a child of a killed build, a make, inherited fd 9), the lock
+# is stale: it is taken over with a new FILE rather than waited on forever.
+lock() {
+	local holder said=0
+	exec 9>>"$1"
+	until flock -n 9; do
+		holder=$(cat "$1" 2>/dev/null || true)
+		# A dead PID still there a second later (a new holder writes its
+		# own at once) is the killed holder's.
+		if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null &&
+			sleep 1 && [ "$(cat "$1" 2>/dev/null)" = "$holder" ]; then
+			say "taking over the stale lock $1 (its holder, PID $holder, is gone)"
+			rm -f "$1"
+			exec 9>>"$1"
+			continue
+		elif [ "$said" = 0 ]; then
+			say "waiting for ${holder:+PID $holder, which holds }$1"
+			said=1
+		fi
+		sleep 1
+	done
+	echo "$BASHPID" >"$1"
 }
 
 # kernel_names [KIND]: the names in scripts/kernels, optionally of one kind.
@@ -50,22 +97,134 @@ default_kernel() {
 	fi
 }
 
-# stock_release NAME: the newest installed release of stock kernel NAME
-# (6.1 matches 6.1.0-56-amd64, never 6.12.x), one with headers.
-stock_release() {
-	local img rel
-	for img in /boot/vmlinuz-"$1".* /boot/vmlinuz-"$1"-*; do
-		[ -e "$img" ] || continue
-		rel=${img#/boot/vmlinuz-}
-		[ -d "/lib/modules/$rel/build" ] && echo "$rel"
-	done | sort -V | tail -n 1
+# apt_field PKG FIELD: FIELD of the version of PKG apt would install.
+apt_field() {
+	apt-cache show --no-all-versions "$1" 2>/dev/null | sed -n "s/^$2: //p"
 }
 
-# resolve_kernel NAME|RELEASE: set KREL (release), KIMAGE (bzImage), KBUILD
+# apt_deps PKG REGEX: what PKG depends on (any alternative), names matching REGEX.
+apt_deps() {
+	apt_field "$1" Depends | tr ',|' '\n' | awk '{ print $1 }' | grep -E "^($2)\$" || true
+}
+
+# stock_debs NAME: the versioned packages that stock kernel NAME's Debian
+# metapackages point to today: the image (first), its headers, and what
+# those need to build modules (the -common headers, linux-kbuild-*).
+stock_debs() {
+	local meta p
+	for meta in $(kernel_packages "$1"); do
+		for p in $(apt_deps "$meta" 'linux-(image|headers)-[0-9].*'); do
+			echo "$p"
+			case $p in linux-headers-*) apt_deps "$p" 'linux-headers-.*-common|linux-kbuild-.*' ;; esac
+		done
+	done
+}
+
+# fetch_kernel DIR DEB...: apt-get download the packages, dpkg-deb -x them
+# into DIR/root (nothing is installed) and make that a kernel to boot and
+# to build against; DIR/release names it.
+fetch_kernel() {
+	local dir=$1 part=$1.part deb l rel
+	shift
+	rm -rf "$part"
+	mkdir -p "$part/debs"
+	# shellcheck disable=SC2064 # now: part is local, gone when the trap runs
+	trap "rm -rf $(printf %q "$part")" EXIT
+	(cd "$part/debs" && apt-get download "$@") >"$part.log" 2>&1 ||
+		{ [ "$(id -u)" = 0 ] && apt-get update -qq >>"$part.log" 2>&1 &&
+			(cd "$part/debs" && apt-get download "$@") >>"$part.log" 2>&1; } || return 1
+	for deb in "$part"/debs/*.deb; do dpkg-deb -x "$deb" "$part/root"; done
+	rm -rf "$part/debs" "$part.log"
+	# Debian's headers point into /usr/src and /usr/lib/linux-kbuild-*
+	# (absolute symlinks, the Makefile's include): point them inside root.
+	find "$part/root" -type l -lname '/*' | while IFS= read -r l; do
+		ln -sfn "$(realpath -m --relative-to="${l%/*}" "$part/root$(readlink "$l")")" "$l"
+	done
+	grep -lE '/usr/(src|lib)/linux-' "$part"/root/usr/src/linux-headers-*/Makefile |
+		xargs -r sed -i -E "s#/usr/(src|lib)/linux-#$dir/root/usr/\1/linux-#g"
+	rel=$(ls "$part/root/lib/modules")
+	# The package's postinst would make modules.dep; here depmod does.
+	depmod -b "$part/root" "$rel"
+	echo "$rel" >"$part/release"
+	mv "$part" "$dir"
+	trap - EXIT
+}
+
+# pvh_kernel DIR: DIR/vmlinux, the uncompressed kernel inside DIR/root's
+# bzImage (its payload, found by the boot header), which QEMU boots by its
+# PVH entry: TCG takes seconds to decompress a bzImage (xz on 6.1).  Empty
+# when the kernel has no PVH entry or the payload is not an ELF image.
+pvh_kernel() {
+	local img setup off len
+	img=$1/root/boot/vmlinuz-$(cat "$1/release")
+	: >"$1/vmlinux.tmp"
+	if grep -qsx CONFIG_PVH=y "$1"/root/boot/config-*; then
+		setup=$(od -An -tu1 -j 497 -N1 "$img") off=$(od -An -tu4 -j 584 -N4 "$img")
+		len=$(od -An -tu4 -j 588 -N4 "$img")
+		# zstd reads xz too; the size the kernel appends makes it complain.
+		tail -c +$(((setup + 1) * 512 + off + 1)) "$img" | head -c "$len" |
+			zstd -dcq >"$1/vmlinux.tmp" 2>/dev/null || true
+		[ "$(head -c 4 "$1/vmlinux.tmp" | tail -c 3)" = ELF ] || : >"$1/vmlinux.tmp"
+	fi
+	mv "$1/vmlinux.tmp" "$1/vmlinux"
+}
+
+# stock_kernel NAME: the cache directory holding stock kernel NAME of
+# scripts/kernels unpacked (root/, release): the packages its metapackages
+# point to now (stock_debs), fetched once per version into
+# $CACHE_DIR/kernels/NAME/VERSION; older versions are then dropped.  When
+# apt cannot tell or fetch, the newest cached version, said so.
+stock_kernel() {
+	local name=$1 top=$CACHE_DIR/kernels/$1 debs=() version='' dir='' old key
+	mkdir -p "$top"
+	# apt-cache takes a second a call where apt keeps no binary cache (as
+	# in Docker images): what it says is kept until apt-get update changes
+	# its lists.
+	key=$({ kernel_packages "$name" && stat -c '%n %s %Y' /var/lib/apt/lists/*Release; } 2>&1 | sha256sum)
+	if [ "$(head -n 1 "$top.apt" 2>/dev/null)" != "$key" ]; then
+		mapfile -t debs < <(stock_debs "$name")
+		# Image, headers, -common headers, kbuild; fewer: apt does not know them.
+		if [ ${#debs[@]} -ge 4 ]; then
+			printf '%s\n' "$key" "$(apt_field "${debs[0]}" Version)" "${debs[@]}" >"$top.apt.$$"
+			mv -f "$top.apt.$$" "$top.apt"
+		fi
+	fi
+	if [ "$(head -n 1 "$top.apt" 2>/dev/null)" = "$key" ]; then
+		{ read -r key && read -r version && mapfile -t debs; } <"$top.apt"
+	fi
+	if [ -n "$version" ]; then
+		dir=$top/$(printf %s "$version" | tr -c 'A-Za-z0-9.+_-' _)
+		if [ ! -f "$dir/vmlinux" ] && ! (
+			lock "$top.lock"
+			if [ ! -f "$dir/release" ]; then
+				say "fetching the $name kernel, $version (${debs[*]}), into $dir"
+				fetch_kernel "$dir" "${debs[@]}" || exit
+				for old in "$top"/*/release; do
+					[ "$old" = "$dir/release" ] || rm -rf "${old%/release}"
+				done
+			fi
+			[ -f "$dir/vmlinux" ] || pvh_kernel "$dir"
+		); then
+			say "fetching the $name kernel failed (log: $dir.part.log)"
+			dir=''
+		fi
+	fi
+	if [ -z "$dir" ]; then
+		old=$(for old in "$top"/*/release; do [ -f "$old" ] && echo "$old"; done | sort -V | tail -n 1)
+		[ -n "$old" ] || die "kernel $name: apt cannot fetch ${debs[*]:-$(kernel_packages "$name" | xargs)} and nothing is cached (apt-get update?)"
+		dir=${old%/release}
+		say "kernel $name: apt cannot tell or fetch the current packages; using the cached ${dir##*/}"
+	fi
+	echo "$dir"
+}
+
+# resolve_kernel NAME|RELEASE: set KREL (release), KIMAGE (to boot), KBUILD
 # (kbuild tree for out-of-tree modules) and KMODS (the directory holding
-# lib/modules/$KREL).  "debug" (the source kind) runs scripts/debug-kernel.sh.
+# lib/modules/$KREL).  A stock kernel is unpacked in the cache
+# (stock_kernel), never installed; RELEASE names one cached there.  "debug"
+# (the source kind) runs scripts/debug-kernel.sh.
 resolve_kernel() {
-	local name=${1:-$(default_kernel)} line
+	local name=${1:-$(default_kernel)} line dir=''
 	KREL='' KIMAGE='' KBUILD='' KMODS=''
 	case $(kernel_kind "$name") in
 	source)
@@ -79,21 +238,19 @@ resolve_kernel() {
 			esac
 		done < <("$SCRIPTS/debug-kernel.sh") || die "kernel $name: debug-kernel.sh failed"
 		;;
-	stock)
-		KREL=$(stock_release "$name")
-		[ -n "$KREL" ] || die "kernel $name: no /boot/vmlinuz-$name.* with headers; run scripts/deps.sh"
-		;;
+	stock) dir=$(stock_kernel "$name") || exit 1 ;;
 	*)
-		# An explicit release string of an installed kernel.
-		[ -e "/boot/vmlinuz-$name" ] ||
-			die "unknown kernel '$name': use one of $(kernel_names | xargs) or an installed release"
-		KREL=$name
+		dir=$(grep -lxF -- "$name" "$CACHE_DIR"/kernels/*/*/release 2>/dev/null | head -n 1) || true
+		[ -n "$dir" ] || die "unknown kernel '$name': use one of $(kernel_names | xargs) or a release in $CACHE_DIR/kernels"
+		dir=${dir%/release}
 		;;
 	esac
-	if [ -z "$KIMAGE" ]; then
-		KIMAGE=/boot/vmlinuz-$KREL
-		KBUILD=/lib/modules/$KREL/build
-		KMODS=/
+	if [ -n "$dir" ]; then
+		KREL=$(cat "$dir/release")
+		KIMAGE=$dir/vmlinux
+		[ -s "$KIMAGE" ] || KIMAGE=$dir/root/boot/vmlinuz-$KREL
+		KBUILD=$dir/root/usr/src/linux-headers-$KREL
+		KMODS=$dir/root
 	fi
 	[ -n "$KREL" ] || die "kernel $name: debug-kernel.sh gave no KREL"
 	[ -r "$KIMAGE" ] || die "kernel $name: no readable image $KIMAGE"
@@ -110,27 +267,36 @@ kconfig() {
 
 # build_module KBUILD KREL [MAKE ARGS...]: build skbfactory.ko (and
 # skbfactory_kunit.ko where the kernel has KUnit) in build/ko/$KREL, a copy
-# of the sources that only changes when a file's content does, so make does
-# nothing when nothing changed.  Sets KO_DIR and KO_FILES (the .ko built).
-# SKBFACTORY_SRC overrides the source directory (default: the repository).
+# of the sources that only changes when a file's content does; make runs
+# only when they, the kernel or the arguments changed.  Sets KO_DIR and
+# KO_FILES (the .ko built).  SKBFACTORY_SRC overrides the source directory
+# (default: the repository); another tree builds in build/ko/$KREL-<hash>,
+# so two trees in use do not rebuild each other's.
 build_module() {
-	local kbuild=$1 krel=$2 src=${SKBFACTORY_SRC:-$ROOT} log
+	local kbuild=$1 krel=$2 src=${SKBFACTORY_SRC:-$ROOT} log stamp
 	shift 2
 	KO_DIR=$BUILD_DIR/ko/$krel
+	[ "$src" = "$ROOT" ] || KO_DIR=$KO_DIR-$(printf %s "$src" | sha256sum | cut -c1-8)
 	KO_FILES=()
 	mkdir -p "$KO_DIR"
 	ls "$src"/*.c >/dev/null 2>&1 || die "no module sources (*.c) in $src"
 	log=$KO_DIR/build.log
 	(
 		# One build per kernel at a time; the lock is held until make ends.
-		flock 9
+		lock "$KO_DIR.lock"
 		rsync -rc --delete --exclude='*.mod.c' --include='*.[ch]' \
 			--include=Kbuild --exclude='*' "$src/" "$KO_DIR/"
+		# A kbuild with nothing to do still takes seconds.
+		stamp=$({ cat "$src"/*.[ch] "$src"/Kbuild && echo "$kbuild $*" &&
+			stat -c %Y "$kbuild/Module.symvers"; } 2>&1 | sha256sum)
+		[ ! -f "$KO_DIR/modules.order" ] || [ "$(cat "$KO_DIR/.stamp" 2>/dev/null)" != "$stamp" ] || exit 0
+		rm -f "$KO_DIR/.stamp"
 		# make run's own variables must not leak into kbuild.
 		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 			make -C "$kbuild" M="$KO_DIR" -j"$(nproc)" "$@" modules >"$log" 2>&1 ||
 			{ cat "$log" >&2; exit 1; }
-	) 9>"$KO_DIR.lock" || die "building skbfactory for $krel failed (log: $log)"
+		echo "$stamp" >"$KO_DIR/.stamp"
+	) || die "building skbfactory for $krel failed (log: $log)"
 	# Compiler output (warnings) is worth seeing; make's chatter is not.
 	grep -Ev '^make(\[[0-9]+\])?: |^  [A-Z]+ |^Skipping BTF|^$' "$log" >&2 || true
 	local m

@@ -5,8 +5,8 @@
 # The one VM runner: run, shell, KUnit, tests and bench all use it.
 #
 #   --kernel NAME|RELEASE  kernel of scripts/kernels (debug = the debug
-#                          kernel) or an installed release; default $KVER,
-#                          else the first stock kernel
+#                          kernel) or a release unpacked in the cache;
+#                          default $KVER, else the first stock kernel
 #   --job FILE             busybox sh script run as root in /skbfactory after
 #                          setup; its output goes to the console (no job:
 #                          boot, load skbfactory, check the kernel, stop)
@@ -27,6 +27,8 @@
 #                          before the job and scans twice after it (about
 #                          15 s under TCG); this skips both
 #   --quiet                do not copy the console to stderr
+#   --no-tail              on failure, do not show the console's last lines
+#                          (the caller shows what it needs first)
 #
 # Environment: VM_CPUS (2), VM_MEM (1G), VM_NIC_CPU (the last vCPU), ACCEL
 # (kvm or tcg; default: KVM when a probe shows it works, remembered for the
@@ -47,7 +49,8 @@
 # M, B, D, W or L.  Otherwise it says why and shows the console's last 40
 # lines.  A QEMU past --timeout is killed: a failure.  Logs in
 # build/vm/NAME/: console.log, dmesg.log (the whole kernel log, dumped at
-# the end), out.txt, qemu.log.
+# the end), out.txt, qemu.log, accel (kvm or tcg).  Ctrl-C or a TERM stops
+# QEMU (its own process group) and removes the temporary files.
 
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -59,7 +62,7 @@ usage() {
 }
 
 kernel=$(default_kernel)
-job='' shell=0 load=1 name='' timeout=600 quiet=0 kmemleak=1 append='' modules=''
+job='' shell=0 load=1 name='' timeout=600 quiet=0 tail=1 kmemleak=1 append='' modules=''
 adds=() envs=() make_args=()
 while [ $# -gt 0 ]; do
 	opt=$1
@@ -69,6 +72,7 @@ while [ $# -gt 0 ]; do
 	--no-load) load=0 && continue ;;
 	--no-kmemleak) kmemleak=0 && continue ;;
 	--quiet) quiet=1 && continue ;;
+	--no-tail) tail=0 && continue ;;
 	-h | --help) usage ;;
 	esac
 	[ $# -gt 0 ] || die "vm.sh: $opt needs a value (--help)"
@@ -89,7 +93,7 @@ while [ $# -gt 0 ]; do
 done
 [ -z "$job" ] || [ -f "$job" ] || die "no job file $job"
 [ "$shell" = 0 ] || [ -t 0 ] || die "--shell needs a terminal"
-[ "$shell" = 0 ] || timeout=0
+[ "$shell" = 0 ] || timeout=0 tail=0
 if [ -z "$name" ]; then
 	if [ "$shell" = 1 ]; then name=shell; else name=$(basename "${job:-vm}" .sh); fi
 fi
@@ -103,36 +107,18 @@ nic_cpu=${VM_NIC_CPU:-$((cpus - 1))}
 dir=$BUILD_DIR/vm/$name
 cache=$BUILD_DIR/vm/cache
 mkdir -p "$dir" "$cache"
+on_exit
 
 resolve_kernel "$kernel"
 say "building skbfactory for $KREL"
 build_module "$KBUILD" "$KREL" ${make_args[@]+"${make_args[@]}"}
 moddir=$KMODS/lib/modules/$KREL
 
-# module_paths NAME...: the modules.dep paths of the modules and all their
-# dependencies, each once; "builtin NAME" for those built in.
+# module_paths NAME...: kmod's list of the modules and all they depend
+# on: paths relative to $moddir, "builtin NAME" for those built in.
 module_paths() {
-	awk -v want="$*" '
-	function norm(p) { sub(/.*\//, "", p); sub(/\.ko(\.[a-z]+)?:?$/, "", p); gsub(/-/, "_", p); return p }
-	FILENAME ~ /builtin$/ { builtin[norm($1)] = 1; next }
-	{ line[norm($1)] = $0 }
-	END {
-		n = split(want, w, " ")
-		for (i = 1; i <= n; i++) {
-			m = w[i]; gsub(/-/, "_", m)
-			if (m in line) {
-				k = split(line[m], p, " ")
-				for (j = 1; j <= k; j++) {
-					sub(/:$/, "", p[j])
-					if (!(p[j] in seen)) { seen[p[j]] = 1; print p[j] }
-				}
-			} else if (m in builtin) {
-				print "builtin " m
-			} else {
-				print "missing " m
-			}
-		}
-	}' "$moddir/modules.builtin" "$moddir/modules.dep"
+	modprobe -C /dev/null -d "$KMODS" -S "$KREL" --show-depends -a "$@" |
+		sed -e "s#^insmod $moddir/\([^ ]*\).*#\1#"
 }
 
 # The in-tree modules: the NIC's, the ones asked for, and what skbfactory's
@@ -144,19 +130,25 @@ for ko in "${KO_FILES[@]}"; do
 	own=$(basename "$ko" .ko)
 	deps=$(tr ' ' '\n' <<<"$deps" | grep -vx -e "$own" -e "${own//_/-}" | xargs || true)
 done
+# shellcheck disable=SC2086 # one word a module
+list=$(module_paths $nic_modules $modules $deps) || die "kernel $KREL lacks a module (modprobe's message above)"
 paths=()
 while read -r p m; do
 	case $p in
-	missing) die "kernel $KREL has no module $m" ;;
 	builtin) [[ " $modules " != *" $m "* ]] || say "$m is built into $KREL" ;;
 	*) paths+=("$p") ;;
 	esac
-done < <(module_paths "$nic_modules $modules $deps" | sort -u)
+done < <(sort -u <<<"$list")
 
-# base_cpio: busybox, init and the in-tree modules (decompressed); cached,
-# named by everything that goes in.
+# mkcpio DIR FILE: DIR's tree as an initramfs (newc, root's files).
+mkcpio() {
+	(cd "$1" && find . | cpio -o -H newc -R 0:0 --quiet) >"$2"
+}
+
+# base_cpio: sets base, the cpio of busybox, init and the in-tree modules
+# (decompressed); cached, named by everything that goes in.
 base_cpio() {
-	local key stage p out
+	local key stage p
 	key=$(
 		{
 			echo "$KREL $moddir ${paths[*]}"
@@ -164,10 +156,10 @@ base_cpio() {
 			cat "$SCRIPTS/guest/init" "$SCRIPTS/guest/finish"
 		} | sha256sum | cut -c1-16
 	)
-	out=$cache/base-$KREL-$key.cpio
-	[ -f "$out" ] && echo "$out" && return
+	base=$cache/base-$KREL-$key.cpio
+	[ ! -f "$base" ] || return 0
 	say "building the initramfs base for $KREL"
-	stage=$(mktemp -d "$cache/stage.XXXXXX")
+	stage=$(mktemp -d "$cache/stage.XXXXXX") && TEMPS+=("$stage" "$stage.cpio")
 	mkdir -p "$stage/bin" "$stage/usr/local/sbin" "$stage/lib/modules/$KREL"
 	cp /bin/busybox "$stage/bin/"
 	cp "$SCRIPTS/guest/init" "$stage/init"
@@ -183,12 +175,10 @@ base_cpio() {
 		esac
 	done
 	chmod 755 "$stage/init" "$stage/usr/local/sbin/"*
-	(cd "$stage" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out.tmp.$$"
-	rm -rf "$stage"
+	mkcpio "$stage" "$stage.cpio"
 	# Bases differ by the modules asked for; drop only stale ones.
 	find "$cache" -name "base-*.cpio" -mtime +2 -delete
-	mv "$out.tmp.$$" "$out"
-	echo "$out"
+	mv "$stage.cpio" "$base"
 }
 
 # shell_quote VALUE: VALUE in single quotes for sh.
@@ -230,73 +220,75 @@ run_cpio() {
 		[[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "--env wants NAME=VALUE, not '$e'"
 		echo "export ${e%%=*}=$(shell_quote "${e#*=}")"
 	done >"$stage/skbfactory/env"
-	(cd "$stage" && find . | cpio -o -H newc -R 0:0 --quiet) >"$1"
+	mkcpio "$stage" "$1"
 }
 
-base=$(base_cpio)
+base_cpio
 run_cpio "$dir/run.cpio"
 cat "$base" "$dir/run.cpio" >"$dir/initrd.cpio"
 
 # The accelerator: ACCEL, else the remembered verdict, else a probe: a KVM
 # boot of this kernel with a tiny initramfs must print a marker in time.
 probe_kvm() {
-	local pcpio=$cache/probe.cpio plog=$dir/probe.log pid i
+	local pcpio=$cache/probe.cpio plog=$dir/probe.log pid stage
 	if [ ! -f "$pcpio" ]; then
-		local stage
-		stage=$(mktemp -d "$cache/stage.XXXXXX")
+		stage=$(mktemp -d "$cache/stage.XXXXXX") && TEMPS+=("$stage" "$stage.cpio")
 		mkdir -p "$stage/bin"
 		cp /bin/busybox "$stage/bin/"
 		printf '#!/bin/busybox sh\n/bin/busybox echo SKBFACTORY-PROBE-OK\n/bin/busybox poweroff -f\n' >"$stage/init"
 		chmod 755 "$stage/init"
-		(cd "$stage" && find . | cpio -o -H newc -R 0:0 --quiet) >"$pcpio.tmp.$$"
-		rm -rf "$stage"
-		mv "$pcpio.tmp.$$" "$pcpio"
+		mkcpio "$stage" "$stage.cpio"
+		mv "$stage.cpio" "$pcpio"
 	fi
-	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
+	# A KVM guest boots this in about a second; give it 10.  timeout puts
+	# it in a process group of its own, which on_exit stops.
+	timeout 10 qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
 		-accel kvm -cpu host -smp 1 -m 256M -kernel "$KIMAGE" -initrd "$pcpio" \
 		-append "console=ttyS0 panic=-1 loglevel=1" -serial "file:$plog" \
 		</dev/null >"$plog.err" 2>&1 &
 	pid=$!
-	# A KVM guest boots this in about a second; give it 10.
-	for ((i = 0; i < 40; i++)); do
-		grep -qs SKBFACTORY-PROBE-OK "$plog" && break
-		kill -0 "$pid" 2>/dev/null || break
-		grep -qs 'internal error' "$plog.err" && break
+	PGROUPS+=("$pid")
+	until grep -qs SKBFACTORY-PROBE-OK "$plog" || ! kill -0 "$pid" 2>/dev/null ||
+		grep -qs 'internal error' "$plog.err"; do
 		sleep 0.25
 	done
-	kill "$pid" 2>/dev/null || true
+	kill -TERM -- "-$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
+	PGROUPS=()
 	grep -qs SKBFACTORY-PROBE-OK "$plog"
 }
 
+# choose_accel: sets accel.
 choose_accel() {
 	local verdict
-	verdict=$CACHE_DIR/accel-$(host_key)
 	case ${ACCEL:-} in
-	kvm | tcg) echo "$ACCEL" && return ;;
+	kvm | tcg) accel=$ACCEL && return ;;
 	'') ;;
 	*) die "ACCEL must be kvm or tcg, not '$ACCEL'" ;;
 	esac
-	if [ ! -w /dev/kvm ]; then
-		echo tcg
-	elif [ -s "$verdict" ]; then
-		cat "$verdict"
+	accel=tcg
+	[ -w /dev/kvm ] || return 0
+	verdict=$CACHE_DIR/accel-$(host_key)
+	if [ -s "$verdict" ]; then
+		accel=$(cat "$verdict")
 	else
 		say "probing KVM (once for this machine)"
 		mkdir -p "$CACHE_DIR"
-		if probe_kvm; then echo kvm >"$verdict"; else
+		if probe_kvm; then accel=kvm; else
 			say "KVM does not boot a guest here: using TCG (remembered in $verdict)"
-			echo tcg >"$verdict"
+			accel=tcg
 		fi
-		cat "$verdict"
+		echo "$accel" >"$verdict"
 	fi
 }
 
-accel=$(choose_accel)
+choose_accel
+echo "$accel" >"$dir/accel"
+# cryptomgr.notests: the crypto self-tests take about 1 s of a TCG boot.
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
 	-smp "$cpus" -m "$mem"
 	-kernel "$KIMAGE" -initrd "$dir/initrd.cpio"
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 printk.time=1 edd=off$append"
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 printk.time=1 edd=off cryptomgr.notests$append"
 	-netdev "user,id=n0,restrict=on" -device "virtio-net-pci,netdev=n0"
 	-chardev "file,id=out,path=$dir/out.txt"
 	-chardev "file,id=kmsg,path=$dir/dmesg.log")
@@ -313,16 +305,19 @@ fi
 # ttyS0 the console, ttyS1 the job's VM_OUT, ttyS2 the final dmesg.
 qemu+=(-serial chardev:con -serial chardev:out -serial chardev:kmsg)
 
-say "booting $KREL ($accel, $cpus CPUs, $mem, NIC IRQs on CPU $nic_cpu)"
+say "booting $KIMAGE ($accel, $cpus CPUs, $mem, NIC IRQs on CPU $nic_cpu)"
 rm -f "$dir/console.log" "$dir/out.txt" "$dir/dmesg.log"
 start=$SECONDS
 rc=0
 if [ "$shell" = 1 ]; then
 	"${qemu[@]}" 2>"$dir/qemu.log" || rc=$?
-elif [ "$quiet" = 1 ]; then
-	timeout --foreground -k 5 "$timeout" "${qemu[@]}" </dev/null >/dev/null 2>"$dir/qemu.log" || rc=$?
 else
-	timeout --foreground -k 5 "$timeout" "${qemu[@]}" </dev/null >&2 2>"$dir/qemu.log" || rc=$?
+	# timeout puts QEMU in a process group of its own: on_exit stops it.
+	if [ "$quiet" = 1 ]; then exec 3>/dev/null; else exec 3>&2; fi
+	timeout -k 5 "$timeout" "${qemu[@]}" </dev/null >&3 2>"$dir/qemu.log" &
+	PGROUPS+=("$!")
+	wait "$!" || rc=$?
+	PGROUPS=()
 fi
 elapsed=$((SECONDS - start))
 
@@ -359,7 +354,7 @@ splats=$({ echo "$log"; tr -d '\r' <"$dir/dmesg.log" 2>/dev/null; } |
 [ -z "$splats" ] || failures+=("the kernel complained:"$'\n'"$splats")
 
 if [ ${#failures[@]} -gt 0 ]; then
-	if [ "$shell" = 0 ]; then
+	if [ "$tail" = 1 ]; then
 		echo "---- last console lines ($dir/console.log) ----" >&2
 		tail -n 40 <<<"$log" >&2
 		echo "----" >&2
