@@ -1,27 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# tests/fuzz.awk: the fuzz case's writes, as a busybox sh script for
-# tests/cases.sh to source.  awk -v seed=N -v n=WRITES: the same seed (and
-# the same busybox) gives the same script.  Each write is a line
-#   fz I FILE 'ESCAPED'
-# where ESCAPED holds the bytes for echo -ne: printable ASCII as itself, the
-# rest (and quotes, backslashes, a leading dash) as \0NNN, so NULs, quotes
-# and dashes survive; "fz I FILE 'ESCAPED' PAD" appends PAD spaces (the
-# shell makes them: 4089 or 4090, at or just past the 4096-byte limit with
-# the 7 bytes of "count=5").  A line
-#   fr FILE
-# reads a file.  Writes to run always carry "count=1..4 repeat=1" (unless
-# the random part repeats a key, which makes the write fail), so every run
-# the fuzz starts is tiny.
+# tests/fuzz.awk: the fuzz case's writes, as busybox sh for tests/cases.sh
+# to source; awk -v seed=N -v n=WRITES [-v keys="the config keys"] (the
+# same seed, keys and busybox: the same script).  A write is "fz I FILE 'ESCAPED' [PAD]": ESCAPED is for echo -ne
+# (printable ASCII as itself; quotes, backslashes, a leading dash and other
+# bytes as \0NNN), PAD 4089 or 4090 spaces the shell appends (with the 7
+# bytes of "count=5": at or just past the 4096-byte limit).  "fr FILE"
+# reads a file.  Writes to run carry "count=1..4 repeat=1" (unless the
+# random part repeats a key, which fails the write): every run is tiny.
 
-function r(k) {
-	return int(rand() * k)
-}
-
-function pick(s,    a, k) {
-	k = split(s, a, " ")
-	return a[r(k) + 1]
-}
+function r(k) { return int(rand() * k) }
+function pick(s,    a) { return a[r(split(s, a, " ")) + 1] }
 
 # esc(s): printable ASCII text, quotes and backslashes escaped.
 function esc(s,    i, c, o) {
@@ -51,9 +40,7 @@ function rbytes(k,    o, b) {
 
 # rprint(k): k random printable characters (no whitespace).
 function rprint(k,    o) {
-	o = ""
-	while (k-- > 0)
-		o = o sprintf("%c", 33 + r(94))
+	for (o = ""; k-- > 0;) o = o sprintf("%c", 33 + r(94))
 	return o
 }
 
@@ -146,7 +133,7 @@ function payload(    k, o, c) {
 BEGIN {
 	for (i = 1; i < 256; i++)
 		ord[sprintf("%c", i)] = i
-	KEYS = "mode size headroom put count repeat batch cpu dev latency"
+	KEYS = keys != "" ? keys : "mode size headroom put count repeat batch cpu dev latency"
 	srand(seed)
 	print "# fuzz seed=" seed " writes=" n
 	w = 0

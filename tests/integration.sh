@@ -1,144 +1,101 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tests/integration.sh KERNEL: skbfactory's integration tests in the test VM
-# of KERNEL (a name of scripts/kernels: 6.1, 6.12, debug).  Boots it with
-# scripts/vm.sh, runs tests/job.sh there (the cases of tests/cases.sh) and
-# prints one line per case on stdout:
-#   ok - KERNEL: NAME          not ok - KERNEL: NAME          skip - KERNEL: NAME # WHY
-# plus "ok - KERNEL: vm" when the VM itself was clean (job finished, no
-# BUG/WARNING/Oops/KASAN/lockdep/stall/leak, no bad taint).  A case the job
-# never reported (a crash, a hang, a timeout) is "not ok ... # missing".
-# Progress and diagnostics go to stderr.  Exit 0 when nothing failed.
+# tests/integration.sh KERNEL: the integration tests in the test VM of
+# KERNEL (a name of scripts/kernels).  scripts/vm.sh runs tests/job.sh
+# there, whose KTAP report the kernel's own `kunit.py parse` reads.  Prints
+# a line per planned case, "NAME STATUS" (PASS, FAIL, SKIP, or MISSING when
+# the job never reported it: a crash, a hang, a timeout), then "vm PASS" or
+# "vm FAIL: why" for the VM itself (job finished; no BUG, WARNING, Oops,
+# KASAN, lockdep, stall or leak; no bad taint).  kunit.py's report goes to
+# stderr.  Exit 0 when nothing failed or went missing.
 #
 # Environment: FUZZ_SEED (default: the time), FUZZ_WRITES (2000), CYCLES
-# (insmod/rmmod cycles, 50), TESTS_ONLY (names of cases to run), TESTS_TIMEOUT
-# (seconds for the VM; default 300, 600 on the debug kernel), and vm.sh's
-# VM_CPUS, VM_MEM, VM_NIC_CPU, ACCEL.
-#
-# Logs: build/vm/tests-KERNEL/ (console.log, dmesg.log, out.txt) and
-# build/check/tests-KERNEL.vm.log (vm.sh's own output).
-#
-# Nothing here loads a module into this machine's kernel.
+# (insmod/rmmod cycles, 50), TESTS_ONLY (cases to run), TESTS_TIMEOUT (VM
+# seconds; 300, 600 on the debug kernel), SKBFACTORY_SRC (the module's
+# sources), and vm.sh's VM_CPUS, VM_MEM, VM_NIC_CPU, ACCEL.  Logs in
+# build/vm/tests-KERNEL/ (out.txt is the KTAP) and build/check/tests-KERNEL.*.
 
 set -eu
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib.sh
 . "$(dirname "$0")/../scripts/lib.sh"
 
-TESTS="$ROOT/tests"
-
-usage() {
-	sed -n '3,/^$/s/^# \{0,1\}//p' "$0" >&2
-	exit 2
-}
-
-# kind_of KERNEL: debug for the source-built kernel, stock otherwise.
-kind_of() {
-	if [ "$(kernel_kind "$1")" = source ]; then echo debug; else echo stock; fi
-}
-
-# follow FILE PID: print FILE's new lines to stderr until PID exits.
-follow() {
-	local file=$1 pid=$2 seen=0 n
-	while kill -0 "$pid" 2>/dev/null; do
-		sleep 1
-		[ -f "$file" ] || continue
-		n=$(wc -l <"$file")
-		if [ "$n" -gt "$seen" ]; then
-			sed -n "$((seen + 1)),${n}p" "$file" | tr -d '\r' | sed "s/^/    [$kernel] /" >&2
-			seen=$n
-		fi
+# kunit_tool: the path of kunit.py, from a source tree in the cache, else
+# from tools/testing/kunit alone, extracted once from the linux-source
+# tarball of scripts/kernels.
+kunit_tool() {
+	local pkg dir py
+	pkg=$(kernel_packages "$(kernel_names source | head -n 1)" | grep -m1 '^linux-source-')
+	for py in "$CACHE_DIR"/{debug-kernel,kunit}/src/*/"$pkg"/tools/testing/kunit/kunit.py \
+		"$CACHE_DIR/kunit-tool/$pkg/tools/testing/kunit/kunit.py"; do
+		[ ! -f "$py" ] || { echo "$py" && return; }
 	done
-	[ -f "$file" ] || return 0
-	sed -n "$((seen + 1)),\$p" "$file" | tr -d '\r' | sed "s/^/    [$kernel] /" >&2
+	dir=$CACHE_DIR/kunit-tool
+	mkdir -p "$dir"
+	(
+		flock 9
+		[ -f "$py" ] && exit
+		rm -rf "$dir/tmp.$$" && mkdir "$dir/tmp.$$"
+		tar -xJf "/usr/src/$pkg.tar.xz" -C "$dir/tmp.$$" --wildcards "$pkg/tools/testing/kunit" &&
+			rm -rf "${dir:?}/$pkg" && mv "$dir/tmp.$$/$pkg" "$dir/" && rm -rf "$dir/tmp.$$"
+	) 9>"$dir/.lock" >&2 || die "cannot extract tools/testing/kunit from /usr/src/$pkg.tar.xz"
+	echo "$py"
 }
 
-main() {
-	[ $# -eq 1 ] || usage
-	case $1 in -h | --help) usage ;; esac
-	kernel=$1
-	[ -n "$(kernel_kind "$kernel")" ] || die "unknown kernel '$kernel': use one of $(kernel_names | xargs)"
-	local kind name logdir vmlog out seed timeout vm_rc pid
-	kind=$(kind_of "$kernel")
-	name=tests-$kernel
-	logdir=$BUILD_DIR/check
-	vmlog=$logdir/$name.vm.log
-	out=$BUILD_DIR/vm/$name/out.txt
-	seed=${FUZZ_SEED:-$(date +%s)}
-	if [ "$kind" = debug ]; then timeout=${TESTS_TIMEOUT:-600}; else timeout=${TESTS_TIMEOUT:-300}; fi
-	mkdir -p "$logdir"
+if [ $# != 1 ] || [ -z "$(kernel_kind "$1")" ]; then
+	die "usage: tests/integration.sh KERNEL (one of $(kernel_names | xargs))"
+fi
+kernel=$1 kind=stock timeout=${TESTS_TIMEOUT:-300}
+[ "$(kernel_kind "$kernel")" != source ] || kind=debug timeout=${TESTS_TIMEOUT:-600}
+name=tests-$kernel
+log=$BUILD_DIR/check/$name
+out=$BUILD_DIR/vm/$name/out.txt
+rc=0
+seed=${FUZZ_SEED:-$(date +%s)}
+mkdir -p "$BUILD_DIR/check"
+kunit_py=$(kunit_tool)
+mapfile -t plan < <(TESTS_KIND=$kind busybox sh "$ROOT/tests/job.sh" --list)
+[ ${#plan[@]} -gt 0 ] || die "tests/job.sh --list gave no cases"
 
-	local -a plan args
-	mapfile -t plan < <(TESTS_KIND=$kind TESTS_ONLY=${TESTS_ONLY:-} busybox sh "$TESTS/job.sh" --list)
-	[ ${#plan[@]} -gt 0 ] || die "tests/job.sh --list gave no cases"
+args=(--kernel "$kernel" --job "$ROOT/tests/job.sh" --add "$ROOT/tests:tests" --name "$name"
+	--quiet --timeout "$timeout" --append "log_buf_len=8M"
+	--env "TESTS_KIND=$kind" --env "FUZZ_SEED=$seed")
+for v in TESTS_ONLY FUZZ_WRITES CYCLES; do
+	[ -z "${!v:-}" ] || args+=(--env "$v=${!v}")
+done
+# The debug job scans for leaks itself, as a case, once skbfactory is
+# unloaded.  Its fuzz script is made here, by the same busybox awk (slow
+# under TCG), with the keys of the module's parameter table.
+if [ "$kind" = debug ]; then
+	keys=$(awk '/^static const struct skbf_param skbf_params\[\]/,/^};/ { if (match($0, /\{ "[a-z_]+"/)) print substr($0, RSTART + 3, RLENGTH - 4) }' \
+		"${SKBFACTORY_SRC:-$ROOT}/skbfactory.c" | xargs)
+	busybox awk -v seed="$seed" -v n="${FUZZ_WRITES:-2000}" -v keys="$keys" -f "$ROOT/tests/fuzz.awk" >"$log.fuzz.sh" ||
+		die "tests/fuzz.awk failed"
+	args+=(--no-kmemleak --add "$log.fuzz.sh:fuzz.sh")
+fi
 
-	args=(--kernel "$kernel" --job "$TESTS/job.sh" --add "$TESTS:tests" --name "$name"
-		--quiet --timeout "$timeout" --append "log_buf_len=8M"
-		--env "TESTS_KIND=$kind" --env "FUZZ_SEED=$seed")
-	[ -z "${TESTS_ONLY:-}" ] || args+=(--env "TESTS_ONLY=$TESTS_ONLY")
-	[ -z "${FUZZ_WRITES:-}" ] || args+=(--env "FUZZ_WRITES=$FUZZ_WRITES")
-	[ -z "${CYCLES:-}" ] || args+=(--env "CYCLES=$CYCLES")
-	# The debug job does its own kmemleak scan, as a case, once skbfactory
-	# is unloaded; vm.sh's would only add 5 s.  Its fuzz script is made
-	# here, by the same busybox awk, faster than under TCG.
-	if [ "$kind" = debug ]; then
-		args+=(--no-kmemleak)
-		busybox awk -v seed="$seed" -v n="${FUZZ_WRITES:-2000}" -f "$TESTS/fuzz.awk" \
-			>"$logdir/fuzz-$kernel.sh" || die "tests/fuzz.awk failed"
-		args+=(--add "$logdir/fuzz-$kernel.sh:fuzz.sh")
-	fi
-
-	say "integration tests on $kernel ($kind kernel, ${#plan[@]} cases${seed:+, fuzz seed $seed}; log $vmlog)"
-	rm -f "$out"
-	vm_rc=0
-	"$SCRIPTS/vm.sh" "${args[@]}" >/dev/null 2>"$vmlog" &
-	pid=$!
-	follow "$out" "$pid"
-	wait "$pid" || vm_rc=$?
-
-	# The verdict per case: the job's last word on it, else missing.
-	local c line status failed=0 res
-	declare -A result=()
-	if [ -f "$out" ]; then
-		while IFS= read -r line; do
-			line=${line%$'\r'}
-			case $line in
-			"ok - "* | "not ok - "* | "skip - "*)
-				c=${line#* - }
-				c=${c%% *}
-				result[$c]=$line
-				;;
-			esac
-		done <"$out"
-	fi
-	for c in "${plan[@]}"; do
-		res=${result[$c]:-}
-		case $res in
-		"ok - "*) status=ok ;;
-		"skip - "*) status=skip ;;
-		"not ok - "*) status=fail ;;
-		*) status=missing ;;
-		esac
-		case $status in
-		ok) echo "ok - $kernel: $c" ;;
-		skip) echo "skip - $kernel: $c # ${res#*# }" ;;
-		fail)
-			echo "not ok - $kernel: $c"
-			failed=1
-			;;
-		missing)
-			echo "not ok - $kernel: $c # missing: the job never reported it (crash, hang or timeout)"
-			failed=1
-			;;
-		esac
-	done
-	if [ "$vm_rc" = 0 ]; then
-		echo "ok - $kernel: vm"
-	else
-		echo "not ok - $kernel: vm # vm.sh failed (exit $vm_rc): $(grep '^skbfactory: ' "$vmlog" | tail -n 3 | tr '\n' ' ')"
-		failed=1
-	fi
-	return "$failed"
-}
-
-main "$@"
+say "integration tests on $kernel ($kind, ${#plan[@]} cases, fuzz seed $seed; log $log.vm.log)"
+rm -f "$out" "$log.json"
+vm_rc=0
+"$SCRIPTS/vm.sh" "${args[@]}" >/dev/null 2>"$log.vm.log" || vm_rc=$?
+[ -f "$out" ] || : >"$out"
+python3 "$kunit_py" parse --json="$log.json" "$out" >&2 || true
+# Each planned case's status in kunit.py's JSON; MISSING when absent.
+python3 - "$log.json" "${plan[@]}" <<'EOF' || rc=1
+import json, sys
+try:
+    tests = json.load(open(sys.argv[1]))["test_cases"]
+except (OSError, ValueError, KeyError):
+    tests = []
+got = {t["name"]: t["status"] for t in tests}
+for case in sys.argv[2:]:
+    print(case, got.get(case, "MISSING"))
+sys.exit(any(got.get(c) not in ("PASS", "SKIP") for c in sys.argv[2:]))
+EOF
+if [ "$vm_rc" = 0 ]; then
+	echo "vm PASS"
+else
+	echo "vm FAIL: vm.sh failed (exit $vm_rc): $(grep '^skbfactory: ' "$log.vm.log" | tail -n 3 | tr '\n' ' ')"
+	rc=1
+fi
+exit "$rc"

@@ -1,0 +1,417 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The host's side of make bench (scripts/bench.sh); standard library only.
+
+  bench.py plan                          the steps of one VM for job.sh, a line
+                                         each: ID KIND WEIGHT(ms) ARGS...
+  bench.py progress KERNEL I N PLAN LOG  vm.sh's stderr in, a line per step
+                                         with the time left out (LOG: vm.sh's)
+  bench.py report OUT KERNEL...          OUT/raw/KERNEL/out.txt (the job's
+      output) in; results.json, results.md, the plots (gnuplot -c plot.gp,
+      data in plotdata/) and each step's text (raw/KERNEL/) out; the summary
+      on stdout.  Exit 1 when a step failed.
+
+QUICK, BENCH_SCALE, BENCH_APPEND and VM_CPUS come from the environment, as
+bench.sh has them.  Rows keep every column of the module's results by its
+header name: new columns reach the JSON as they come.  A step the module
+refuses with EINVAL (a parameter or mode it lacks yet) is a logged skip.
+"""
+
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+QUICK = os.environ.get("QUICK", "0") not in ("", "0", "no", "false")
+SCALE = float(os.environ.get("BENCH_SCALE") or 1)
+SIZES = [64, 1500, 9000] if QUICK else [64, 128, 256, 512, 1024, 1500, 2048, 4096, 9000, 16384, 65536]
+HEADROOM, PUT, REPEAT, COUNT_BASE, REF = 14, 50, 5, 120000, 1500  # REF: the size of the ratios
+FREE_MODES = ["alloc_skb", "napi_alloc_skb", "page_pool"]
+ROWS = []
+
+
+def count_for(size):
+    return max(1000, int(COUNT_BASE * SCALE * 1500 / (size + 1500) / 100 + 0.5) * 100)
+
+
+def est_ms(n, size, batch, modes):
+    """A rough guess of a run's ms under TCG, for progress and timeout."""
+    return int(n * REPEAT * (6 + size / 200) * modes / 7 * (1.4 if batch > 1 else 1) / 1000 + 100)
+
+
+def plan():
+    run = f"size={REF} headroom={HEADROOM} put={PUT} repeat={REPEAT} count={count_for(REF)} batch=1"
+    steps = []
+    for s in SIZES:
+        for b in [1] if QUICK else [1, 64]:
+            steps.append(("sweep", est_ms(count_for(s), s, b, 7), f"mode=all size={s} headroom={HEADROOM} put={PUT} "
+                          f"repeat={REPEAT} count={count_for(s)} batch={b} cpu=nic latency=0"))
+        if s == REF or not QUICK:
+            steps.append(("pktgen", 2500, f"size={s} seconds=1"))
+    # 10000 samples a mode (one op in 64), ten beyond the p999.
+    n = int(640000 / REPEAT * SCALE)
+    steps.append(("latency", est_ms(n, REF, 1, 8), run.replace(f"count={count_for(REF)}", f"count={n}") + " mode=all cpu=nic latency=1"))
+    # Each cpu=all run right after the same run on the NIC's CPU alone.
+    for m in ["alloc_skb", "napi_alloc_skb"]:
+        steps += [("scaling", est_ms(count_for(REF), REF, 1, k), f"mode={m} {run} cpu={c} latency=0") for c, k in (("nic", 1), ("all", 2))]
+    # Freed on the CPU that allocated, then on the other vCPU.
+    for m in FREE_MODES:
+        steps += [("release", est_ms(count_for(REF), REF, 1, 1), f"mode={m} {run} cpu=nic latency=0 free_cpu={f}") for f in ("same", "other")]
+    for i, s in enumerate(steps, 1):
+        print(i, *s)
+
+
+def hms(s):
+    return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
+
+
+def progress(kernel, idx, of, planfile, log):
+    """The time left: the plan's estimate scaled by the pace so far."""
+    cum, total, t0, tail = {}, 0, None, False
+    for line in open(planfile):
+        sid, _, ms = line.split()[:3]
+        cum[sid], total = total, total + int(ms)
+    with open(log, "a") as keep:
+        for line in sys.stdin:
+            line = line.rstrip("\r\n")
+            m = re.search(r"SKBFACTORY-BENCH: (step (\d+) of \d+: (\S+)(.*)|.*)", line)
+            if tail or line.startswith("---- last console lines") or not m and re.match(r"==> |skbfactory: ", line):
+                tail = (tail or line.startswith("----")) and line != "----"  # the console's tail, on a failure
+                print(line, flush=True)
+                if not tail:
+                    keep.write(line + "\n")
+            elif m and m[2]:
+                t0, done = t0 or time.time(), cum.get(m[2], 0)
+                left = int((time.time() - t0) * (total - done) / done) if done else total // 1000
+                shown = [w for w in m[4].split() if re.match(r"(mode|size|batch|free_cpu)=|cpu=all|latency=1", w)]
+                print(f"==> {kernel} (kernel {idx} of {of}) step {m[2]}/{len(cum)}, ~{hms(left)} left:", m[3], *shown, flush=True)
+            elif m:
+                print(f"==> {kernel}: {m[1]}", flush=True)
+
+
+def num(x):
+    for conv in (int, float):
+        try:
+            return conv(x)
+        except ValueError:
+            pass
+    return None if x == "-" else x
+
+
+def kv(words):
+    return dict(w.split("=", 1) for w in words if "=" in w)
+
+
+def step_rows(kind, args, text):
+    if kind == "pktgen":
+        pg = {}
+        for line in text:
+            w = line.split()
+            if line.startswith("# pktgen: "):
+                pg.update(zip(w[2::2], w[3::2]))
+            elif m := re.search(r"Result: OK: .*\((\d+)byte", line):
+                pg["pkt_size"] = m[1]
+            elif re.match(r"\s*\d+pps ", line):
+                pg["pps"], pg["pg_errors"] = w[0][:-3], w[-1]
+        if not int(pg.get("pps", 0)):
+            return []
+        pps = int(pg["pps"])
+        return [dict(mode="pktgen", size=int(args["size"]), ns_per_op=round(1e9 / pps, 2), ops_per_sec=pps,
+                     **{c: num(pg.get(c, "-")) for c in ("cpu", "count", "pkt_size", "pps", "mtu", "pg_errors")})]
+    rows, header, meta = [], None, {}
+    for line in text:
+        if m := re.match(r"# (\w+): (.*)", line):
+            meta[m[1]] = m[2]
+        elif line.startswith("#"):
+            pass
+        elif not header:
+            header = line.split()
+        elif len(line.split()) == len(header):
+            rows.append({c: num(v) for c, v in zip(header, line.split())})
+    lat = meta.get("latency", "")
+    for r in rows:
+        r.setdefault("free_cpu", args.get("free_cpu"))
+        m, o = re.search(r"a pair of reads costs (\d+) ns", lat), re.search(r"adds about ([\d.]+) ns per op", lat)
+        r.update(cpus=meta.get("cpus", meta.get("cpu_list")), lat_timer_ns=m and int(m[1]), lat_overhead_ns=o and float(o[1]))
+    return rows
+
+
+def parse(kernel, raw):
+    """The rows of one VM's output into ROWS; its failures, skips and info."""
+    errors, skips, info, step = [], [], {"remeasured": 0}, None
+    for line in open(os.path.join(raw, "out.txt"), errors="replace"):
+        line, w = line.rstrip("\r\n"), line.split()
+        if line.startswith("@@ info "):
+            info.update(kv(w[2:]))
+        elif line.startswith("@@ begin "):
+            step = dict(id=int(w[2]), kind=w[3], args=" ".join(w[4:]), text=[], skip=None)
+        elif step and line.startswith("@@ skip "):
+            step["skip"] = line.split(" ", 3)[3]
+        elif step and line.startswith("@@ end "):
+            point = [step["kind"]] + [a for a in step["args"].split() if re.match(r"(mode|size|batch|free_cpu)=|cpu=all", a)]
+            with open(os.path.join(raw, re.sub(r"[^\w.=-]", "_", "-".join([f"{step['id']:02d}"] + point)) + ".txt"), "w") as f:
+                f.write("\n".join(step["text"]) + "\n")
+            what = f"{kernel}: step {step['id']} ({' '.join(point)})"
+            info["remeasured"] += any(t.startswith("# bench: measured twice") for t in step["text"])
+            args = kv(step["args"].split())
+            new = [dict(kernel=kernel, release=info.get("release"), run=step["kind"], step=step["id"], args=step["args"], **r)
+                   for r in step_rows(step["kind"], args, step["text"])]
+            if kv(w[3:]).get("rc") != "0":
+                errors.append(f"{what} failed")
+            elif step["skip"]:
+                skips.append(f"{what} skipped: {step['skip']}")
+            elif not new:
+                errors.append(f"{what} gave no rows")
+            else:
+                ROWS.extend(new)
+            step = None
+        elif step:
+            step["text"].append(line)
+    if step:
+        errors.append(f"{kernel}: step {step['id']} ({step['kind']}) never ended")
+    return errors, skips, info
+
+
+def find(**want):
+    return [r for r in ROWS if all(r.get(k) == v for k, v in want.items())]
+
+
+def get(col, **want):
+    found = find(**want)
+    return found[0].get(col) if found else None
+
+
+def seen(col, **want):
+    return list(dict.fromkeys(r[col] for r in find(**want)))
+
+
+def arg(r, key):
+    return kv(r["args"].split()).get(key)
+
+
+def scaling(k, m):
+    """Ops/s of mode M on the NIC's CPU alone, of each CPU at once, and summed."""
+    rs = find(kernel=k, run="scaling", mode=m)
+    alone = next((r["ops_per_sec"] for r in rs if arg(r, "cpu") == "nic"), None)
+    each = {r["cpu"]: r["ops_per_sec"] for r in rs if arg(r, "cpu") == "all" and r["cpu"] != "sum"}
+    return alone, each, next((r["ops_per_sec"] for r in rs if r["cpu"] == "sum"), None)
+
+
+def release(k, m):
+    """ns/op of mode M freed on the CPU that made it, on the other, and that
+    other CPU (by the steps' free_cpu=, whatever the column says)."""
+    rs = {arg(r, "free_cpu") == "same": r for r in find(kernel=k, run="release", mode=m)}
+    return rs.get(True, {}).get("ns_per_op"), rs.get(False, {}).get("ns_per_op"), arg(rs[False], "free_cpu") if False in rs else None
+
+
+def ratio(x):
+    return f"{x:.0f}x" if x >= 100 else f"{x:.1f}x" if x >= 10 else f"{x:.2f}x"
+
+
+def nsf(x):
+    return "–" if x is None else f"{x:.2f}" if x < 100 else f"{x:.0f}"
+
+
+def ratios(pairs):
+    return ", ".join(f"{m} {ratio(x / y)}" for m, x, y in pairs if x and y)
+
+
+def summary(kernels):
+    out = []
+    for k in kernels:
+        sw = dict(kernel=k, run="sweep", size=REF)
+        ns = {m: get("ns_per_op", mode=m, batch=1, **sw) for m in seen("mode", **sw)}
+        fl, a, n, e = (ns.get(m) for m in ("kmalloc_floor", "alloc_skb", "napi_alloc_skb", "empty"))
+        ops = {m: get("ops_per_sec", mode=m, batch=1, **sw) for m in ("alloc_skb", "netdev_alloc_skb")}
+        out.append(f"- **{k}** ({get('release', kernel=k)}): size {REF}, batch 1, CPU {get('cpu', **sw)}, medians of {REPEAT} repetitions")
+        if fl:
+            out.append(f"  - ns/op over kmalloc_floor's ({nsf(fl)} ns): " + ratios((m, x, fl) for m, x in ns.items() if m not in ("kmalloc_floor", "empty")))
+        spread = [(r["ns_max"] / r["ns_min"], r["mode"]) for r in find(batch=1, **sw) if r["mode"] != "empty" and r.get("ns_min")]
+        if spread:
+            out.append("  - noise: the slowest repetition over the fastest, at most %s (%s)" % (ratio(max(spread)[0]), max(spread)[1]))
+        if a and n:
+            a64, n64 = (get("ns_per_op", mode=m, batch=64, **sw) for m in ("alloc_skb", "napi_alloc_skb"))
+            out.append(f"  - napi_alloc_skb makes {ratio(a / n)} the skbs per second alloc_skb does" + (f" (batch 64: {ratio(a64 / n64)})" if a64 and n64 else ""))
+        if a and e:
+            out.append(f"  - harness cost (mode=empty, {nsf(e)} ns/op): {100 * e / a:.2f}% of alloc_skb's ns/op")
+        pg = find(kernel=k, run="pktgen", size=REF)
+        if pg and ops["alloc_skb"]:
+            out.append(f"  - pktgen ({pg[0]['pkt_size']}-byte packets, clone_skb 0, to dummy0): {pg[0]['pps']} pps = "
+                       f"{ratio(pg[0]['pps'] / ops['alloc_skb'])} alloc_skb's ops/s" + (f", {ratio(pg[0]['pps'] / ops['netdev_alloc_skb'])} "
+                       "netdev_alloc_skb's (the path pktgen allocates with)" if ops["netdev_alloc_skb"] else ""))
+        sc = [(m, *scaling(k, m)) for m in seen("mode", kernel=k, run="scaling")]
+        if ratios((m, s, o) for m, o, _, s in sc):
+            out.append(f"  - cpu=all ({len(sc[0][2])} CPUs at once), summed ops/s over one CPU alone: " + ratios((m, s, o) for m, o, _, s in sc))
+        lat = [r for r in find(kernel=k, run="latency") if r["mode"] != "empty" and r.get("p50_ns")]
+        if lat:
+            out.append(f"  - latency at {REF} bytes, p50/p99/p999 ns: " + ", ".join(f"{r['mode']} {r['p50_ns']}/{r['p99_ns']}/{r['p999_ns']}" for r in lat)
+                       + f"; sampling adds about {lat[0]['lat_overhead_ns']} ns/op (a timer-read pair costs {lat[0]['lat_timer_ns']} ns)")
+        if rel := ratios((m, *release(k, m)[1::-1]) for m in FREE_MODES):
+            out.append(f"  - freed on the other CPU over the same CPU, ns/op: {rel}")
+    for k in kernels[1:]:
+        if line := ratios((m, get("ns_per_op", kernel=k, run="sweep", size=REF, batch=1, mode=m),
+                           get("ns_per_op", kernel=kernels[0], run="sweep", size=REF, batch=1, mode=m))
+                          for m in seen("mode", kernel=kernels[0], run="sweep") if m != "empty"):
+            out.append(f"- **{k} against {kernels[0]}**, ns/op at {REF} bytes, batch 1 (below 1x: {k} is faster): {line}")
+    return "\n".join(out)
+
+
+def table(title, head, rows):
+    return "\n".join([f"\n{title}\n", "| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
+                     + ["| " + " | ".join("–" if c is None else str(c) for c in r) + " |" for r in rows])
+
+
+def tables(kernels):
+    out = []
+    for k in kernels:
+        out.append(f"\n## {k} ({get('release', kernel=k)})")
+        sw = dict(kernel=k, run="sweep")
+        modes, pg = seen("mode", **sw), find(kernel=k, run="pktgen")
+        pps = {r["size"]: r["pps"] for r in pg}
+        for b in sorted(seen("batch", **sw)):
+            out.append(table(f"ns per op, batch {b}, CPU {get('cpu', **sw)} (median of {REPEAT} repetitions; ops/s = 1e9 / ns; pktgen: ns "
+                             "per packet, 1e9 / pps)", ["size"] + modes + ["pktgen"], [[s] + [nsf(get("ns_per_op", mode=m, size=s, batch=b, **sw))
+                             for m in modes] + [nsf(pps[s] and 1e9 / pps[s]) if s in pps else None] for s in sorted(set(seen("size", **sw)) | set(pps))]))
+        if pg:
+            out.append(table(f"pktgen, clone_skb 0, dummy0, thread kpktgend_{pg[0]['cpu']} (size: asked; pkt_size: what pktgen used)",
+                             ["size", "pkt_size", "dummy0 mtu", "packets", "pps", "pps / alloc_skb ops/s", "errors"],
+                             [[r["size"], r["pkt_size"], r["mtu"], r["count"], r["pps"], ratios([("", r["pps"], get(
+                                 "ops_per_sec", mode="alloc_skb", size=r["size"], batch=1, **sw))]).strip() or None, r["pg_errors"]] for r in pg]))
+        if lat := find(kernel=k, run="latency"):
+            out.append(table(f"latency at {REF} bytes, batch 1: one op in 64 timed alone; sampling adds about {lat[0]['lat_overhead_ns']} "
+                             f"ns/op, a timer-read pair costs {lat[0]['lat_timer_ns']} ns", ["mode", "ns/op", "p50 ns", "p99 ns", "p999 ns"],
+                             [[r["mode"], nsf(r["ns_per_op"]), r.get("p50_ns"), r.get("p99_ns"), r.get("p999_ns")] for r in lat]))
+        if sc := [(m, *scaling(k, m)) for m in seen("mode", kernel=k, run="scaling")]:
+            cpus = sorted(sc[0][2])
+            out.append(table(f"scaling at {REF} bytes, batch 1: ops/s of the NIC's CPU alone (just before) and of every CPU at once (cpu=all)",
+                             ["mode", "one CPU"] + [f"cpu {c}" for c in cpus] + ["sum", "sum / one"],
+                             [[m, o] + [e.get(c) for c in cpus] + [s, ratios([("", s, o)]).strip() or None] for m, o, e, s in sc]))
+        if rel := [[m, nsf(s), nsf(o), c, ratios([("", o, s)]).strip() or None] for m in FREE_MODES
+                   for s, o, c in [release(k, m)] if s or o]:
+            out.append(table(f"freed at {REF} bytes, batch 1: ns per op, the skb freed on the CPU that made it (free_cpu=same) and on another",
+                             ["mode", "same CPU", "other CPU", "free_cpu", "other / same"], rel))
+    return "\n".join(out)
+
+
+def plots(kernels, out, accel):
+    """The data files and the PNGs: those made, and the failures."""
+    d, made, failed = os.path.join(out, "plotdata"), [], []
+    os.makedirs(d, exist_ok=True)
+
+    def plot(kind, name, title, sub, head, rows, *more):
+        """rows to plotdata/NAME.dat, under a header of quoted names; NAME.png."""
+        with open(os.path.join(d, name + ".dat"), "w") as f:
+            for r in [head] + rows:
+                f.write(" ".join(f'"{x}"' if isinstance(x, str) else "NaN" if x is None else f"{x:.6g}" for x in r) + "\n")
+        if more and more[0] is None:
+            return
+        with open(os.path.join(d, "gnuplot.log"), "a") as log:
+            rc = subprocess.run(["gnuplot", "-c", os.path.join(HERE, "plot.gp"), kind, os.path.join(out, name + ".png"),
+                                 f"{title} [{accel}]", sub, str((len(head) - 1) // (3 if kind == "ops" else 1)), os.path.join(d, name + ".dat"), *more], stderr=log).returncode
+        (failed if rc else made).append(f"gnuplot failed for {name}.png (see {d}/gnuplot.log)" if rc else name + ".png")
+
+    for k in kernels:
+        sw = dict(kernel=k, run="sweep")
+        modes, batches = [m for m in seen("mode", **sw) if m != "empty"], sorted(seen("batch", **sw))
+        pps = {r["size"]: r["pps"] for r in find(kernel=k, run="pktgen")}
+        # A column of ops/s per mode, and its low and high from ns_max and ns_min; pktgen last.
+        data = {b: [[s] + [1e9 / r[c] if r.get(c) else None for m in modes for r in [(find(mode=m, size=s, batch=b, **sw) or [{}])[0]]
+                           for c in ("ns_per_op", "ns_max", "ns_min")] + [pps.get(s)] * 3 for s in sorted(seen("size", **sw))] for b in batches}
+        vals = [x for rows in data.values() for r in rows for x in r[1:] if x]
+        if vals:
+            head = ["size"] + [h for m in modes + ["pktgen (pps)"] for h in (m, "lo", "hi")]
+            for b in batches[1:]:
+                plot("ops", f"ops-{k}-b{b}", "", "", head, data[b], None)
+            plot("ops", f"ops-{k}", f"skbfactory on {k} ({get('release', kernel=k)}): allocations per second by size, with pktgen",
+                 f"CPU {get('cpu', **sw)} (the NIC CPU); medians of {REPEAT}, bars from the slowest to the fastest repetition; pktgen: "
+                 "clone_skb 0 to dummy0, whole packet written and sent", head, data[batches[0]],
+                 os.path.join(d, f"ops-{k}-b64.dat") if 64 in batches else "",
+                 f"{10 ** math.floor(math.log10(min(vals)))} {10 ** math.ceil(math.log10(max(vals)))}")
+        if lat := [r for r in find(kernel=k, run="latency") if r.get("p50_ns")]:
+            plot("latency", f"latency-{k}", f"skbfactory on {k} ({lat[0]['release']}): latency of one allocation + free at {REF} bytes, batch 1",
+                 f"CPU {lat[0]['cpu']}; one op in 64 timed alone (latency=1); percentiles of a log histogram, 8 buckets per power of 2",
+                 ["mode", "p50", "p99", "p999"], [[r["mode"], r["p50_ns"], r["p99_ns"], r["p999_ns"]] for r in lat])
+    ns = {(k, m): get("ns_per_op", kernel=k, run="sweep", size=REF, batch=1, mode=m) for k in kernels for m in seen("mode", run="sweep")}
+    if any(ns.get((k, "kmalloc_floor")) for k in kernels):
+        plot("ratio", "ratio", f"skbfactory: ns per op relative to kmalloc_floor at {REF} bytes, batch 1, per kernel",
+             "kmalloc_floor = kmalloc + kfree of an sk_buff-sized object and of the data buffer: 1 means no cost beyond two kmallocs",
+             ["mode"] + kernels, [[m] + [ns[k, m] / ns[k, "kmalloc_floor"] if ns[k, m] and ns[k, "kmalloc_floor"] else None for k in kernels]
+                                  for m in seen("mode", run="sweep") if m != "empty"])
+    if sc := [(f"{k} {m}", *scaling(k, m)) for k in kernels for m in seen("mode", kernel=k, run="scaling")]:
+        cpus = sorted({c for _, _, e, _ in sc for c in e})
+        plot("scaling", "scaling", f"skbfactory: every CPU at once (cpu=all) against one CPU alone, {REF} bytes, batch 1",
+             "million ops/s per CPU and summed; one CPU alone: the same run on the NIC CPU (cpu=nic) just before",
+             ["group", "one CPU alone (cpu=nic)"] + [f"cpu {c} (cpu=all)" for c in cpus] + ["sum over CPUs (cpu=all)"],
+             [[g] + [x and x / 1e6 for x in [o] + [e.get(c) for c in cpus] + [s]] for g, o, e, s in sc])
+    if rel := [[f"{k} {m}", s, o] for k in kernels for m in FREE_MODES for s, o, _ in [release(k, m)] if s or o]:
+        plot("release", "release", f"skbfactory: freed on the CPU that allocated against the other vCPU, {REF} bytes, batch 1",
+             "ns per op; allocated on the NIC CPU (cpu=nic), freed where free_cpu= says",
+             ["group", "freed on the same CPU (free_cpu=same)", "freed on the other vCPU"], rel)
+    return made, failed
+
+
+def report(out, kernels):
+    errors, skips, infos = [], [], {}
+    for k in kernels:
+        try:
+            e, s, infos[k] = parse(k, os.path.join(out, "raw", k))
+        except OSError as err:
+            e, s, infos[k] = [f"{k}: no output ({err})"], [], {}
+        errors, skips = errors + e, skips + s
+    for s in skips:
+        print(f"skbfactory: bench: {s}", file=sys.stderr)
+    if not ROWS:
+        sys.exit(f"skbfactory: bench: no results: {'; '.join(errors)}")
+
+    def text(path, default=""):
+        try:
+            return open(os.path.join(out, path)).read()
+        except OSError:
+            return default
+
+    m = re.search(r"^==> booting \S+ \((\w+),", "".join(text(f"raw/{k}/host.log") for k in kernels), re.M)
+    accel = m[1] if m else "accelerator unknown"
+    vm = {k: (text(f"raw/{k}/vm.txt", "0 ?").split(None, 1) + ["?"])[:2] for k in kernels}
+    secs, load = (text("host.txt", "0 ?").split(None, 1) + ["?"])[:2]
+    append, vcpus, secs = os.environ.get("BENCH_APPEND", ""), int(os.environ.get("VM_CPUS") or 2), int(secs)
+    count = f"{COUNT_BASE}{'' if SCALE == 1 else f' x{SCALE}'}*1500/(size+1500)"
+    summ = summary(kernels)
+    made, failed = plots(kernels, out, accel)
+    meta = dict(stamp=os.path.basename(out), quick=QUICK, accel=accel, seconds=secs, load=load.strip(), host_cpus=os.cpu_count(),
+                vm_cpus=vcpus, headroom=HEADROOM, put=PUT, repeat=REPEAT, ref_size=REF, append=append,
+                count=f"{count}, rounded to 100, at least 1000; latency: {int(640000 / REPEAT * SCALE)}",
+                kernels=[dict(name=k, release=infos[k].get("release"), init_on_alloc=infos[k].get("init_on_alloc", "unknown"),
+                              vm_seconds=int(vm[k][0]), load=vm[k][1].strip(), remeasured=infos[k].get("remeasured", 0)) for k in kernels])
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(dict(schema="skbfactory-bench/2", meta=meta, summary=summ, skipped=skips, errors=errors, rows=ROWS), f, indent=1)
+    with open(os.path.join(out, "results.md"), "w") as f:
+        f.write(f"# skbfactory bench {meta['stamp']}\n\nKernels: {' '.join(kernels)}{' (QUICK=1)' if QUICK else ''}. Took {hms(secs)}; "
+                f"load average before / after: {load.strip()}, {os.cpu_count()} host CPUs; VM: {vcpus} vCPUs, accelerator {accel}"
+                f"{', kernel arguments ' + append if append else ''}.\n" + " ".join(
+                    f"{k}: VM {hms(int(vm[k][0]))}, load average before / after: {vm[k][1].strip()}, {infos[k].get('remeasured', 0)} "
+                    "sweep points measured twice." for k in kernels)
+                + f"\nSettings: headroom {HEADROOM}, put {PUT}, {REPEAT} repetitions, count {count}; cpu=nic. Ratios are within this one run."
+                + f"\n\n## Summary\n\n{summ}\n\n" + open(os.path.join(HERE, "reading.md")).read()
+                + "".join(f"\n{h}\n\n" + "\n".join(x) + "\n" for h, x in [("## Skipped", [f"- {s}" for s in skips]),
+                          ("## Plots", [f"![{p}]({p})" for p in made])] if x) + tables(kernels) + "\n")
+    print(f"\nskbfactory bench {meta['stamp']} ({hms(secs)}, {accel}; load average before / after: {load.strip()}):\n{summ}\n")
+    print(f"==> results in {out} (results.md, results.json, {' '.join(made)})", file=sys.stderr)
+    for e in errors + failed:
+        print(f"skbfactory: bench: {e}", file=sys.stderr)
+    return 1 if errors or failed else 0
+
+
+if __name__ == "__main__":
+    cmd, args = (sys.argv + [""])[1], sys.argv[2:]
+    if cmd == "plan" and not args:
+        plan()
+    elif cmd == "progress" and len(args) == 5:
+        progress(*args)
+    elif cmd == "report" and len(args) > 1:
+        sys.exit(report(args[0], args[1:]))
+    else:
+        sys.exit(__doc__)
