@@ -4,7 +4,7 @@
 # check.sh (make check): every check skbfactory has, counted.  The checks
 # are the targets of tests/check.mk, run with make -j2: deps, debug-kernel,
 # build-K (W=1 and sparse: a warning fails), checkpatch --strict, shellcheck,
-# readme (README.md names every parameter and column), tests-K
+# readme (docs.py --check: the docs' lists match the module's tables), tests-K
 # (tests/integration.sh K: each case a check, and the VM one more), kunit,
 # and the slots kmemleak-kunit, dkms and ctrl-c (a FAIL until delivered).
 # A line per check as it ends; then the failures with their details and
@@ -124,20 +124,21 @@ check_shellcheck() {
 	[ "$rc" = 0 ] || [ "$bad" = 1 ] || record FAIL "shellcheck failed (exit $rc)" "$log"
 }
 
-# readme: README.md names every parameter and results column of the
-# module's tables, in backquotes.
+# readme: the docs' lists of modes, parameters and columns are the ones
+# scripts/docs.py writes from the module's tables, and README.md stays
+# under 10 KB.
 check_readme() {
-	local missing readme=$SRC/README.md
-	[ -f "$readme" ] || readme=$ROOT/README.md
-	missing=$(awk '/^static const struct skbf_param skbf_params\[\]/,/^};/ { if (match($0, /\{ "[a-z_]+"/)) print substr($0, RSTART + 3, RLENGTH - 4) }
-		/^} skbf_cols\[\] = \{/,/^};/ { if (match($0, /\{ "[a-z0-9_]+"/)) print substr($0, RSTART + 3, RLENGTH - 4) }' \
-		"$SRC/skbfactory.c" | while read -r name; do
-		grep -qE "\`([^\` ]+ )*${name}( [^\` ]+)*\`" "$readme" || echo "$name"
-	done | xargs)
-	if [ -z "$missing" ]; then
-		record PASS "README documents every parameter and column"
+	local out size
+	if out=$(python3 "$SRC/scripts/docs.py" --check 2>&1); then
+		record PASS "docs list every mode, parameter and column as skbfactory.c has them"
 	else
-		record FAIL "README documents every parameter and column" "not in README.md: $missing"
+		record FAIL "docs list every mode, parameter and column as skbfactory.c has them" "$out"
+	fi
+	size=$(wc -c <"$SRC/README.md")
+	if [ "$size" -le 10240 ]; then
+		record PASS "README.md is under 10 KB ($size bytes)"
+	else
+		record FAIL "README.md is under 10 KB" "it is $size bytes"
 	fi
 }
 
