@@ -5,8 +5,8 @@
 #
 # Builds, or reuses, the debug kernel: the "debug" line of scripts/kernels
 # names a Debian linux-source package, whose tarball is built with
-# .kunitconfig + scripts/debug-kernel.config (KUnit, KASAN, kmemleak,
-# lockdep, fault injection, and what the QEMU VM needs) into the cache:
+# scripts/debug.config (KUnit, KASAN, kmemleak, lockdep, fault injection)
+# + scripts/vm.config (what the QEMU VM and the module need) into the cache:
 #
 #   $CACHE_DIR/debug-kernel/src/<debian-version>/linux-source-X.Y/
 #       the extracted tarball, shared by every build of that version
@@ -62,8 +62,8 @@ done
 # kernel's make.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
-KUNITCONFIG="$SCRIPTS/debug.config"
-FRAGMENT="$SCRIPTS/vm.config"
+DEBUG_CONFIG="$SCRIPTS/debug.config"
+VM_CONFIG="$SCRIPTS/vm.config"
 
 # The package: the one "source" kernel named "debug" in scripts/kernels.
 source_package() {
@@ -194,10 +194,10 @@ configure_kernel() {
 	local src=$1 dir=$2 log="$2/build.log"
 	mkdir -p "$dir/build"
 	: >"$log"
-	say "configuring: .kunitconfig + scripts/debug-kernel.config, make olddefconfig"
-	cat "$KUNITCONFIG" "$FRAGMENT" >"$dir/build/.config"
+	say "configuring: scripts/debug.config + scripts/vm.config, make olddefconfig"
+	cat "$DEBUG_CONFIG" "$VM_CONFIG" >"$dir/build/.config"
 	run_make "$log" -C "$src" O="$dir/build" ARCH=x86_64 olddefconfig
-	check_config "$dir/build/.config" "$KUNITCONFIG" "$FRAGMENT" ||
+	check_config "$dir/build/.config" "$DEBUG_CONFIG" "$VM_CONFIG" ||
 		die "the debug kernel's .config lacks options asked for (above): fix the fragments' dependencies"
 	if grep -qE '^CONFIG_[A-Z0-9_]*KUNIT[A-Z0-9_]*TEST[A-Z0-9_]*=[ym]' "$dir/build/.config"; then
 		grep -E '^CONFIG_[A-Z0-9_]*KUNIT[A-Z0-9_]*TEST[A-Z0-9_]*=[ym]' "$dir/build/.config" >&2
@@ -237,14 +237,14 @@ main() {
 	if [ -z "$version" ] || [ ! -f "$tarball" ]; then
 		die "$pkg is not installed (no $tarball): run scripts/deps.sh, or apt-get install $pkg"
 	fi
-	for f in "$KUNITCONFIG" "$FRAGMENT"; do
+	for f in "$DEBUG_CONFIG" "$VM_CONFIG"; do
 		[ -f "$f" ] || die "missing $f"
 	done
 
 	# Only the option lines count: editing a comment rebuilds nothing.
 	key=$({
 		grep -hE '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)' \
-			"$KUNITCONFIG" "$FRAGMENT"
+			"$DEBUG_CONFIG" "$VM_CONFIG"
 		echo "recipe $RECIPE"
 	} | sha256sum | cut -c1-12)
 	dir="$CACHE_DIR/debug-kernel/$(printf '%s' "$version" | tr -c 'A-Za-z0-9.+_-' '_')-$key"

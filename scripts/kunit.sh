@@ -1,25 +1,30 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kunit.sh (make kunit): run skbfactory's KUnit suites on the debug kernel.
+# kunit.sh [--arch=x86_64|um] (make kunit [ARCH=um], make kunit-um): the
+# KUnit suite run the way kernel developers run KUnit, with `kunit.py run`
+# on a kernel tree that has skbfactory built in:
 #
-#  1. builds or reuses the debug kernel (scripts/debug-kernel.sh);
-#  2. builds skbfactory.ko and skbfactory_kunit.ko against it (build_module);
-#  3. boots it in QEMU (scripts/vm.sh --kernel debug).  The guest job makes
-#     kmemleak forget the boot's objects, loads skbfactory then
-#     skbfactory_kunit (whose suites run while it loads, printed on the
-#     console), unloads both, waits, scans for leaks twice and reports;
-#  4. feeds the module's KTAP block from the console to the kernel's own
-#     `kunit.py parse` and shows its report.
+#  1. stages the sources into Debian's linux-source, unpacked once in the
+#     cache (scripts/kunit-tree.sh, which does the same for any tree);
+#  2. runs that tree's tools/testing/kunit/kunit.py run and shows its output:
+#     x86_64 in QEMU (TCG) with the debug options (scripts/debug.config) and
+#     a virtio NIC, or UML, kunit.py's default;
+#  3. checks what kunit.py does not count: KASAN, UBSAN, lockdep, BUG: and
+#     WARNING: lines, oopses and stalls in the kernel's log, and every
+#     skipped case against scripts/kunit-skips.
 #
-# Fails when a case fails, crashes or is missing from the plan, when the
-# kernel log shows a KASAN report, a lockdep splat, a BUG: or WARNING: line,
-# an oops, a stall or a lockup, or when kmemleak reports anything after both
-# modules are gone.  Logs: build/vm/kunit/ (console.log, dmesg.log, out.txt)
-# and build/kunit/ (ktap.log, kunit.txt).
+# Build dirs: $CACHE_DIR/kunit/<arch>-<version>-<key>/, <key> a hash of the
+# kunitconfigs' option lines; a second run rebuilds only what changed.
+# Output: build/kunit/<arch>.log (kunit.py's), build/kunit/<arch>.json
+# (kunit.py --json); the kernel's log is test.log in the build dir.
 #
-# Environment: KUNIT_TIMEOUT (seconds the guest may take, default 600),
-# VM_CPUS, VM_MEM, ACCEL (see vm.sh).
+# kmemleak is not checked here: kunit.py's kernel reboots as soon as the
+# suite ends, before anything can ask kmemleak to scan.  On the debug
+# kernel scripts/kunit-module.sh does (make kunit-module).
+#
+# Environment: SKBFACTORY_SRC (the sources, default the repository),
+# KUNIT_TIMEOUT (seconds the kernel may run, default 1200).
 #
 # Nothing here loads a module into this machine's kernel.
 
@@ -27,221 +32,158 @@ set -eu
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=kunit-lib.sh
+. "$SCRIPTS/kunit-lib.sh"
 
-NAME=kunit
-OUT="$BUILD_DIR/kunit"
-VMDIR="$BUILD_DIR/vm/$NAME"
-KTAP="$OUT/ktap.log"
-REPORT="$OUT/kunit.txt"
-JOB="$OUT/job.sh"
-TIMEOUT="${KUNIT_TIMEOUT:-600}"
+# Finished build dirs of other keys kept per architecture (x86_64's is ~2 GB).
+KEEP_BUILDS=1
 
-# The guest writes these markers to /dev/kmsg, so they sit in order among
-# the kernel's own lines in the console and in dmesg.log.
-MARK=skbfactory-kunit
-
-failures=()
-
-fail_because() {
-	failures+=("$*")
-}
-
-# write_job: the guest's part (busybox sh, run by scripts/guest/init).
-# Results for the host go to $VM_OUT (build/vm/kunit/out.txt).
-write_job() {
-	{
-		echo '#!/bin/sh'
-		echo '# Written by scripts/kunit.sh; runs inside the debug-kernel guest.'
-		echo "MARK=$MARK"
-		cat <<'EOF'
-KL=/sys/kernel/debug/kmemleak
-rc=0
-mark() { echo "$MARK: $*" >/dev/kmsg; }
-result() { echo "$*" >"$VM_OUT"; }
-problem() { mark "$*"; result "$*"; rc=1; }
-uptime_s() { cut -d. -f1 /proc/uptime; }
-
-# kmemleak reports an object once it is older than 5 s, unreferenced, and
-# unchanged since the previous scan; "clear" makes it forget what it has
-# reported.  So first forget what the boot left behind.
-if ! { echo scan >$KL && echo scan >$KL && echo clear >$KL; }; then
-	problem "kmemleak unusable"
-fi
-
-mark "loading skbfactory"
-insmod /skbfactory/skbfactory.ko || problem "insmod skbfactory failed"
-# KUnit prints at KERN_INFO: let it reach the console while the suites run.
-level=$(cut -f1 /proc/sys/kernel/printk)
-echo 7 >/proc/sys/kernel/printk
-mark "ktap begin"
-insmod /skbfactory/skbfactory_kunit.ko || problem "insmod skbfactory_kunit failed"
-mark "ktap end"
-echo "$level" >/proc/sys/kernel/printk
-rmmod skbfactory_kunit || problem "rmmod skbfactory_kunit failed"
-rmmod skbfactory || problem "rmmod skbfactory failed"
-mark "modules unloaded"
-
-# The first scan records the objects' checksums at any age; the second,
-# at least 6 s after the unload, reports.
-unloaded=$(uptime_s)
-if echo scan >$KL; then
-	wait=$((unloaded + 6 - $(uptime_s)))
-	[ "$wait" -le 0 ] || sleep "$wait"
-fi
-if echo scan >$KL; then
-	n=$(grep -c '^unreferenced object' $KL)
-	result "kmemleak leaks=$n"
-	if [ "$n" -gt 0 ]; then
-		mark "kmemleak found $n leak(s)"
-		cat $KL >"$VM_OUT"
-		rc=1
-	fi
-else
-	problem "kmemleak scan failed"
-fi
-mark "done"
-exit $rc
-EOF
-	} >"$JOB"
-}
-
-# klog FILE: a kernel log without CRs and printk timestamps.
-klog() {
-	tr -d '\r' <"$1" | sed -E 's/^\[ *[0-9]+\.[0-9]+\] //'
-}
-
-# ktap_block FILE: the lines after the "ktap begin" marker, up to the "ktap
-# end" marker or the end of the log (a crash).
-ktap_block() {
-	klog "$1" | awk -v b="$MARK: ktap begin" -v e="$MARK: ktap end" '
-		index($0, e) == 1 { exit }
-		on { print }
-		index($0, b) == 1 { on = 1 }'
-}
-
-# extract_ktap: skbfactory_kunit's KTAP block into $KTAP, from the console,
-# else from the kernel log dumped at the end; a top-level KTAP header is
-# added when the block lacks one (kernels whose modules print none).
-extract_ktap() {
-	local block='' f
-	for f in "$VMDIR/console.log" "$VMDIR/dmesg.log"; do
-		[ -f "$f" ] || continue
-		block=$(ktap_block "$f")
-		grep -q 'KTAP version' <<<"$block" && break
-	done
-	: >"$KTAP"
-	grep -q 'KTAP version' <<<"$block" || return 1
-	if ! grep -qE '^K?TAP version [0-9]+$' <<<"$block"; then
-		printf 'KTAP version 1\n1..%s\n' \
-			"$(grep -cE '^    # Subtest: ' <<<"$block")" >"$KTAP"
-	fi
-	printf '%s\n' "$block" >>"$KTAP"
-}
-
-# check_logs: KASAN, lockdep, BUG/WARNING, oopses, stalls, panics in the
-# console and the kernel log.
-check_logs() {
-	local bad f
-	bad=$(for f in "$VMDIR/console.log" "$VMDIR/dmesg.log"; do
-		[ -f "$f" ] && klog "$f"
-	done | grep -E \
-		-e '(^|: )(BUG|WARNING): ' \
-		-e 'BUG: KASAN|KASAN: [a-z-]+ in |UBSAN: ' \
-		-e 'INFO: (trying to register non-static key|lockdep is turned off|possible (circular|recursive|irq))' \
-		-e 'INFO: task .* blocked for more than|rcu: INFO: .*stall|soft lockup' \
-		-e 'Kernel panic|Oops: |general protection fault|invalid opcode: |kernel BUG at' \
-		-e 'kmemleak: [0-9]+ new suspected memory leaks' |
-		awk '!seen[$0]++' | head -n 20) || true
-	if [ -n "$bad" ]; then
-		printf '%s\n' "---- kernel problems in the logs ----" "$bad" >&2
-		fail_because "the kernel log shows a problem (above)"
-	fi
-}
-
-# check_job: the guest job's own results.
-check_job() {
-	local m n
-	for m in "loading skbfactory" "ktap end" "modules unloaded" "done"; do
-		if ! grep -q "$MARK: $m" "$VMDIR/console.log" 2>/dev/null; then
-			fail_because "the guest never got to '$m' (crash, hang or timeout)"
-			break
-		fi
-	done
-	for m in "kmemleak unusable" "insmod skbfactory failed" "insmod skbfactory_kunit failed" \
-		"rmmod skbfactory_kunit failed" "rmmod skbfactory failed" "kmemleak scan failed"; do
-		if grep -q "^$m" "$VMDIR/out.txt" 2>/dev/null; then
-			fail_because "$m"
-		fi
-	done
-	n=$(sed -n 's/\r$//; s/^kmemleak leaks=\([0-9]*\)$/\1/p' "$VMDIR/out.txt" 2>/dev/null | tail -n 1)
-	case "$n" in
-	'') ;;
-	0) say "kmemleak: nothing leaked once both modules were unloaded" ;;
-	*)
-		printf '%s\n' "---- kmemleak report ----" >&2
-		tr -d '\r' <"$VMDIR/out.txt" | sed -n '/^unreferenced object/,$p' | head -n 80 >&2
-		fail_because "kmemleak found $n leaked object(s) after both modules were unloaded"
-		;;
+arch=x86_64
+for a in "$@"; do
+	case $a in
+	--arch=*) arch=${a#--arch=} ;;
+	-h | --help) sed -n '3,29s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) die "kunit.sh: unknown argument $a" ;;
 	esac
+done
+case $arch in
+um | x86_64) ;;
+x86) arch=x86_64 ;;
+*) die "kunit.sh: ARCH=$arch: only x86_64 and um" ;;
+esac
+
+# make's variables (ARCH=um, -j) must not reach the kernel's make.
+unset MAKEFLAGS MFLAGS MAKELEVEL ARCH
+
+OUT=$BUILD_DIR/kunit
+LOG=$OUT/$arch.log
+JSON=$OUT/$arch.json
+pid=
+
+# stop: end kunit.py with its make or QEMU (its own process group).
+stop() {
+	[ -z "$pid" ] || kill -TERM -- "-$pid" 2>/dev/null || true
+}
+trap stop EXIT
+trap 'stop; exit 130' INT TERM
+
+# check_skips BUILD: every skipped case is listed for this architecture in
+# scripts/kunit-skips; a listed case that ran is pointed out.
+check_skips() {
+	python3 - "$arch" "$JSON" "$SCRIPTS/kunit-skips" "$1/test.log" <<'EOF'
+import json, re, sys
+
+arch, json_path, skips_path, log_path = sys.argv[1:]
+listed = {}
+for line in open(skips_path):
+    f = line.split(None, 2)
+    if f and not f[0].startswith('#') and f[0] == arch:
+        listed[f[1]] = f[2].strip() if len(f) > 2 else ''
+# The reasons, from the KTAP lines ("ok 3 name # SKIP reason").
+reasons = {}
+for line in open(log_path, errors='replace'):
+    m = re.search(r'\bok \d+ (\S+) # SKIP ?(.*)', line)
+    if m:
+        reasons.setdefault(m.group(1), m.group(2).strip())
+
+skipped, ran = {}, set()
+def walk(group, path):
+    for case in group['test_cases']:
+        key = '.'.join((path + [case['name']])[:2])
+        ran.add(key)
+        if case['status'] == 'SKIP':
+            skipped.setdefault(key, reasons.get(case['name'], '?'))
+    for sub in group['sub_groups']:
+        walk(sub, path + [sub['name']])
+for suite in json.load(open(json_path))['sub_groups']:
+    walk(suite, [suite['name']])
+
+bad = 0
+for key, why in sorted(skipped.items()):
+    if key in listed:
+        print(f'==> skipped as expected on {arch}: {key}: {why}', file=sys.stderr)
+    else:
+        print(f'skbfactory: kunit: {key} skipped on {arch} ({why}), '
+              'not listed in scripts/kunit-skips', file=sys.stderr)
+        bad = 1
+for key in sorted(set(listed) - set(skipped)):
+    state = 'ran' if key in ran else 'is not in the suite'
+    print(f'==> note: {key} is listed in scripts/kunit-skips for {arch} but {state}',
+          file=sys.stderr)
+sys.exit(bad)
+EOF
 }
 
 main() {
-	local start t0 rc vm_rc m kunit_py
-	start=$SECONDS
+	local start=$SECONDS tree kunit_py key build rc=0 problems failed=0 d a f configs=()
 	mkdir -p "$OUT"
-	rm -f "$KTAP" "$REPORT"
-
-	resolve_kernel debug
-	kunit_py=$("$SCRIPTS/debug-kernel.sh" --kunit-tool 2>/dev/null) ||
-		die "debug-kernel.sh --kunit-tool failed"
-	[ -f "$kunit_py" ] || die "no kunit.py at '$kunit_py'"
-
-	[ -f "${SKBFACTORY_SRC:-$ROOT}/skbfactory_kunit.c" ] ||
-		die "no skbfactory_kunit.c yet: nothing to run"
-	say "building skbfactory.ko and skbfactory_kunit.ko for $KREL"
-	build_module "$KBUILD" "$KREL"
-	for m in skbfactory skbfactory_kunit; do
-		[ -f "$KO_DIR/$m.ko" ] || die "the build made no $m.ko (is CONFIG_KUNIT set in $KBUILD/.config?)"
-	done
-
-	write_job
-	t0=$SECONDS
-	vm_rc=0
-	"$SCRIPTS/vm.sh" --kernel debug --name "$NAME" --job "$JOB" \
-		--no-load --no-kmemleak --quiet --timeout "$TIMEOUT" >/dev/null || vm_rc=$?
-	say "guest done in $((SECONDS - t0))s (vm.sh exit $vm_rc)"
-	[ "$vm_rc" -eq 0 ] || fail_because "vm.sh failed (exit $vm_rc; its reasons and the console's tail above)"
-
-	if extract_ktap; then
-		say "python3 kunit.py parse $KTAP"
-		rc=0
-		python3 "$kunit_py" parse "$KTAP" >"$REPORT" 2>&1 || rc=$?
-		cat "$REPORT"
-		if [ "$rc" -ne 0 ]; then
-			fail_because "kunit.py: a case failed, crashed or is missing (exit $rc)"
-		elif ! grep -E 'Testing complete\. Ran [1-9][0-9]* tests: passed: [1-9]' "$REPORT" |
-			grep -qvE 'failed|crashed|errors'; then
-			fail_because "kunit.py did not report every test passing"
-		fi
+	rm -f "$LOG" "$JSON"
+	if [ "$arch" = x86_64 ]; then
+		"$SCRIPTS/deps.sh" debug vm
 	else
-		fail_because "no KTAP block from skbfactory_kunit in the console"
+		"$SCRIPTS/deps.sh" debug
 	fi
 
-	check_job
-	check_logs
+	kunit_source
+	tree=$(kunit_default_tree)
+	mkdir -p "$CACHE_DIR/kunit"
+	# One run at a time: staging changes the tree every build reads.
+	exec 9>"$CACHE_DIR/kunit/.lock"
+	flock -n 9 || { say "another make kunit is running; waiting for it"; flock 9; }
+	kunit_stage "$tree"
+	kunit_args "$arch"
 
-	if [ "${#failures[@]}" -gt 0 ]; then
-		if [ "$vm_rc" -eq 0 ]; then
-			printf '%s\n' "---- last 40 console lines ($VMDIR/console.log) ----" >&2
-			sed 's/\r$//' "$VMDIR/console.log" 2>/dev/null | tail -n 40 >&2
-			printf '%s\n' "----" >&2
-		fi
-		for m in "${failures[@]}"; do
-			printf 'skbfactory: kunit: %s\n' "$m" >&2
+	# The build dir's key: the option lines of the kunitconfigs this run uses.
+	for a in "${KUNIT_ARGS[@]}"; do
+		case $a in
+		--kunitconfig=*)
+			f=$tree/${a#--kunitconfig=}
+			[ ! -d "$f" ] || f=$f/.kunitconfig
+			configs+=("$f")
+			;;
+		esac
+	done
+	key=$({
+		echo "$arch"
+		grep -hE '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)' "${configs[@]}"
+	} | sha256sum | cut -c1-12)
+	build=$CACHE_DIR/kunit/$arch-$(printf '%s' "$SRC_VERSION" | tr -c 'A-Za-z0-9.+_-' '_')-$key
+	# shellcheck disable=SC2012 # names are ours, no odd characters
+	ls -1dt "$CACHE_DIR/kunit/$arch"-*/ 2>/dev/null | tail -n +$((KEEP_BUILDS + 1)) |
+		while IFS= read -r d; do
+			[ "${d%/}" = "$build" ] || { say "removing the old build dir $d"; rm -rf "$d"; }
 		done
-		die "make kunit FAILED (${#failures[@]} reason(s), $((SECONDS - start))s)"
+	rm -f "$build/test.log"
+
+	kunit_py=$tree/tools/testing/kunit/kunit.py
+	KUNIT_ARGS+=(--build_dir="$build" --json="$JSON" --timeout="${KUNIT_TIMEOUT:-1200}")
+	say "cd $tree && $(kunit_command "${KUNIT_ARGS[@]}")"
+	# A process group of its own (set -m), so stop() ends make and QEMU too.
+	set -m
+	(
+		set -o pipefail
+		python3 "$kunit_py" run "${KUNIT_ARGS[@]}" 2>&1 | tee "$LOG"
+	) &
+	pid=$!
+	set +m
+	wait "$pid" || rc=$?
+	pid=
+	[ "$rc" = 0 ] || { failed=1; printf 'skbfactory: kunit: kunit.py run failed (exit %s)\n' "$rc" >&2; }
+
+	problems=$(kernel_problems "$build/test.log")
+	if [ -n "$problems" ]; then
+		printf '%s\n' "---- kernel problems in $build/test.log ----" "$problems" >&2
+		failed=1
 	fi
-	say "make kunit passed in $((SECONDS - start))s"
+	if [ -f "$JSON" ]; then
+		check_skips "$build" || failed=1
+	elif [ "$rc" = 0 ]; then
+		printf 'skbfactory: kunit: kunit.py wrote no %s\n' "$JSON" >&2
+		failed=1
+	fi
+	[ "$failed" = 0 ] || die "make kunit ($arch) FAILED in $((SECONDS - start))s (logs: $LOG, $build/test.log)"
+	say "$arch: no KASAN, lockdep, BUG or WARNING in the kernel log; skips as listed; $((SECONDS - start))s"
+	grep -o 'Testing complete\..*' "$LOG" | tail -n 1
 }
 
-main "$@"
+main
