@@ -2084,6 +2084,49 @@ static int skbf_poll(struct napi_struct *napi, int budget)
 	return 0;
 }
 
+/* The kernel's perf counters, where it has them (UML has none). */
+#ifdef CONFIG_PERF_EVENTS
+static struct perf_event *skbf_pmu_counter(unsigned int cpu, u32 type, u64 config)
+{
+	/* Not pinned: a perf session of the machine's users keeps its counters. */
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.type = type,
+		.config = config,
+	};
+
+	return perf_event_create_kernel_counter(&attr, cpu, NULL, NULL, NULL);
+}
+
+static u64 skbf_pmu_value(struct perf_event *ev, bool *gaps)
+{
+	u64 enabled, running, v = perf_event_read_value(ev, &enabled, &running);
+
+	if (!running || running != enabled)
+		*gaps = true;
+	return v;
+}
+
+static void skbf_pmu_release(struct perf_event *ev)
+{
+	perf_event_release_kernel(ev);
+}
+#else
+static struct perf_event *skbf_pmu_counter(unsigned int cpu, u32 type, u64 config)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static u64 skbf_pmu_value(struct perf_event *ev, bool *gaps)
+{
+	return 0;
+}
+
+static void skbf_pmu_release(struct perf_event *ev)
+{
+}
+#endif
+
 /*
  * PMU counts, read in process context (perf_event_read_value() may sleep).
  * A counter that did not count all the time it was enabled (multiplexed
@@ -2091,14 +2134,10 @@ static int skbf_poll(struct napi_struct *napi, int budget)
  */
 static void skbf_pmu_read(struct skbf_worker *w, u64 *v)
 {
-	u64 enabled, running;
 	int i;
 
-	for (i = 0; i < 2; i++) {
-		v[i] = w->pmu[i] ? perf_event_read_value(w->pmu[i], &enabled, &running) : 0;
-		if (w->pmu[i] && (!running || running != enabled))
-			w->pmu_gaps = true;
-	}
+	for (i = 0; i < 2; i++)
+		v[i] = w->pmu[i] ? skbf_pmu_value(w->pmu[i], &w->pmu_gaps) : 0;
 }
 
 static void skbf_pmu_add(struct skbf_worker *w, const u64 *v0)
@@ -2368,26 +2407,19 @@ static void skbf_pmu_open(struct skbf_worker *w)
 {
 	static const u64 hw[2] = { PERF_COUNT_HW_CPU_CYCLES, PERF_COUNT_HW_INSTRUCTIONS };
 	struct skbf_run *run = w->run;
-	/* Not pinned: a perf session of the machine's users keeps its counters. */
-	struct perf_event_attr attr = {
-		.size = sizeof(attr),
-	};
 	struct perf_event *ev;
 	int i;
 
-	if (!IS_ENABLED(CONFIG_PERF_EVENTS)) {
-		run->res->pmu_err = -EOPNOTSUPP;
-		return;
-	}
 	for (i = 0; i < 2; i++) {
 		/* KUnit counts a software clock through the same path. */
-		attr.type = run->pmu_type ? PERF_TYPE_SOFTWARE : PERF_TYPE_HARDWARE;
-		attr.config = run->pmu_type ? PERF_COUNT_SW_CPU_CLOCK : hw[i];
-		ev = perf_event_create_kernel_counter(&attr, w->cpu, NULL, NULL, NULL);
+		if (run->pmu_type)
+			ev = skbf_pmu_counter(w->cpu, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK);
+		else
+			ev = skbf_pmu_counter(w->cpu, PERF_TYPE_HARDWARE, hw[i]);
 		if (IS_ERR(ev)) {
 			run->res->pmu_err = PTR_ERR(ev);
 			for (; i > 0; i--) {
-				perf_event_release_kernel(w->pmu[i - 1]);
+				skbf_pmu_release(w->pmu[i - 1]);
 				w->pmu[i - 1] = NULL;
 			}
 			return;
@@ -2431,7 +2463,7 @@ static void skbf_worker_free(struct skbf_worker *w)
 		page_pool_destroy(w->f.pool);
 	for (i = 0; i < 2; i++)
 		if (w->pmu[i])
-			perf_event_release_kernel(w->pmu[i]);
+			skbf_pmu_release(w->pmu[i]);
 	kvfree(w->obj);
 	kvfree(w->lat_ticks);
 	kvfree(w->hist);

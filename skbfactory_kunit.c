@@ -1941,11 +1941,14 @@ static void skbf_kunit_check_row(struct kunit *test, const struct skbf_run *run,
 	else
 		KUNIT_EXPECT_EQ(test, row->ops, ops);
 	KUNIT_EXPECT_EQ(test, row->fails, fails);
-	KUNIT_EXPECT_GT(test, row->ns_x100, 0);
 	KUNIT_EXPECT_LE(test, row->ns_min_x100, row->ns_x100);
 	KUNIT_EXPECT_LE(test, row->ns_x100, row->ns_max_x100);
-	KUNIT_EXPECT_GE(test, row->cv_x100, 0);
-	KUNIT_EXPECT_GT(test, row->ops_per_sec, 0);
+	/* UML's clock moves in 256 ns steps: a short run can read 0 ns. */
+	if (!IS_ENABLED(CONFIG_UML)) {
+		KUNIT_EXPECT_GT(test, row->ns_x100, 0);
+		KUNIT_EXPECT_GE(test, row->cv_x100, 0);
+		KUNIT_EXPECT_GT(test, row->ops_per_sec, 0);
+	}
 	KUNIT_EXPECT_TRUE(test, row->cycles_x100 >= -1);
 	/* Where each kept chunk ran: in softirq for the receive paths only. */
 	if (skbf_kunit_in_napi(mode)) {
@@ -2092,7 +2095,9 @@ static void run_latency_test(struct kunit *test)
 	row = &run->res->rows[0];
 	skbf_kunit_check_row(test, run, row, SKBF_ALLOC_SKB, 0);
 	KUNIT_EXPECT_GE(test, row->lat_samples, DIV_ROUND_UP(640, SKBF_LAT_EVERY));
-	KUNIT_EXPECT_GT(test, row->p50_ns, 0);
+	/* UML's clock moves in 256 ns steps: one op alone can read 0 ns. */
+	if (!IS_ENABLED(CONFIG_UML))
+		KUNIT_EXPECT_GT(test, row->p50_ns, 0);
 	KUNIT_EXPECT_LE(test, row->p50_ns, row->p99_ns);
 	KUNIT_EXPECT_LE(test, row->p99_ns, row->p999_ns);
 }

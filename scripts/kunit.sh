@@ -133,7 +133,8 @@ main() {
 	kunit_stage "$tree"
 	kunit_args "$arch"
 
-	# The build dir's key: the option lines of the kunitconfigs this run uses.
+	# The build dir's key: the options of the kunitconfigs this run uses,
+	# merged (a line two of them share counts once).
 	for a in "${KUNIT_ARGS[@]}"; do
 		case $a in
 		--kunitconfig=*)
@@ -145,7 +146,8 @@ main() {
 	done
 	key=$({
 		echo "$arch"
-		grep -hE '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)' "${configs[@]}"
+		grep -hE '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)' "${configs[@]}" |
+			sort -u
 	} | sha256sum | cut -c1-12)
 	build=$CACHE_DIR/kunit/$arch-$(printf '%s' "$SRC_VERSION" | tr -c 'A-Za-z0-9.+_-' '_')-$key
 	# shellcheck disable=SC2012 # names are ours, no odd characters
