@@ -30,6 +30,7 @@
 #include <linux/ratelimit.h>
 #include <linux/rtnetlink.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/timekeeping.h>
@@ -2159,7 +2160,11 @@ static bool skbf_rep_more(struct skbf_worker *w)
 
 	if (skbf_stopping(run))
 		return false;
-	if (run->nr_workers > 1 && READ_ONCE(run->cut) > w->rep)
+	/*
+	 * A CPU woken late still measures one chunk of a repetition the
+	 * others have ended, so the sum row has a rate from every CPU.
+	 */
+	if (run->nr_workers > 1 && w->cur.all_steps && READ_ONCE(run->cut) > w->rep)
 		w->cut = true;
 	if (w->pending || w->freed != w->want)
 		return true;
@@ -2319,7 +2324,7 @@ static int skbf_worker_fn(void *arg)
 		/* The first CPU to finish ends the repetition on the others. */
 		if (!w->cut)
 			cmpxchg(&run->cut, rep, rep + 1);
-		if (rep >= run->cfg.warmup && w->cur.steps)
+		if (rep >= run->cfg.warmup && w->cur.all_steps)
 			w->reps[w->nreps++] = w->cur;
 		if (w == run->lead)
 			WRITE_ONCE(run->progress_rep, rep + 1);
@@ -2724,14 +2729,16 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 {
 	struct skbf_rep all = {};
 	bool split = w->batch > 1;
-	u32 i, n = w->nreps;
+	u32 i, n = 0;
 
 	row->mode = w->f.mode;
 	row->cpu = w->cpu;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < w->nreps; i++) {
 		const struct skbf_rep *r = &w->reps[i];
 
-		tmp[i] = skbf_rep_ns_x100(r);
+		/* A repetition whose chunks were all dropped counts, untimed. */
+		if (r->steps)
+			tmp[n++] = skbf_rep_ns_x100(r);
 		all.ns += r->ns;
 		all.steps += r->steps;
 		all.all_steps += r->all_steps;
@@ -2856,6 +2863,8 @@ static void skbf_sum_fill(struct skbf_results *res, struct skbf_row *sum, struct
 	/* mode=all: the least concurrent mode's. */
 	if (kept)
 		res->overlap_pct = min_t(u32, res->overlap_pct, skbf_median(overlap, kept));
+	else
+		res->sum_gaps++;
 	sum->ns_x100 = -1;
 	sum->ns_min_x100 = -1;
 	sum->ns_max_x100 = -1;
@@ -3428,6 +3437,10 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 		seq_buf_printf(s,
 			       "# concurrency: the CPUs start each repetition together and stop when the first finishes; all measured during %u%% of it (median; the least of the modes); the sum row adds their rates\n",
 			       res->overlap_pct);
+	if (res->sum_gaps)
+		seq_buf_printf(s,
+			       "# concurrency: %u sum row(s) have ops_per_sec 0: no repetition had every CPU measuring; raise count\n",
+			       res->sum_gaps);
 	if (cfg->mode == SKBF_PAGE_POOL || cfg->mode == SKBF_ALL) {
 		if (res->pp_stats)
 			seq_buf_printf(s,
@@ -3993,14 +4006,20 @@ struct skbf_file {
 	umode_t mode;
 	int (*show)(struct seq_buf *s);
 	int (*write)(const char *buf, size_t len);
+	size_t size;
 };
 
+/*
+ * @size: the text's first buffer; show runs again with twice as much when
+ * it overflows.  layout makes real skbs each time it runs, so its buffer
+ * holds every mode's steps the first time (stats then counts them once).
+ */
 static const struct skbf_file skbf_files[] = {
-	{ "config",  0600, skbf_config_file_show,  skbf_config_file_write },
-	{ "run",     0200, NULL,		   skbf_run_file_write },
-	{ "results", 0400, skbf_results_file_show, NULL },
-	{ "layout",  0400, skbf_layout_file_show,  NULL },
-	{ "stats",   0400, skbf_stats_file_show,   NULL },
+	{ "config",  0600, skbf_config_file_show,  skbf_config_file_write, PAGE_SIZE },
+	{ "run",     0200, NULL,		   skbf_run_file_write,    0 },
+	{ "results", 0400, skbf_results_file_show, NULL,		   PAGE_SIZE },
+	{ "layout",  0400, skbf_layout_file_show,  NULL,		   SZ_64K },
+	{ "stats",   0400, skbf_stats_file_show,   NULL,		   PAGE_SIZE },
 };
 
 /* A file's text, made once at open so every read sees one snapshot. */
@@ -4013,7 +4032,7 @@ static int skbf_open(struct inode *inode, struct file *file)
 {
 	const struct skbf_file *sf = inode->i_private;
 	struct skbf_text *text;
-	size_t size = PAGE_SIZE;
+	size_t size = sf->size;
 	struct seq_buf s;
 	int err;
 

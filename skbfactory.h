@@ -341,6 +341,8 @@ struct skbf_row {
  * @bh_median_ns: their median length, to SKBF_BH_BUCKET_NS
  * @overlap_pct: multi-CPU runs: median share of a repetition all CPUs
  *	measured together
+ * @sum_gaps: multi-CPU runs: modes whose sum row found no repetition every
+ *	CPU measured in (its ops_per_sec is then 0)
  * @pp: page_pool mode: the pools' counters, summed (valid when @pp_stats)
  * @pp_stats: the kernel keeps page_pool counters (CONFIG_PAGE_POOL_STATS)
  * @released_remote: free_cpu: objects the releasing thread released, each
@@ -360,6 +362,7 @@ struct skbf_results {
 	u64 bh_over;
 	u64 bh_median_ns;
 	u32 overlap_pct;
+	u32 sum_gaps;
 	struct {
 		u64 fast;
 		u64 slow;
