@@ -65,13 +65,17 @@ function num(    c) {
 function val(key,    c) {
 	c = r(10)
 	if (key == "mode") {
-		if (c < 7) return pick("alloc_skb alloc_skb_fclone netdev_alloc_skb napi_alloc_skb build_skb kmalloc_floor empty all")
+		if (c < 7) return pick("alloc_skb alloc_skb_fclone alloc_skb_with_frags skb_clone netdev_alloc_skb napi_alloc_skb build_skb page_pool kmalloc_floor empty all")
 		return pick("ALL alloc_sk alloc_skbb 0 7 none all,empty") rprint(r(2))
 	}
 	if (key == "cpu") {
 		if (c < 6) return pick("nic all 0 1 0-1 1-0 0,1 1,0 2 7 8 0-7 0-2 0-0 1-1")
 		if (c < 9) return pick(",0 0, 0-- - 00 01 4096 99999999999 all,0 nicx 0-1-2 0,,1 0-") rprint(r(2))
 		return rprint(60 + r(10))
+	}
+	if (key == "free_cpu") {
+		if (c < 6) return pick("same 0 1 2 7 8 64 100000")
+		return pick("SAME same0 -1 1- 0,1 nic all 123456789") rprint(r(2))
 	}
 	if (key == "dev") {
 		if (c < 6) return pick("eth0 lo nosuch0 eth1 . .. a/b abcdefghijklmnop abcdefghijklmno e x:y")
@@ -87,7 +91,7 @@ function token(    c, key) {
 		return esc(key "=" val(key))
 	}
 	if (c == 14) return esc(rprint(1 + r(8)) "=" num())
-	if (c == 15) return pick("reset 1 start = == =5 size size== mode=all=all count=1=1 reset=1")
+	if (c == 15) return pick("reset 1 start stop = == =5 size size== mode=all=all count=1=1 reset=1")
 	if (c == 16) return esc(rprint(1 + r(20)))
 	if (c == 17) return rbytes(1 + r(16))
 	if (c == 18) {
@@ -96,7 +100,7 @@ function token(    c, key) {
 	}
 	if (c == 19) return esc(pick(KEYS) "=" rprint(20 + r(100)))
 	if (c == 20) return pick(KEYS) "\\0000" esc("=" num())
-	return pick("size=64 headroom=0 put=0 size=65536 put=65536 batch=4096 latency=1 mode=all cpu=all")
+	return pick("size=64 headroom=0 put=0 size=65536 put=65536 batch=4096 latency=1 mode=all cpu=all warmup=0 free_cpu=0")
 }
 
 function sep(    c) {
@@ -133,7 +137,7 @@ function payload(    k, o, c) {
 BEGIN {
 	for (i = 1; i < 256; i++)
 		ord[sprintf("%c", i)] = i
-	KEYS = keys != "" ? keys : "mode size headroom put count repeat batch cpu dev latency"
+	KEYS = keys != "" ? keys : "mode size headroom put count repeat warmup batch cpu free_cpu dev latency"
 	srand(seed)
 	print "# fuzz seed=" seed " writes=" n
 	w = 0

@@ -11,10 +11,12 @@
 # stderr.  Exit 0 when nothing failed or went missing.
 #
 # Environment: FUZZ_SEED (default: the time), FUZZ_WRITES (2000), CYCLES
-# (insmod/rmmod cycles, 50), TESTS_ONLY (cases to run), TESTS_TIMEOUT (VM
+# and RACE (tests/job.sh), TESTS_ONLY (cases to run), TESTS_TIMEOUT (VM
 # seconds; 300, 600 on the debug kernel), SKBFACTORY_SRC (the module's
-# sources), and vm.sh's VM_CPUS, VM_MEM, VM_NIC_CPU, ACCEL.  Logs in
-# build/vm/tests-KERNEL/ (out.txt is the KTAP) and build/check/tests-KERNEL.*.
+# sources), and vm.sh's VM_CPUS, VM_MEM (512M on a stock kernel, so that
+# memory_pressure fills it quickly; 1G on the debug one), VM_NIC_CPU,
+# ACCEL.  Logs in build/vm/tests-KERNEL/ (out.txt is the KTAP) and
+# build/check/tests-KERNEL.*.
 
 set -eu
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib.sh
@@ -47,6 +49,7 @@ if [ $# != 1 ] || [ -z "$(kernel_kind "$1")" ]; then
 fi
 kernel=$1 kind=stock timeout=${TESTS_TIMEOUT:-300}
 [ "$(kernel_kind "$kernel")" != source ] || kind=debug timeout=${TESTS_TIMEOUT:-600}
+[ "$kind" = debug ] || export VM_MEM=${VM_MEM:-512M}
 name=tests-$kernel
 log=$BUILD_DIR/check/$name
 out=$BUILD_DIR/vm/$name/out.txt
@@ -57,10 +60,11 @@ kunit_py=$(kunit_tool)
 mapfile -t plan < <(TESTS_KIND=$kind busybox sh "$ROOT/tests/job.sh" --list)
 [ ${#plan[@]} -gt 0 ] || die "tests/job.sh --list gave no cases"
 
-args=(--kernel "$kernel" --job "$ROOT/tests/job.sh" --add "$ROOT/tests:tests" --name "$name"
+# dummy: link_del's device.
+args=(--kernel "$kernel" --job "$ROOT/tests/job.sh" --add "$ROOT/tests:tests" --name "$name" --modules dummy
 	--quiet --timeout "$timeout" --append "log_buf_len=8M"
 	--env "TESTS_KIND=$kind" --env "FUZZ_SEED=$seed")
-for v in TESTS_ONLY FUZZ_WRITES CYCLES; do
+for v in TESTS_ONLY FUZZ_WRITES CYCLES RACE; do
 	[ -z "${!v:-}" ] || args+=(--env "$v=${!v}")
 done
 # The debug job scans for leaks itself, as a case, once skbfactory is

@@ -7,7 +7,8 @@
 # TESTS_ONLY, and prints a KTAP document on VM_OUT.  With --list it prints
 # the plan, a case a line, and touches nothing (the host runs that too).
 # Environment (vm.sh --env): TESTS_KIND, TESTS_ONLY, CYCLES (insmod/rmmod
-# cycles, 50), FUZZ_SEED, FUZZ_WRITES (2000).
+# cycles, 50), RACE (rmmod_race's iterations: 50, 200 on the debug
+# kernel), FUZZ_SEED, FUZZ_WRITES (2000).
 
 TESTS_DIR=$(dirname "$0")
 [ -f "$TESTS_DIR/cases.sh" ] || TESTS_DIR=/skbfactory/tests
@@ -24,23 +25,25 @@ if [ "${1:-}" = --list ]; then
 fi
 
 mkdir -p "$T"
+nap_init
 klog_start
 # How big the runs are: the debug kernel (KASAN, kmemleak, lockdep under
 # TCG) makes an skb in ~0.5 ms, a stock kernel in ~1-4 us.
 if [ "$KIND" = debug ]; then
-	CAL_COUNT=100 QCOUNT=20 BIGCAL=4 LONG_MS=1000 KILL_BATCH=256
+	CAL_COUNT=100 QCOUNT=20 KILL_BATCH=256 RACE=${RACE:-200}
 	# kmemleak: forget what the boot left.
 	{ echo scan >/sys/kernel/debug/kmemleak && echo clear >/sys/kernel/debug/kmemleak; } 2>/dev/null
 else
-	CAL_COUNT=20000 QCOUNT=2000 BIGCAL=200 LONG_MS=2000 KILL_BATCH=4096
+	CAL_COUNT=20000 QCOUNT=2000 KILL_BATCH=4096 RACE=${RACE:-50}
 fi
 CYCLES=${CYCLES:-50}
+KREL=$(uname -r)
 
 # shellcheck disable=SC2086 # a word a case
 set -- $PLAN
 emit "KTAP version 1"
 emit "1..$#"
-diag "kernel $(uname -r), $KIND, $VM_CPUS CPUs, NIC IRQs $VM_NIC_IRQS on CPU $VM_NIC_CPU"
+diag "kernel $KREL, $KIND, $VM_CPUS CPUs, NIC IRQs $VM_NIC_IRQS on CPU $VM_NIC_CPU"
 N=0 NSOP=
 for c in $PLAN; do
 	N=$((N + 1))

@@ -16,7 +16,8 @@ OUT=${VM_OUT:-/dev/null}
 # The kernel complaining: scripts/vm.sh's patterns, stalls, lockups.
 SPLAT='BUG:|WARNING:|Oops|Kernel panic|kernel BUG at|general protection fault|UBSAN:|KASAN|soft lockup|'
 SPLAT="${SPLAT}hard LOCKUP|detected stall|rcu: INFO|rcu_.*stall|blocked for more than|possible recursive locking|"
-SPLAT="${SPLAT}inconsistent lock state|circular locking|list_(add|del) corruption|Bad page|suspected memory leak|invalid opcode"
+SPLAT="${SPLAT}inconsistent lock state|circular locking|list_(add|del) corruption|Bad page|suspected memory leak|invalid opcode|"
+SPLAT="${SPLAT}unregister_netdevice: waiting|Out of memory|oom-kill"
 
 emit() {
 	echo "$*" >"$OUT"
@@ -95,9 +96,10 @@ wrfile() {
 	dd if="$2" of="$D/$1" bs=65536 count=1 2>"$T/err"
 	_wr_end $?
 }
+# A failed write also notes when (BAD_CS), for bad_begin.
 _wr_end() {
 	WR_RC=$1 WR_ERR=
-	[ "$1" = 0 ] || read_err "$T/err"
+	[ "$1" = 0 ] || { read_err "$T/err" && up_cs && BAD_CS=$UP; }
 }
 
 # expect_err ERRNO WHAT / expect_ok WHAT: the last write failed with ERRNO,
@@ -107,6 +109,9 @@ expect_err() {
 	EINVAL) _t="Invalid argument" ;;
 	EBUSY) _t="Device or resource busy" ;;
 	ENODEV) _t="No such device" ;;
+	EAGAIN) _t="Resource temporarily unavailable" ;;
+	ECANCELED) _t="Operation canceled" ;;
+	ESRCH) _t="No such process" ;;
 	*) _t=$1 ;;
 	esac
 	[ "$WR_RC" != 0 ] || { fail "$2: the write succeeded, expected $1" && return 1; }
@@ -138,6 +143,13 @@ $1: "}
 "*}
 }
 
+# last_error_is PATTERN WHAT: stats' last_error matches PATTERN.
+# shellcheck disable=SC2254 # the pattern is the point
+last_error_is() {
+	stat_get last_error
+	case $STAT in $1) ;; *) fail "$2: last_error '$STAT', want $1" ;; esac
+}
+
 # check_idle WHAT: no run in progress and no skb outstanding.
 check_idle() {
 	stat_get skbs_outstanding
@@ -146,10 +158,13 @@ check_idle() {
 	eq "$STAT" no "$1: stats' running"
 }
 
-# res_load: results as RES_<key> ("# key: value" lines), RES_HEADER,
-# RES_ROWS and R<i>_<column> for row i (from 1).
+# res_load: results as RES_<key> ("# key: value" lines; those of
+# RES_KEYS empty when absent), RES_HEADER, RES_ROWS and R<i>_<column> for
+# row i (from 1).
+RES_KEYS="version kernel machine allocator nic nic_irq cpu_list cpu_rule free_cpu config timing bh_off counters fails concurrency page_pool latency"
 res_load() {
-	RES_ROWS=0 RES_HEADER='' RES_nic='' RES_nic_irq='' RES_cpus='' RES_cpu_rule='' RES_config='' RES_latency=''
+	RES_ROWS=0 RES_HEADER=''
+	for _k in $RES_KEYS; do eval "RES_$_k="; done
 	while IFS= read -r _l; do
 		case $_l in
 		"# "*": "*)
@@ -209,18 +224,21 @@ run1() {
 # klog_start: one reader of /dev/kmsg for the job (dmesg is a fork) files
 # the marks and the module's lines of case NAME in $KL/NAME, complaints
 # (not the module's lines, which may quote what was written) in
-# $KL/NAME.splat, and acknowledges marks in $KL/ack.
+# $KL/NAME.splat, and acknowledges marks in $KL/ack as "MARK|TS|BAD": the
+# mark's kernel time and that of the last rejection the module logged, in
+# us (the module logs 10 a 5 s window: see klog_quiet).
 klog_start() {
 	mkdir -p "$KL"
 	: >"$KL/ack"
 	# cat reads /dev/kmsg a whole record at a time, as it must be read.
 	# shellcheck disable=SC2002
 	cat /dev/kmsg | awk -v dir="$KL" -v re="$SPLAT" '
-		{ i = index($0, ";"); if (!i || substr($0, 1, 1) == " ") next; m = substr($0, i + 1) }
+		{ i = index($0, ";"); if (!i || substr($0, 1, 1) == " ") next; m = substr($0, i + 1); split(substr($0, 1, i - 1), h, ",") }
+		m ~ /^skbfactory: [a-z]+: .* \((E[A-Z]+|error)\)$/ { bad = h[3] }
 		m ~ /^skbf-test: case [A-Za-z0-9_]+ begin$/ { split(m, a, " "); cur = dir "/" a[3]; print m > cur; next }
 		m ~ /^skbf-test: (sync |case [A-Za-z0-9_]+ end$)/ {
 			if (m ~ / end$/ && cur != "") { close(cur); cur = "" }
-			print m > (dir "/ack"); close(dir "/ack"); next }
+			print m "|" h[3] "|" (bad + 0) > (dir "/ack"); close(dir "/ack"); next }
 		cur != "" && m ~ /skbfactory: |^skbf-test: |Long readout interval/ { print m >> cur }
 		m !~ /^skbfactory: / && m ~ re { f = (cur != "") ? cur ".splat" : dir "/outside.splat"; print m >> f; close(f) }' &
 }
@@ -230,13 +248,21 @@ klog_start() {
 klog_wait() {
 	poll 60 klog_has "$1" || { fail "the kernel log reader never saw '$1'" && return 1; }
 }
-klog_has() { read -r _ack <"$KL/ack" && [ "$_ack" = "$1" ]; }
+klog_has() { read -r _ack <"$KL/ack" && [ "${_ack%%|*}" = "$1" ]; }
 
 # klog_sync: every line logged so far is filed.
 klog_sync() {
 	KSYNC=$((${KSYNC:-0} + 1))
 	kmark "sync $KSYNC"
 	klog_wait "skbf-test: sync $KSYNC"
+}
+
+# klog_quiet: after klog_sync, true when the module logged no rejection in
+# the last 5 s: its next one is sure to be logged.  (A 5 s window begins
+# with a logged line; up to 10 are logged in it.)
+klog_quiet() {
+	_r=${_ack#*|}
+	[ "${_r#*|}" = 0 ] || [ $((${_r%|*} - ${_r#*|})) -gt 5200000 ]
 }
 
 # klog_after MARK: KLOG = the module's lines of this case after MARK.
@@ -252,9 +278,10 @@ klog_after() {
 	done <"$KL/$CASE"
 }
 
-# count_for MS: COUNT = alloc_skb operations that take about MS ms here.
+# count_for MS [NS]: COUNT = operations of NS ns (default NSOP, alloc_skb's)
+# that take about MS ms here.
 count_for() {
-	COUNT=$(($1 * 1000000 / NSOP))
+	COUNT=$(($1 * 1000000 / ${2:-$NSOP}))
 	[ "$COUNT" -ge 1 ] || COUNT=1
 	[ "$COUNT" -le 100000000 ] || COUNT=100000000
 }
@@ -271,14 +298,33 @@ calibrate() {
 	esac
 }
 
+# ns_of MODE [TOKENS [COUNT]]: NSM = ns per op of MODE (with TOKENS) on
+# the NIC's CPU, from a short run (of COUNT ops) after a warmup one.
+ns_of() {
+	wr run "1 mode=$1 repeat=1 count=${3:-$CAL_COUNT} ${2:-}"
+	NSM=
+	[ "$WR_RC" != 0 ] || { res_load && row 1 ns_per_op && NSM=${VAL%%.*}; }
+	case $NSM in '' | *[!0-9]* | 0)
+		fail "calibrating mode=$1 ${2:+$2 }failed ($WR_ERR)"
+		NSM=$NSOP
+		;;
+	esac
+}
+
 # bg_run TOKENS: "1 TOKENS" to run from a background writer, BG.
 bg_run() {
 	(echo -n "1 $*" >"$D/run") 2>"$T/bg.err" &
 	BG=$!
 }
 
-# poll SECONDS CMD...: until CMD succeeds; 1 after SECONDS.  Builtins
-# only: a fork would blur a timing.
+# nap SECONDS: sleep without a fork (busybox's sleep is one): a read
+# that times out on a FIFO nobody writes, open on fd 8 (nap_init).
+nap_init() { mkfifo "$T/nap" && exec 8<>"$T/nap"; }
+# shellcheck disable=SC3045 # busybox read -t takes fractions
+nap() { read -r -t "$1" _ <&8; }
+
+# poll SECONDS CMD...: until CMD succeeds, every 10 ms; 1 after SECONDS.
+# Builtins only: a fork would blur a timing, spinning would slow a run.
 poll() {
 	up_cs
 	_end=$((UP + $1 * 100))
@@ -286,15 +332,16 @@ poll() {
 	until "$@"; do
 		up_cs
 		[ "$UP" -lt "$_end" ] || return 1
+		nap 0.01
 	done
+	return 0
 }
 
-# running_is PATTERN: stats' running line matches PATTERN (else a pause).
+# running_is PATTERN: stats' running line matches PATTERN.
 running_is() {
 	stat_get running
 	# shellcheck disable=SC2254 # the pattern is the point
 	case $STAT in $1) return 0 ;; esac
-	sleep 0.02
 	return 1
 }
 wait_running() { poll "$1" running_is 'mode*'; }
@@ -305,6 +352,40 @@ wait_idle() { poll "$1" running_is no; }
 proc_alive() { read -r _p _c _s _rest 2>/dev/null <"/proc/$1/stat" && [ "$_s" != Z ]; }
 gone() { ! proc_alive "$1"; }
 wait_gone() { poll "$2" gone "$1" && { wait "$1" 2>/dev/null || true; }; }
+
+# cpu_set CPU 0|1: take CPU offline, or bring it back.
+cpu_set() {
+	echo "$2" 2>"$T/err" >"/sys/devices/system/cpu/cpu$1/online" && return 0
+	read_err "$T/err"
+	fail "echo $2 > cpu$1/online: $WR_ERR"
+	return 1
+}
+
+# nic_repin: VM_NIC_IRQS = eth0's IRQs, found again (a driver reload
+# renumbers them), each pinned to VM_NIC_CPU as scripts/guest/init does
+# (they stay where hotplug or a reload put them).
+nic_repin() {
+	_d=$(readlink /sys/class/net/eth0/device) || { fail "no eth0" && return 1; }
+	VM_NIC_IRQS=$(awk -v d="${_d##*/}-" 'index($NF, d) == 1 { sub(":", "", $1); printf "%s ", $1 }' /proc/interrupts)
+	VM_NIC_IRQS=${VM_NIC_IRQS% }
+	[ -n "$VM_NIC_IRQS" ] || fail "no IRQs of eth0 (${_d##*/}) in /proc/interrupts"
+	for _i in $VM_NIC_IRQS; do
+		echo "$VM_NIC_CPU" >"/proc/irq/$_i/smp_affinity_list" || fail "cannot pin IRQ $_i to CPU $VM_NIC_CPU"
+	done
+}
+
+# trace_on EVENT...: tracefs mounted, every event off but EVENTs
+# (GROUP/NAME), the trace empty.  trace_off: every event off.
+TR=/sys/kernel/tracing
+trace_on() {
+	[ -e $TR/trace ] || mount -t tracefs none $TR || { fail "cannot mount tracefs" && return 1; }
+	echo 0 >$TR/events/enable
+	: >$TR/trace
+	for _e in "$@"; do
+		echo 1 >"$TR/events/$_e/enable" || { fail "cannot enable $_e" && return 1; }
+	done
+}
+trace_off() { echo 0 >$TR/events/enable; }
 
 # ensure_loaded: load skbfactory when a case left it unloaded.
 ensure_loaded() {
@@ -331,6 +412,11 @@ run_case() {
 		kill -9 "$BG" 2>/dev/null
 		wait_gone "$BG" 10 || fail "the background writer $BG does not go away"
 	fi
+	for _o in /sys/devices/system/cpu/cpu[1-9]*/online; do
+		read -r _v <"$_o" && [ "$_v" = 1 ] && continue
+		fail "the case left ${_o%/online} offline"
+		echo 1 >"$_o"
+	done
 	if [ "${CASE_UNLOADS:-0}" = 1 ]; then
 		CASE_UNLOADS=0
 	elif ensure_loaded; then
