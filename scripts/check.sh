@@ -3,10 +3,12 @@
 #
 # check.sh (make check): every check skbfactory has, counted.  The checks
 # are the targets of tests/check.mk, run with make -j2: deps, debug-kernel,
-# build-K (W=1 and sparse: a warning fails), checkpatch --strict, shellcheck,
-# readme (docs.py --check: the docs' lists match the module's tables), tests-K
-# (tests/integration.sh K: each case a check, and the VM one more), kunit,
-# and the slots kmemleak-kunit, dkms and ctrl-c (a FAIL until delivered).
+# build-K (W=1 and sparse: a warning fails; then scripts/baseline-check.sh
+# on the .ko: mode=empty's calls are still there), checkpatch --strict,
+# every script through shellcheck, readme (docs.py --check: the docs' lists
+# match the module's tables), tests-K (tests/integration.sh K: each case a check, and the VM
+# one more), kunit (kunit.py run), kmemleak-kunit (the suite as a module on
+# the debug kernel), dkms and ctrl-c (tests/host/ctrl-c.sh).
 # A line per check as it ends; then the failures with their details and
 # the failed VMs' consoles, and last exactly one line:
 #   N passed, N failed[, N skipped]
@@ -82,6 +84,13 @@ check_build() {
 		record FAIL "$TARGET ($KREL, W=1 C=2): $(wc -l <"$log.warnings") warning(s)" "$log.warnings"
 	else
 		record PASS "$TARGET ($KREL, W=1 C=2): no warnings"
+	fi
+	# What the compiler made of mode=empty, the baseline (objdump -d).
+	[ -f "$dir/skbfactory.ko" ] || return 0
+	if "$SCRIPTS/baseline-check.sh" "$dir/skbfactory.ko" >"$log.baseline" 2>&1; then
+		record PASS "$TARGET ($KREL): $(tail -n 1 "$log.baseline")"
+	else
+		record FAIL "$TARGET ($KREL): mode=empty's op is gone from skbf_dispatch" "$log.baseline"
 	fi
 }
 

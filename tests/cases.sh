@@ -11,7 +11,7 @@
 # The debug kernel (KASAN, lockdep, kmemleak; each op ~1000x slower) skips
 # what does not depend on the kernel: the parser's bad writes (its fuzz
 # covers them there), the timing checks, and insmod_cycles (rmmod_race
-# loads the module 200 times there).
+# loads the module 100 times there).
 cases_plan() {
 	echo files_mode config_roundtrip
 	[ "$1" = debug ] || cat <<-EOF
@@ -1265,7 +1265,7 @@ case_timing_empty_vs_alloc() {
 
 case_fuzz() {
 	# FUZZ_WRITES random writes (tests/fuzz.awk); FUZZ_SEED replays them.
-	seed=${FUZZ_SEED:-$(date +%s)} n=${FUZZ_WRITES:-2000}
+	seed=${FUZZ_SEED:-$(date +%s)} n=${FUZZ_WRITES:-1000}
 	note "$n writes, seed $seed (replay: FUZZ_SEED=$seed)"
 	slurp "$D/config"
 	keys0=

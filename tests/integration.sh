@@ -10,7 +10,7 @@
 # KASAN, lockdep, stall or leak; no bad taint).  kunit.py's report goes to
 # stderr.  Exit 0 when nothing failed or went missing.
 #
-# Environment: FUZZ_SEED (default: the time), FUZZ_WRITES (2000), CYCLES
+# Environment: FUZZ_SEED (default: the time), FUZZ_WRITES (1000), CYCLES
 # and RACE (tests/job.sh), TESTS_ONLY (cases to run), TESTS_TIMEOUT (VM
 # seconds; 300, 600 on the debug kernel), SKBFACTORY_SRC (the module's
 # sources), and vm.sh's VM_CPUS, VM_MEM (512M on a stock kernel, so that
@@ -73,7 +73,7 @@ done
 if [ "$kind" = debug ]; then
 	keys=$(awk '/^static const struct skbf_param skbf_params\[\]/,/^};/ { if (match($0, /\{ "[a-z_]+"/)) print substr($0, RSTART + 3, RLENGTH - 4) }' \
 		"${SKBFACTORY_SRC:-$ROOT}/skbfactory.c" | xargs)
-	busybox awk -v seed="$seed" -v n="${FUZZ_WRITES:-2000}" -v keys="$keys" -f "$ROOT/tests/fuzz.awk" >"$log.fuzz.sh" ||
+	busybox awk -v seed="$seed" -v n="${FUZZ_WRITES:-1000}" -v keys="$keys" -f "$ROOT/tests/fuzz.awk" >"$log.fuzz.sh" ||
 		die "tests/fuzz.awk failed"
 	args+=(--no-kmemleak --add "$log.fuzz.sh:fuzz.sh")
 fi

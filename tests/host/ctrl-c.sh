@@ -30,7 +30,7 @@ setsid env --default-signal=INT -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 	make -C "$ROOT" run </dev/null >"$log" 2>&1 &
 sid=$!
 # Whatever a failed test leaves: the session is ours.
-trap 'pkill -KILL -s "$sid" 2>/dev/null; wait 2>/dev/null || true' EXIT
+trap 'pkill -KILL -s "$sid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 start=$SECONDS
 until alive "$sid" | grep -q qemu-system; do
 	if [ -z "$(alive "$sid")" ] || [ $((SECONDS - start)) -gt 300 ]; then
