@@ -6,9 +6,10 @@
 # build-K (W=1 and sparse: a warning fails; then scripts/baseline-check.sh
 # on the .ko: mode=empty's calls are still there), checkpatch --strict,
 # every script through shellcheck, readme (docs.py --check: the docs' lists
-# match the module's tables), tests-K (tests/integration.sh K: each case a check, and the VM
-# one more), kunit (kunit.py run), kmemleak-kunit (the suite as a module on
-# the debug kernel), dkms and ctrl-c (tests/host/ctrl-c.sh).
+# match the module's tables), tests-K (tests/integration.sh K: each case a
+# check, and the VM one more), kunit (kunit.py run), kmemleak-kunit (the
+# suite as a module on the debug kernel), dkms and ctrl-c
+# (tests/host/ctrl-c.sh).
 # A line per check as it ends; then the failures with their details and
 # the failed VMs' consoles, and last exactly one line:
 #   N passed, N failed[, N skipped]
