@@ -43,9 +43,10 @@ kunit:
 kunit-um:
 	@$(SCRIPTS)/kunit.sh --arch=um
 
-# The suite as modules on the debug kernel, then kmemleak.
+# The suite as modules on the debug kernel, then kmemleak: two of the
+# debug kernel's integration cases.
 kunit-module:
-	@$(SCRIPTS)/kunit-module.sh
+	@TESTS_ONLY="kunit_module kmemleak" tests/integration.sh debug
 
 check:
 	@$(SCRIPTS)/check.sh

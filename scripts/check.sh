@@ -7,8 +7,7 @@
 # on the .ko: mode=empty's calls are still there), checkpatch --strict,
 # every script through shellcheck, readme (docs.py --check: the docs' lists
 # match the module's tables), tests-K (tests/integration.sh K: each case a
-# check, and the VM one more), kunit (kunit.py run), kmemleak-kunit (the
-# suite as a module on the debug kernel), dkms and ctrl-c
+# check, and the VM one more), kunit (kunit.py run), dkms and ctrl-c
 # (tests/host/ctrl-c.sh).
 # A line per check as it ends; then the failures with their details and
 # the failed VMs' consoles, and last exactly one line:
@@ -205,9 +204,8 @@ report() {
 			if [ -f "$detail" ]; then tail -n 40 "$detail" | sed 's/^/    /'; elif [ -n "$detail" ]; then echo "    $detail"; fi
 		done <"$OUT/results"
 		# The consoles of the VMs that failed something.
-		for k in $(kernel_names) kmemleak-kunit; do
+		for k in $(kernel_names); do
 			console=$BUILD_DIR/vm/tests-$k/console.log
-			[ "$k" != kmemleak-kunit ] || console=$BUILD_DIR/vm/kunit/console.log
 			{ [ -f "$console" ] && grep -qE "^FAIL"$'\t'"(tests-)?${k}[: ]" "$OUT/results"; } || continue
 			echo "---- $k: the last 25 lines of $console ----"
 			tr -d '\r' <"$console" | tail -n 25

@@ -1,21 +1,38 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""docs.py [--check]: the lists the docs show, from skbfactory.c's tables.
+"""docs.py [--check]: the lists the docs show, from the sources.
 
-The modes, the parameters and the results columns live in one place each,
-the tables of skbfactory.c, with a comment above every entry.  Between
-"<!-- generated: NAME -->" and "<!-- end: NAME -->" in docs/*.md and
-README.md, this writes the table NAME (modes, params, columns) from them.
-With --check it writes nothing and fails when a file is out of date.
+Between "<!-- generated: NAME -->" and "<!-- end: NAME -->" in docs/*.md
+and README.md, this writes the table NAME:
+
+- modes, params, columns: from the tables of skbfactory.c, where each
+  entry has its comment above it;
+- checks: make check's targets (make -f tests/check.mk list);
+- cases: the integration cases each kernel of scripts/kernels runs
+  (tests/job.sh --list under busybox sh, as make check plans them), by
+  section of tests/cases.sh.
+
+The last column of checks and cases is written by hand: it is kept, row
+by row, and a new row says TODO.  docs/testing.md's list between
+"<!-- checked: helpers -->" and "<!-- end: helpers -->" must name every
+function of tests/lib.sh, and nothing that neither tests/lib.sh nor
+tests/cases.sh defines.  With --check it writes nothing and fails
+when a file is out of date, a table misses a case or a target or names one
+that is gone, a row still says TODO, or the helper list is wrong.
 """
 
+import os
 import pathlib
 import re
+import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "skbfactory.c"
+TESTING = ROOT / "docs" / "testing.md"
 ENTRY = re.compile(r'/\*(?P<doc>(?:[^*]|\*(?!/))*)\*/\s*(?:\[\w+\]\s*=\s*)?\{\s*"(?P<name>[a-z_0-9]*)",(?P<rest>[^}]*)\}')
+CELLS = {"checks": 2, "cases": 3}
+TODO = "TODO: what it checks, and what fails it"
 
 
 def table(text, start):
@@ -60,26 +77,209 @@ def generated(text):
     }
 
 
+def command(args, env, package):
+    """stdout of @args run in the repository with @env; exits naming @package when missing."""
+    try:
+        return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True,
+                              check=True).stdout
+    except FileNotFoundError:
+        sys.exit(f"docs.py: no {args[0]}: install the Debian package {package} (scripts/deps.sh vm)")
+    except subprocess.CalledProcessError as e:
+        sys.exit(f"docs.py: {' '.join(args)} failed (exit {e.returncode}):\n{e.stderr}")
+
+
+def environ(*drop, **add):
+    """This process's environment without the variables @drop, with @add."""
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(add)
+    return env
+
+
+def kernels():
+    """The kernels of scripts/kernels, in order: (name, kind); the source kernel's kind is debug."""
+    rows = [line.split() for line in (ROOT / "scripts" / "kernels").read_text().splitlines()]
+    return [(r[0], "debug" if r[1] == "source" else r[1]) for r in rows if r and not r[0].startswith("#")]
+
+
+def plan(kind):
+    """The cases of TESTS_KIND=@kind, as make check plans them: tests/job.sh --list under busybox sh."""
+    env = environ("TESTS_ONLY", TESTS_KIND=kind)
+    return command(["busybox", "sh", "tests/job.sh", "--list"], env, "busybox-static").split()
+
+
+def merged(plans):
+    """The cases of all @plans in one order: each new one after its predecessor in its plan."""
+    order = []
+    for p in plans:
+        for i, c in enumerate(p):
+            if c not in order:
+                order.insert(order.index(p[i - 1]) + 1 if i else 0, c)
+    return order
+
+
+def sections():
+    """Each case_NAME of tests/cases.sh: the title of the "# ---- TITLE ----" line above it."""
+    where, title = {}, ""
+    for line in (ROOT / "tests" / "cases.sh").read_text().splitlines():
+        m = re.match(r"# ---- (.*) ----$|case_(\w+)\(\)", line)
+        if m and m[1]:
+            title = m[1]
+        elif m:
+            where[m[2]] = title
+    return where
+
+
+def targets(names):
+    """make check's targets (tests/check.mk list), a kernel's name in them as K, once each."""
+    env = environ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "CHECKS", "CHECK_KERNELS")
+    out = command(["make", "-s", "--no-print-directory", "-f", "tests/check.mk", "list"], env, "make")
+    generic = []
+    for t in out.split():
+        for n in names:
+            if t.endswith("-" + n):
+                t = t[:-len(n)] + "K"
+        if t not in generic:
+            generic.append(t)
+    return generic
+
+
+def kept(old, name):
+    """The hand-written last cell of the rows of keyed table @name in @old: {key: text}."""
+    rows = {}
+    for line in (old or "").splitlines():
+        if not line.startswith("| `"):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        key = re.fullmatch(r"`([\w.-]+)`", cells[0])
+        if len(cells) != CELLS[name] or not key:
+            sys.exit(f"docs.py: a {name} row must have {CELLS[name]} cells (a | in its text?):\n{line}")
+        rows[key[1]] = cells[-1]
+    return rows
+
+
+def checks_table(names):
+    """make check's targets, with the kernels @names as K, and write(old): their table, old's descriptions kept."""
+    keys = targets(names)
+
+    def write(old):
+        text = kept(old, "checks")
+        head = f"K is each kernel of `scripts/kernels`: {', '.join(names)} (`CHECK_KERNELS` picks some).\n\n"
+        return head + md(["target", "what it runs, and what fails it"],
+                         [(f"`{k}`", text.get(k, TODO)) for k in keys])
+    return keys, write
+
+
+def cases_table(ks):
+    """The cases the kernels @ks plan, and write(old): their table by section, old's descriptions kept."""
+    plans = {n: plan(kind) for n, kind in ks}
+    order = merged(plans.values())
+    where = sections()
+    lost = [c for c in order if c not in where]
+    if lost:
+        sys.exit("docs.py: planned but with no case_NAME in tests/cases.sh: " + " ".join(lost))
+    runs = {c: ", ".join(n for n in plans if c in plans[n]) for c in order}
+    counts = ", ".join(f"{len(p)} on {n}" for n, p in plans.items())
+
+    def write(old):
+        text = kept(old, "cases")
+        out = [f"Planned cases: {counts}; {len(order)} different ones."]
+        for title in dict.fromkeys(where.values()):
+            rows = [(f"`{c}`", runs[c], text.get(c, TODO)) for c in order if where[c] == title]
+            if rows:
+                out += ["", f"### {title}", "", md(["case", "kernels", "what it checks, and what fails it"], rows)]
+        return "\n".join(out)
+    return order, write
+
+
+def block(text, name):
+    """The body of @text's generated block @name, or None when it has none."""
+    m = re.search(rf"<!-- generated: {name} -->\n(.*?)<!-- end: {name} -->", text, re.S)
+    return m[1] if m else None
+
+
+def keyed_problems(text, name, wanted, what, other):
+    """What is wrong with the keyed table @name in @text: @wanted keys (@what) it misses, @other keys it has."""
+    body = block(text, name)
+    if body is None:
+        return [f"no <!-- generated: {name} --> block: it must list the {what}"]
+    rows = kept(body, name)
+    out = []
+    missing = [k for k in wanted if k not in rows]
+    gone = [k for k in rows if k not in wanted]
+    todo = [k for k in rows if k in wanted and rows[k].startswith("TODO")]
+    if missing:
+        out.append(f"does not list these {what} (run scripts/docs.py, then describe them): " + " ".join(missing))
+    if gone:
+        out.append(f"lists {other} (run scripts/docs.py to drop them): " + " ".join(gone))
+    if todo:
+        out.append("no description yet (the row says TODO): " + " ".join(todo))
+    return out
+
+
+def functions(path):
+    """The shell functions @path defines."""
+    return re.findall(r"^(\w+)\(\) *\{", path.read_text(), re.M)
+
+
+def helper_problems(text):
+    """What is wrong with the helper list of @text: a helper that does not exist, a lib.sh one left out."""
+    m = re.search(r"<!-- checked: helpers -->\n(.*?)<!-- end: helpers -->", text, re.S)
+    if not m:
+        return ["no <!-- checked: helpers --> list of tests/lib.sh's functions"]
+    heads = [item[:item.index("`:") + 1] for item in re.split(r"\n(?=- )", m[1]) if "`:" in item]
+    named = [h for head in heads for h in re.findall(r"`(\w+)[^`]*`", head)]
+    lib = [f for f in functions(ROOT / "tests" / "lib.sh") if not f.startswith("_")]
+    known = set(lib) | set(functions(ROOT / "tests" / "cases.sh"))
+    out = []
+    unknown = [h for h in dict.fromkeys(named) if h not in known]
+    left = [f for f in lib if f not in named]
+    if unknown:
+        out.append("helpers that tests/lib.sh and tests/cases.sh do not define: " + " ".join(unknown))
+    if left:
+        out.append("tests/lib.sh functions the helper list leaves out: " + " ".join(left))
+    return out
+
+
+def testing_problems(text, case_names, target_names):
+    """Everything docs/testing.md (@text) gets wrong that writing it cannot fix."""
+    return (keyed_problems(text, "cases", case_names, "planned cases", "cases in no plan")
+            + keyed_problems(text, "checks", target_names, "make check targets",
+                             "targets tests/check.mk does not have")
+            + helper_problems(text))
+
+
 def main():
     check = sys.argv[1:] == ["--check"]
     if sys.argv[1:] not in ([], ["--check"]):
         sys.exit(__doc__)
     tables = generated(SOURCE.read_text())
-    stale = []
+    ks = kernels()
+    case_names, tables["cases"] = cases_table(ks)
+    target_names, tables["checks"] = checks_table([n for n, _ in ks])
+    stale, problems = [], []
     for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         old = path.read_text()
         new = old
         for name, body in tables.items():
-            new = re.sub(rf"(<!-- generated: {name} -->\n)(?:.*?\n)?(<!-- end: {name} -->)",
-                         lambda m, b=body: m[1] + b + "\n" + m[2], new, flags=re.S)
+            new = re.sub(rf"(<!-- generated: {name} -->\n)((?:.*?\n)?)(<!-- end: {name} -->)",
+                         lambda m, b=body: m[1] + (b(m[2]) if callable(b) else b) + "\n" + m[3],
+                         new, flags=re.S)
+        if path == TESTING:
+            problems += [f"docs.py: {path.relative_to(ROOT)}: {p}"
+                         for p in testing_problems(old if check else new, case_names, target_names)]
         if new != old:
             stale.append(path.relative_to(ROOT))
             if not check:
                 path.write_text(new)
+    if not TESTING.exists():
+        problems.append(f"docs.py: no {TESTING.relative_to(ROOT)}")
     if check and stale:
-        sys.exit("docs.py: out of date (run scripts/docs.py): " + " ".join(map(str, stale)))
-    for path in stale:
-        print(f"docs.py: updated {path}")
+        problems.append("docs.py: out of date (run scripts/docs.py): " + " ".join(map(str, stale)))
+    if not check:
+        for path in stale:
+            print(f"docs.py: updated {path}")
+    if problems:
+        sys.exit("\n".join(problems))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@
 #
 # kmemleak is not checked here: kunit.py's kernel reboots as soon as the
 # suite ends, before anything can ask kmemleak to scan.  On the debug
-# kernel scripts/kunit-module.sh does (make kunit-module).
+# kernel the integration tests' kunit_module and kmemleak cases do (make
+# kunit-module).
 #
 # Environment: SKBFACTORY_SRC (the sources, default the repository),
 # KUNIT_TIMEOUT (seconds the kernel may run, default 1200).

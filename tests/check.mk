@@ -14,12 +14,9 @@ kernels = $(shell bash -c '. scripts/lib.sh && kernel_names $(1)')
 KERNELS := $(or $(CHECK_KERNELS),$(call kernels))
 SOURCE := $(filter $(call kernels,source),$(KERNELS))
 STOCK := $(filter-out $(SOURCE),$(KERNELS))
-# The KUnit module on the debug kernel, then kmemleak (make kunit-module).
-KMEMLEAK_KUNIT := scripts/kunit-module.sh
-
 # In the order make should start them, the long ones first; CHECKS="..."
 # in the environment picks some.
-CHECKS ?= $(SOURCE:%=tests-%) kunit kmemleak-kunit $(STOCK:%=tests-%) ctrl-c dkms \
+CHECKS ?= $(SOURCE:%=tests-%) kunit $(STOCK:%=tests-%) ctrl-c dkms \
 	$(KERNELS:%=build-%) checkpatch shellcheck readme
 
 .PHONY: all list kernels deps debug-kernel $(CHECKS)
@@ -49,8 +46,6 @@ checkpatch shellcheck readme:
 # kunit.py run with the suite built in, on x86_64 (UML later).
 kunit:
 	@$(STEP) $@ slot scripts/kunit.sh --arch=x86_64
-kmemleak-kunit:
-	@$(STEP) $@ slot $(KMEMLEAK_KUNIT)
 # The DKMS build for both stock kernels.
 dkms:
 	@$(STEP) $@ slot scripts/dkms-check.sh

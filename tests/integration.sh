@@ -67,15 +67,20 @@ args=(--kernel "$kernel" --job "$ROOT/tests/job.sh" --add "$ROOT/tests:tests" --
 for v in TESTS_ONLY FUZZ_WRITES CYCLES RACE; do
 	[ -z "${!v:-}" ] || args+=(--env "$v=${!v}")
 done
-# The debug job scans for leaks itself, as a case, once skbfactory is
-# unloaded.  Its fuzz script is made here, by the same busybox awk (slow
+# The debug job runs the KUnit suite as a module and scans for leaks
+# itself, as cases, once skbfactory is unloaded.  Its fuzz script is made here, by the same busybox awk (slow
 # under TCG), with the keys of the module's parameter table.
 if [ "$kind" = debug ]; then
 	keys=$(awk '/^static const struct skbf_param skbf_params\[\]/,/^};/ { if (match($0, /\{ "[a-z_]+"/)) print substr($0, RSTART + 3, RLENGTH - 4) }' \
 		"${SKBFACTORY_SRC:-$ROOT}/skbfactory.c" | xargs)
 	busybox awk -v seed="$seed" -v n="${FUZZ_WRITES:-1000}" -v keys="$keys" -f "$ROOT/tests/fuzz.awk" >"$log.fuzz.sh" ||
 		die "tests/fuzz.awk failed"
-	args+=(--no-kmemleak --add "$log.fuzz.sh:fuzz.sh")
+	# kunit_module's suites: the names of skbfactory_kunit.c's.
+	suites=$(awk '/^static struct kunit_suite / { on = 1 }
+		on && match($0, /\.name = "[a-z_0-9]+"/) { print substr($0, RSTART + 9, RLENGTH - 10); on = 0 }' \
+		"${SKBFACTORY_SRC:-$ROOT}/skbfactory_kunit.c" | xargs)
+	[ -n "$suites" ] || die "no kunit_suite in skbfactory_kunit.c"
+	args+=(--no-kmemleak --add "$log.fuzz.sh:fuzz.sh" --env "KUNIT_SUITES=$suites")
 fi
 
 say "integration tests on $kernel ($kind, ${#plan[@]} cases, fuzz seed $seed; log $log.vm.log)"

@@ -7,8 +7,8 @@
 # TESTS_ONLY, and prints a KTAP document on VM_OUT.  With --list it prints
 # the plan, a case a line, and touches nothing (the host runs that too).
 # Environment (vm.sh --env): TESTS_KIND, TESTS_ONLY, CYCLES (insmod/rmmod
-# cycles, 50), RACE (rmmod_race's iterations: 50, 100 on the debug
-# kernel), FUZZ_SEED, FUZZ_WRITES (1000).
+# cycles, 50), RACE (rmmod_race's iterations, 50), KUNIT_SUITES
+# (kunit_module's), FUZZ_SEED, FUZZ_WRITES (1000).
 
 TESTS_DIR=$(dirname "$0")
 [ -f "$TESTS_DIR/cases.sh" ] || TESTS_DIR=/skbfactory/tests
@@ -30,13 +30,13 @@ klog_start
 # How big the runs are: the debug kernel (KASAN, kmemleak, lockdep under
 # TCG) makes an skb in ~0.5 ms, a stock kernel in ~1-4 us.
 if [ "$KIND" = debug ]; then
-	CAL_COUNT=100 QCOUNT=20 KILL_BATCH=256 RACE=${RACE:-100}
+	CAL_COUNT=100 QCOUNT=20 KILL_BATCH=256
 	# kmemleak: forget what the boot left.
 	{ echo scan >/sys/kernel/debug/kmemleak && echo clear >/sys/kernel/debug/kmemleak; } 2>/dev/null
 else
-	CAL_COUNT=20000 QCOUNT=2000 KILL_BATCH=4096 RACE=${RACE:-50}
+	CAL_COUNT=20000 QCOUNT=2000 KILL_BATCH=4096
 fi
-CYCLES=${CYCLES:-50}
+CYCLES=${CYCLES:-50} RACE=${RACE:-50}
 KREL=$(uname -r)
 
 # shellcheck disable=SC2086 # a word a case
