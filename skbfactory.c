@@ -276,7 +276,10 @@ static const struct skbf_param skbf_params[] = {
 	{ "free_cpu", SKBF_K_FREE_CPU, SKBF_OFF(free_cpu), 0, 0,		"same" },
 	/* the NIC cpu=nic follows, or empty for the first that is up and has an IRQ */
 	{ "dev",      SKBF_K_DEV,      SKBF_OFF(dev),      0, 0,		"" },
-	/* 1: time 1 op in 64 alone, for p50/p99/p999 (sampling adds a little to every op) */
+	/*
+	 * 1: time 1 op in 64 (on average, at random) alone, for p50/p99/p999
+	 * (sampling adds a little to every op)
+	 */
 	{ "latency",  SKBF_K_U32,      SKBF_OFF(latency),  0, 1,		"0" },
 };
 
@@ -1589,7 +1592,7 @@ struct skbf_lap {
  * @block: steps between clock reads, a power of two
  * @rep: the repetition in progress
  * @steps_left: steps this repetition still needs
- * @opno: allocations started, for sampling
+ * @lat_next: allocations until the next latency sample
  * @fail_every: KUnit fault hook, from the run
  * @fail_burst: KUnit fault hook: fail_every failures, then as many successes
  * @fail_tick: allocations seen by the hook
@@ -1612,6 +1615,8 @@ struct skbf_lap {
  *	repetitions, U64_MAX until they start
  * @consumed: objects the releasing thread took from @ring so far
  * @cons_remote: objects it released, counted when it ran on free_cpu
+ * @cons_clones: skb_clone: clones it released
+ * @cons_companions: of those, the parent's fclone companion
  * @ring_full: times the ring was full when an object was handed over
  */
 struct skbf_worker {
@@ -1637,7 +1642,7 @@ struct skbf_worker {
 	u32 block;
 	u32 rep;
 	u64 steps_left;
-	u64 opno;
+	u32 lat_next;
 	u32 fail_every;
 	bool fail_burst;
 	u64 fail_tick;
@@ -1661,6 +1666,8 @@ struct skbf_worker {
 	u64 cons_n;
 	u64 consumed;
 	u64 cons_remote;
+	u64 cons_clones;
+	u64 cons_companions;
 };
 
 /**
@@ -1779,18 +1786,36 @@ static u64 skbf_hist_value(unsigned int b)
 	return ((SKBF_LAT_SUB + b % SKBF_LAT_SUB) << (msb - 3)) + width / 2;
 }
 
+/**
+ * skbf_lat_gap() - allocations from one latency sample to the next
+ *
+ * Uniform in 1..2 * SKBF_LAT_EVERY - 1: one in SKBF_LAT_EVERY on average.
+ * Not every SKBF_LAT_EVERY-th: with a batch that divides it (or that it
+ * divides) that would time the same batch positions, the first after a
+ * release phase, and never the refills that land elsewhere.
+ *
+ * Return: the gap, at least 1.
+ */
+VISIBLE_IF_KUNIT u32 skbf_lat_gap(void)
+{
+	return 1 + get_random_u32() % (2 * SKBF_LAT_EVERY - 1);
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_lat_gap);
+
 static __always_inline void *skbf_alloc_one(struct skbf_worker *w, const enum skbf_mode mode,
 					    u32 slot, struct skbf_lap *lap)
 {
-	bool sample = w->lat && !(w->opno++ % SKBF_LAT_EVERY);
+	bool sample = w->lat && !--w->lat_next;
 	u64 t0 = 0;
 	void *obj;
 
 	if (unlikely(sample))
 		t0 = skbf_tick();
 	obj = skbf_fail_now(w) ? NULL : skbf_make(&w->f, mode, slot);
-	if (unlikely(sample))
+	if (unlikely(sample)) {
 		w->lat_ticks[slot] = min_t(u64, skbf_tick() - t0, U32_MAX - 1) + 1;
+		w->lat_next = skbf_lat_gap();
+	}
 	if (likely(obj))
 		lap->made++;
 	else
@@ -1981,6 +2006,15 @@ static u32 skbf_irqs(unsigned int cpu)
 	return n;
 }
 
+/*
+ * The network softirqs run on @cpu so far: a task chunk in which they ran
+ * inline (on an interrupt's exit) holds the NIC's traffic, not our ops.
+ */
+static u32 skbf_net_softirqs(unsigned int cpu)
+{
+	return kstat_softirqs_cpu(NET_RX_SOFTIRQ, cpu) + kstat_softirqs_cpu(NET_TX_SOFTIRQ, cpu);
+}
+
 /* Publish a chunk's counts: every skb is counted where it was made or released. */
 static void skbf_flush(const struct skbf_worker *w, const struct skbf_lap *lap)
 {
@@ -2009,9 +2043,11 @@ static void skbf_tune(struct skbf_worker *w, const struct skbf_lap *lap)
 
 /*
  * One timed chunk and its accounting, in the worker's thread or in its
- * NAPI poll.  A chunk in which the thread was switched out, or that did
- * not run on the worker's CPU, is left out of the timing: a busy machine
- * makes a run slower to finish, not its figures wrong.
+ * NAPI poll.  A chunk in which the thread was switched out, that did not
+ * run on the worker's CPU, or in which NET_RX or NET_TX ran (a task chunk
+ * only: a softirq chunk runs inside NET_RX, which counted itself before),
+ * is left out of the timing: a busy machine or NIC makes a run slower to
+ * finish, not its figures wrong.
  */
 static void skbf_chunk(struct skbf_worker *w)
 {
@@ -2021,14 +2057,17 @@ static void skbf_chunk(struct skbf_worker *w)
 	bool softirq = in_serving_softirq();
 	struct skbf_rep *r = &w->cur;
 	struct skbf_lap lap = {};
-	u32 irqs = skbf_irqs(cpu);
+	u32 irqs = skbf_irqs(cpu), net = skbf_net_softirqs(cpu);
 	cycles_t c0 = get_cycles(), c1;
 
 	skbf_dispatch(w, &lap);
+	if (IS_ENABLED(CONFIG_KUNIT) && unlikely(w->run->in_chunk) && !softirq)
+		w->run->in_chunk(w->run);
 	c1 = get_cycles();
 	irqs = skbf_irqs(cpu) - irqs;
+	net = skbf_net_softirqs(cpu) - net;
 	csw = me->nvcsw + me->nivcsw - csw;
-	w->kept = !csw && cpu == w->cpu && raw_smp_processor_id() == w->cpu;
+	w->kept = !csw && !net && cpu == w->cpu && raw_smp_processor_id() == w->cpu;
 	if (softirq) {
 		w->bh_chunks++;
 		w->bh_over += lap.ns > SKBF_CHUNK_MAX_NS;
@@ -2379,6 +2418,17 @@ static int skbf_consumer_fn(void *arg)
 			from = READ_ONCE(w->timed_from);
 			timed = w->consumed + k - clamp(from, w->consumed, w->consumed + k);
 			w->consumed += k;
+			/*
+			 * A clone made while the previous one is still in the
+			 * ring finds its parent's companion taken and comes
+			 * from the slab instead: count which path each took.
+			 */
+			if (c->mode == SKBF_SKB_CLONE) {
+				for (j = 0; j < k; j++)
+					w->cons_companions += ((struct sk_buff *)objs[j])->fclone ==
+							      SKB_FCLONE_CLONE;
+				w->cons_clones += k;
+			}
 			t0 = ktime_get_ns();
 			for (j = 0; j < k; j++)
 				skbf_release_any(c->mode, objs[j]);
@@ -2514,6 +2564,7 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 					GFP_KERNEL, node);
 		if (!w->lat_ticks || !w->hist)
 			goto fail;
+		w->lat_next = skbf_lat_gap();
 	}
 	if (mode == SKBF_SKB_CLONE) {
 		w->f.parents = kvzalloc_node(array_size(cfg->batch, sizeof(*w->f.parents)),
@@ -2636,10 +2687,46 @@ out:
 	return err;
 }
 
-/* Wait for the threads; a signal to the writer stops them within a chunk. */
+/*
+ * Does a signal pending for the writer stop its run?  Every one but those
+ * whose default action is to do nothing (SIGCHLD, SIGWINCH, SIGURG,
+ * SIGCONT), even when the writer handles it: a shell writing run with its
+ * builtin echo gets SIGCHLD whenever a job of its ends, SIGWINCH when its
+ * terminal is resized, and neither means "stop".
+ */
+static bool skbf_signal_stops(void)
+{
+	unsigned long pending;
+	unsigned int i;
+	bool stops = false;
+
+	/*
+	 * Unlocked: a word is read whole, and a signal that lands just after
+	 * is seen 10 ms later (skbf_wait()) or has woken the wait already.
+	 */
+	for (i = 0; i < _NSIG_WORDS; i++) {
+		pending = READ_ONCE(current->pending.signal.sig[i]) |
+			  READ_ONCE(current->signal->shared_pending.signal.sig[i]);
+		stops |= pending & ~current->blocked.sig[i] &
+			 (i ? ~0UL : ~(unsigned long)SIG_KERNEL_IGNORE_MASK);
+	}
+	return stops;
+}
+
+/*
+ * Wait for the threads; a signal to the writer (skbf_signal_stops()) stops
+ * them within a chunk.  One that does not stays pending until the write
+ * returns, and would end an interruptible wait at once: from then on the
+ * wait is killable, and looks for a stopping signal every 10 ms.
+ */
 static int skbf_wait(struct skbf_run *run)
 {
-	if (wait_for_completion_interruptible(&run->done)) {
+	/* 0: the threads are done; else a signal came (or 10 ms went by). */
+	long sig = wait_for_completion_interruptible(&run->done);
+
+	while (sig && !skbf_signal_stops())
+		sig = wait_for_completion_killable_timeout(&run->done, msecs_to_jiffies(10)) <= 0;
+	if (sig) {
 		skbf_run_stop(run, -EINTR, "stopped by a signal to the writer; every skb released");
 		wait_for_completion(&run->done);
 	}
@@ -2728,7 +2815,7 @@ static s64 skbf_rep_ns_x100(const struct skbf_rep *r)
 static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 {
 	struct skbf_rep all = {};
-	bool split = w->batch > 1;
+	bool split = w->batch > 1, pmu;
 	u32 i, n = 0;
 
 	row->mode = w->f.mode;
@@ -2774,8 +2861,15 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 	else
 		row->free_x100 = split ? skbf_ratio(all.free_ns, 100, all.free_steps) : -1;
 	row->tsc_x100 = skbf.have_tsc ? skbf_ratio(all.tsc, 200, all.steps) : -1;
-	row->cycles_x100 = w->pmu[0] && !w->pmu_gaps ? skbf_ratio(all.pmu[0], 200, all.steps) : -1;
-	row->ipc_x100 = w->pmu[0] && !w->pmu_gaps ? skbf_ratio(all.pmu[1], 100, all.pmu[0]) : -1;
+	/*
+	 * The counters are read from the worker, around a chunk: in softirq
+	 * modes that window holds the whole NET_RX softirq (other NAPIs, the
+	 * NIC's own) and the switches to and from ksoftirqd.  Reading them
+	 * in the poll needs perf_event_read_local(), not exported.
+	 */
+	pmu = w->pmu[0] && !w->pmu_gaps && skbf_modes[w->f.mode].ctx == SKBF_CTX_TASK;
+	row->cycles_x100 = pmu ? skbf_ratio(all.pmu[0], 200, all.steps) : -1;
+	row->ipc_x100 = pmu ? skbf_ratio(all.pmu[1], 100, all.pmu[0]) : -1;
 	if (w->lat && w->lat_samples) {
 		/* Ticks to ns by the ratio the kept chunks measured. */
 		u64 to_ns = skbf.have_tsc ? all.tsc : all.ns;
@@ -2895,6 +2989,8 @@ static int skbf_rows_add(struct skbf_run *run, struct skbf_worker **w, unsigned 
 			run->bh_hist[j] += w[i]->bh_hist[j];
 		res->released_remote += w[i]->cons_remote;
 		res->ring_full += w[i]->ring_full;
+		res->clones += w[i]->cons_clones;
+		res->clone_companions += w[i]->cons_companions;
 	}
 	res->nr_rows += n;
 	res->bh_median_ns = skbf_bh_median(run->bh_hist, res->bh_chunks);
@@ -3297,7 +3393,10 @@ static const struct skbf_col {
 	{ "ops_per_sec",    SKBF_FMT_U64,  SKBF_ROW(ops_per_sec) },
 	/* get_cycles() ticks per op: the TSC on x86, a clock rate, not core cycles */
 	{ "tsc_per_op",	    SKBF_FMT_X100, SKBF_ROW(tsc_x100),	  true },
-	/* core cycles per op from the PMU, or - where the kernel has none (emulators, many VMs) */
+	/*
+	 * core cycles per op from the PMU, task rows; - in softirq rows and
+	 * where the kernel has none (emulators, many VMs)
+	 */
 	{ "cycles_per_op",  SKBF_FMT_X100, SKBF_ROW(cycles_x100), true },
 	/* instructions per core cycle from the PMU, or - */
 	{ "ipc",	    SKBF_FMT_X100, SKBF_ROW(ipc_x100),	  true },
@@ -3405,13 +3504,17 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 			       "# free_cpu: %d released %llu objects with consume_skb() (the kernel exports no skb_attempt_defer_free); free_ns is its busy time per object; the ring of %d was full %llu times\n",
 			       res->where.free_cpu, res->released_remote, SKBF_RING,
 			       res->ring_full);
+	if (res->clones)
+		seq_buf_printf(s,
+			       "# skb_clone: %llu of %llu clones were their parent's fclone companion; the others came from skbuff_head_cache, the companion still out (free_cpu keeps one parent, and the previous clone in the ring)\n",
+			       res->clone_companions, res->clones);
 	skbf_puts(s, "# config:");
 	for (i = 0; i < ARRAY_SIZE(skbf_params); i++) {
 		skbf_puts(s, " ");
 		skbf_param_show(s, cfg, &skbf_params[i], "");
 	}
 	seq_buf_printf(s,
-		       "\n# timing: ktime_get_ns around chunks of about 1 ms; a chunk with a context switch is left out (dropped_chunks); ns_per_op is the median of %u repetitions after %u warmup; cv_pct their spread\n",
+		       "\n# timing: ktime_get_ns around chunks of about 1 ms; a chunk with a context switch, or in which NET_RX or NET_TX ran inline, is left out (dropped_chunks); ns_per_op is the median of %u repetitions after %u warmup; cv_pct their spread\n",
 		       cfg->repeat, cfg->warmup);
 	if (res->bh_chunks)
 		seq_buf_printf(s,
@@ -3426,7 +3529,8 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 			       "cycles_per_op and ipc need the PMU, which this CPU does not give the kernel (%d)\n",
 			       res->pmu_err);
 	else
-		skbf_puts(s, "cycles_per_op and ipc from the PMU (core cycles, instructions)\n");
+		skbf_puts(s,
+			  "cycles_per_op and ipc from the PMU (core cycles, instructions), for task rows only\n");
 	for (r = 0, fails = 0; r < res->nr_rows; r++)
 		fails += res->rows[r].cpu >= 0 ? res->rows[r].fails : 0;
 	if (fails)
@@ -3456,7 +3560,7 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 		u64 cost_x100 = div_u64(200 * res->timer_ns, SKBF_LAT_EVERY);
 
 		seq_buf_printf(s,
-			       "# latency: 1 op in %d timed alone with %s; a pair of reads costs %llu ns, so a sample reads up to %llu ns high and sampling adds about %llu.%02llu ns per op\n",
+			       "# latency: 1 op in %d on average (random gaps) timed alone with %s; a pair of reads costs %llu ns, so a sample reads up to %llu ns high and sampling adds about %llu.%02llu ns per op\n",
 			       SKBF_LAT_EVERY, skbf.have_tsc ? "get_cycles" : "ktime_get_ns",
 			       res->timer_ns, 2 * res->timer_ns, cost_x100 / 100, cost_x100 % 100);
 	}

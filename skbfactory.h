@@ -156,7 +156,7 @@ static inline void skbf_inherit_make_it_fail(struct task_struct *task)
 #define SKBF_WARMUP_MAX		10
 #define SKBF_ETH_HLEN		14	/* the header layout pushes and pulls */
 #define SKBF_FILL		0x5a	/* the payload byte */
-#define SKBF_LAT_EVERY		64	/* latency=1 times one op in this many */
+#define SKBF_LAT_EVERY		64	/* latency=1 times one op in this many, on average */
 #define SKBF_LAT_SUB		8	/* histogram buckets per power of two */
 #define SKBF_LAT_BUCKETS	(40 * SKBF_LAT_SUB)
 #define SKBF_CHUNK_NS		(1000 * 1000)	/* a timed chunk lasts about 1 ms */
@@ -348,6 +348,9 @@ struct skbf_row {
  * @released_remote: free_cpu: objects the releasing thread released, each
  *	counted when it ran on free_cpu
  * @ring_full: free_cpu: times a worker found the ring full and waited
+ * @clones: free_cpu, skb_clone: clones the releasing thread released
+ * @clone_companions: of those, the parent's fclone companion (the others
+ *	came from skbuff_head_cache)
  * @nr_rows: rows used
  * @rows: one per (mode, cpu), plus a sum row per mode for several CPUs
  */
@@ -375,6 +378,8 @@ struct skbf_results {
 	bool pp_stats;
 	u64 released_remote;
 	u64 ring_full;
+	u64 clones;
+	u64 clone_companions;
 	unsigned int nr_rows;
 	struct skbf_row rows[];
 };
@@ -399,6 +404,8 @@ struct skbf_consumer;
  * @fail_burst: KUnit fault hook: fail in bursts of fail_every, alternately
  * @release_late: KUnit hook: the releasing thread takes from a ring only
  *	once it has been full
+ * @in_chunk: KUnit hook: called in every task chunk, after its ops and
+ *	before its counters are read again
  * @done: completed when the last worker and the consumer finished
  * @running: threads still working
  * @nr_workers: worker threads of the current mode
@@ -428,6 +435,7 @@ struct skbf_run {
 	u32 pmu_type;
 	bool fail_burst;
 	bool release_late;
+	void (*in_chunk)(struct skbf_run *run);
 	struct completion done;
 	atomic_t running;
 	unsigned int nr_workers;
@@ -467,6 +475,7 @@ void skbf_results_show(struct seq_buf *s, const struct skbf_results *res);
 int skbf_layout_show(struct seq_buf *s, const struct skbf_config *cfg);
 void skbf_stats_show(struct seq_buf *s);
 s64 skbf_outstanding(void);
+u32 skbf_lat_gap(void);
 #endif
 
 #endif /* _SKBFACTORY_H */

@@ -2094,12 +2094,40 @@ static void run_latency_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, run->res->nr_rows, 1);
 	row = &run->res->rows[0];
 	skbf_kunit_check_row(test, run, row, SKBF_ALLOC_SKB, 0);
-	KUNIT_EXPECT_GE(test, row->lat_samples, DIV_ROUND_UP(640, SKBF_LAT_EVERY));
+	/* Gaps of at most 2 * SKBF_LAT_EVERY - 1 ops: at least 5 in 640. */
+	KUNIT_EXPECT_GE(test, row->lat_samples, 640 / (2 * SKBF_LAT_EVERY - 1));
+	KUNIT_EXPECT_LE(test, row->lat_samples, 640);
 	/* UML's clock moves in 256 ns steps: one op alone can read 0 ns. */
 	if (!IS_ENABLED(CONFIG_UML))
 		KUNIT_EXPECT_GT(test, row->p50_ns, 0);
 	KUNIT_EXPECT_LE(test, row->p50_ns, row->p99_ns);
 	KUNIT_EXPECT_LE(test, row->p99_ns, row->p999_ns);
+}
+
+/*
+ * The gaps between latency samples: within 1..2 * SKBF_LAT_EVERY - 1, one
+ * in SKBF_LAT_EVERY on average, and not a multiple of a batch: a batch of
+ * 64 sees its samples land at many positions, not always the same one.
+ */
+static void lat_gap_test(struct kunit *test)
+{
+	DECLARE_BITMAP(slots, SKBF_LAT_EVERY) = {};
+	u64 sum = 0, op = 0;
+	unsigned int i, n = 4096;
+	u32 gap;
+
+	for (i = 0; i < n; i++) {
+		gap = skbf_lat_gap();
+		KUNIT_ASSERT_GE(test, gap, 1);
+		KUNIT_ASSERT_LE(test, gap, 2 * SKBF_LAT_EVERY - 1);
+		sum += gap;
+		op += gap;
+		__set_bit(op % SKBF_LAT_EVERY, slots);
+	}
+	/* Mean 64, standard error about 0.6 over 4096 draws. */
+	KUNIT_EXPECT_GE(test, sum, (u64)n * (SKBF_LAT_EVERY - 4));
+	KUNIT_EXPECT_LE(test, sum, (u64)n * (SKBF_LAT_EVERY + 4));
+	KUNIT_EXPECT_EQ(test, bitmap_weight(slots, SKBF_LAT_EVERY), SKBF_LAT_EVERY);
 }
 
 static const u32 skbf_kunit_lat_batches[] = { 1, 8 };
@@ -2426,6 +2454,14 @@ static void run_pmu_test(struct kunit *test)
 	KUNIT_EXPECT_LE(test, row->cycles_x100, row->ns_x100 * 2);
 	KUNIT_EXPECT_GE(test, row->ipc_x100, 90);
 	KUNIT_EXPECT_LE(test, row->ipc_x100, 110);
+
+	/* A softirq row's counter window would hold all of NET_RX: none. */
+	run = skbf_kunit_run(test, "mode=napi_alloc_skb count=200 repeat=2");
+	run->pmu_type = 1;
+	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
+	row = &run->res->rows[0];
+	KUNIT_EXPECT_EQ(test, row->cycles_x100, -1);
+	KUNIT_EXPECT_EQ(test, row->ipc_x100, -1);
 }
 
 /* One call of a noinline function the compiler must make: a known cost. */
@@ -2511,6 +2547,85 @@ static void run_free_cpu_full_test(struct kunit *test)
 	KUNIT_EXPECT_GT(test, run->res->ring_full, 0);
 	KUNIT_EXPECT_EQ(test, run->res->released_remote, 2 * SKBF_RING);
 	skbf_kunit_expect_moved(test, &st, 2 * SKBF_RING, 0);
+}
+
+/*
+ * skb_clone with a slow releasing CPU: the first clone is its parent's
+ * fclone companion; the next ones, made while it waits in the ring, are
+ * not, and the results count both kinds.
+ */
+static void run_free_cpu_clone_test(struct kunit *test)
+{
+	unsigned int cpu = cpumask_first(cpu_online_mask), other = skbf_kunit_other_cpu(cpu);
+	struct skbf_run *run;
+
+	if (other >= nr_cpu_ids)
+		kunit_skip(test, "one CPU: free_cpu= needs a second one");
+	run = skbf_kunit_run(test, "mode=skb_clone count=%u repeat=1 free_cpu=%u",
+			     2 * SKBF_RING, other);
+	run->release_late = true;
+	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
+	KUNIT_EXPECT_EQ(test, run->res->clones, 2 * SKBF_RING);
+	KUNIT_EXPECT_GE(test, run->res->clone_companions, 1);
+	KUNIT_EXPECT_LT(test, run->res->clone_companions, run->res->clones);
+}
+
+/* The test's own NAPI: NET_RX runs it inline in a task chunk. */
+static struct napi_struct *skbf_kunit_net_napi;
+static atomic_t skbf_kunit_net_polls;
+static atomic_t skbf_kunit_net_chunks;
+
+static int skbf_kunit_net_poll(struct napi_struct *napi, int budget)
+{
+	atomic_inc(&skbf_kunit_net_polls);
+	napi_complete_done(napi, 0);
+	return 0;
+}
+
+/*
+ * Every other task chunk, the first one included (UML's coarse clock may
+ * make a single chunk of a run): a NIC's traffic, as an interrupt's exit
+ * runs it.
+ */
+static void skbf_kunit_net_rx(struct skbf_run *run)
+{
+	if (!(atomic_inc_return(&skbf_kunit_net_chunks) % 2))
+		return;
+	local_bh_disable();
+	napi_schedule(skbf_kunit_net_napi);
+	local_bh_enable();	/* NET_RX runs here, in the chunk's window */
+}
+
+/*
+ * A task chunk in which NET_RX ran is left out of the timing (its time is
+ * the NIC's traffic, not the ops'): dropped, counted, the others kept.
+ */
+static void run_net_softirq_test(struct kunit *test)
+{
+	struct net_device *dev = skbf_kunit_dummy(test);
+	const struct skbf_row *row;
+	struct skbf_run *run;
+	int err, polls;
+
+	skbf_kunit_net_napi = kunit_kzalloc(test, sizeof(*skbf_kunit_net_napi), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skbf_kunit_net_napi);
+	netif_napi_add(dev, skbf_kunit_net_napi, skbf_kunit_net_poll);
+	napi_enable(skbf_kunit_net_napi);
+	atomic_set(&skbf_kunit_net_polls, 0);
+	atomic_set(&skbf_kunit_net_chunks, 0);
+	run = skbf_kunit_run(test, "mode=alloc_skb count=1000 repeat=1");
+	run->in_chunk = skbf_kunit_net_rx;
+	err = skbf_kunit_exec(test, run);
+	napi_disable(skbf_kunit_net_napi);
+	netif_napi_del(skbf_kunit_net_napi);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	row = &run->res->rows[0];
+	polls = atomic_read(&skbf_kunit_net_polls);
+	kunit_info(test, "%d chunks, %d with NET_RX; kept %llu, dropped %llu\n",
+		   atomic_read(&skbf_kunit_net_chunks), polls, row->ctx[0], row->dropped);
+	KUNIT_EXPECT_GT(test, polls, 0);
+	KUNIT_EXPECT_GE(test, row->dropped, polls);
+	KUNIT_EXPECT_GT(test, row->ctx[0], 0);
 }
 
 /* Stopped with skbs in the ring: every one of them is released too. */
@@ -2605,6 +2720,7 @@ static struct kunit_case skbf_run_cases[] = {
 	KUNIT_CASE(run_all_modes_test),
 	KUNIT_CASE_PARAM(run_batch_test, skbf_batches_gen_params),
 	KUNIT_CASE(run_cpus_all_test),
+	KUNIT_CASE(lat_gap_test),
 	KUNIT_CASE_PARAM(run_latency_test, skbf_lat_batches_gen_params),
 	KUNIT_CASE(run_warmup_test),
 	KUNIT_CASE(run_stop_test),
@@ -2622,6 +2738,8 @@ static struct kunit_case skbf_run_cases[] = {
 	KUNIT_CASE(run_empty_floor_test),
 	KUNIT_CASE_PARAM(run_free_cpu_test, skbf_run_modes_gen_params),
 	KUNIT_CASE(run_free_cpu_full_test),
+	KUNIT_CASE(run_free_cpu_clone_test),
+	KUNIT_CASE(run_net_softirq_test),
 	KUNIT_CASE(run_free_cpu_stop_test),
 	KUNIT_CASE(run_page_pool_recycle_test),
 	KUNIT_CASE_PARAM(run_results_text_test, skbf_latencies_gen_params),
@@ -3077,7 +3195,8 @@ static void results_latency_test(struct kunit *test)
 	skbf_results_show(&ctx->s, res);
 	text = skbf_kunit_str(test, &ctx->s);
 	skbf_kunit_expect_lines(test, text, want, ARRAY_SIZE(want));
-	p = skbf_kunit_line(text, "# latency: 1 op in 64 timed alone with ");
+	p = skbf_kunit_line(text,
+			    "# latency: 1 op in 64 on average (random gaps) timed alone with ");
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(skbf_kunit_copy_line(test, p), SKBF_KUNIT_LAT_COST));
 }

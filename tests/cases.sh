@@ -586,9 +586,10 @@ case_new_columns() {
 }
 
 case_free_cpu() {
-	# Objects made on the NIC's CPU, released on CPU 0 by its own thread.
+	# Objects made on the NIC's CPU, released on CPU 0 by its own thread;
+	# skb_clone's say how many were the parent's fclone companion.
 	{ [ "$VM_CPUS" -ge 2 ] && [ "$VM_NIC_CPU" != 0 ]; } || { skip "the NIC's CPU is 0 or alone" && return; }
-	for m in alloc_skb napi_alloc_skb page_pool; do
+	for m in alloc_skb napi_alloc_skb page_pool skb_clone; do
 		run1 "cpu=nic free_cpu=0 mode=$m count=$QCOUNT repeat=1" || continue
 		row_is 1 free_cpu 0
 		row_is 1 cpu "$VM_NIC_CPU"
@@ -598,6 +599,9 @@ case_free_cpu() {
 		n=${RES_free_cpu#0 released }
 		n=${n%% *}
 		[ "${n:-0}" -ge $((QCOUNT * 2)) ] || fail "$m: CPU 0 released $n objects, want count x (repeat + warmup) = $((QCOUNT * 2))"
+		[ "$m" = skb_clone ] || continue
+		like "$RES_skb_clone" "[0-9]* of $n clones were their parent's fclone companion;*" "$m: # skb_clone"
+		note "skb_clone: ${RES_skb_clone%%;*}"
 	done
 	bad_begin
 	bad "free_cpu=64" free_cpu=64 "free_cpu=64: expected same or an online CPU number"
@@ -920,7 +924,9 @@ case_run_kill9() { killed 9 "batch=1"; }
 case_run_killterm() { killed TERM "batch=$KILL_BATCH size=4096 put=1000"; }
 
 case_eintr_trapped() {
-	# A writer that catches the signal: its write fails with EINTR.
+	# A writer that catches the signal: its write fails with EINTR.  One
+	# that catches SIGWINCH and SIGCHLD too (a shell at a terminal): those
+	# two do not stop the run, and USR1 after them still does.
 	# (printf: busybox's echo writes again on EINTR, starting a new run,
 	# and prints no errno; printf's write just fails.)
 	count_for 20000
@@ -928,19 +934,27 @@ case_eintr_trapped() {
 	R0=$RES0
 	stat_get runs_stopped
 	S0=$STAT
+	: >"$T/benign"
 	(
 		trap 'echo got USR1' USR1
+		trap 'echo got WINCH >>"$T/benign"' WINCH
+		trap 'echo got CHLD >>"$T/benign"' CHLD
 		printf %s "1 count=$COUNT repeat=1" >"$D/run"
 		echo "rc=$?"
 	) >"$T/bg.err" 2>&1 &
 	BG=$!
 	wait_running 10 || { fail "the run never showed in stats" && return; }
 	nap 0.2
+	kill -WINCH "$BG"
+	kill -CHLD "$BG"
+	nap 0.5
+	running_is 'mode*' || fail "SIGWINCH and SIGCHLD, both caught, ended the run"
 	tic
 	kill -USR1 "$BG"
 	stopped EINTR 'got USR1 | rc=1' 2
-	note "the write failed and the trap ran $CS_STR s after the signal"
+	note "the write failed and the trap ran $CS_STR s after the signal (SIGWINCH and SIGCHLD before it)"
 	last_error_is '-4 EINTR run: stopped by a signal to the writer; every skb released' "USR1 caught"
+	eq "$(sort "$T/benign" | xargs)" "got CHLD got WINCH" "the writer's SIGCHLD and SIGWINCH traps, run once its write returned"
 }
 
 case_stop_write() {

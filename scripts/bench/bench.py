@@ -52,7 +52,7 @@ def plan():
                           f"repeat={REPEAT} count={count_for(s)} batch={b} cpu=nic latency=0"))
         if s == REF or not QUICK:
             steps.append(("pktgen", 2500, f"size={s} seconds=1"))
-    # 10000 samples a mode (one op in 64), ten beyond the p999.
+    # 10000 samples a mode (one op in 64 on average), ten beyond the p999.
     n = int(640000 / REPEAT * SCALE)
     steps.append(("latency", est_ms(n, REF, 1, 8), run.replace(f"count={count_for(REF)}", f"count={n}") + " mode=all cpu=nic latency=1"))
     # Each cpu=all run right after the same run on the NIC's CPU alone.
@@ -282,7 +282,7 @@ def tables(kernels):
                              [[r["size"], r["pkt_size"], r["mtu"], r["count"], r["pps"], ratios([("", r["pps"], get(
                                  "ops_per_sec", mode="alloc_skb", size=r["size"], batch=1, **sw))]).strip() or None, r["pg_errors"]] for r in pg]))
         if lat := find(kernel=k, run="latency"):
-            out.append(table(f"latency at {REF} bytes, batch 1: one op in 64 timed alone; sampling adds about {lat[0]['lat_overhead_ns']} "
+            out.append(table(f"latency at {REF} bytes, batch 1: one op in 64 on average timed alone; sampling adds about {lat[0]['lat_overhead_ns']} "
                              f"ns/op, a timer-read pair costs {lat[0]['lat_timer_ns']} ns", ["mode", "ns/op", "p50 ns", "p99 ns", "p999 ns"],
                              [[r["mode"], nsf(r["ns_per_op"]), r.get("p50_ns"), r.get("p99_ns"), r.get("p999_ns")] for r in lat]))
         if sc := [(m, *scaling(k, m)) for m in seen("mode", kernel=k, run="scaling")]:
@@ -333,7 +333,7 @@ def plots(kernels, out, accel):
                  f"{10 ** math.floor(math.log10(min(vals)))} {10 ** math.ceil(math.log10(max(vals)))}")
         if lat := [r for r in find(kernel=k, run="latency") if r.get("p50_ns")]:
             plot("latency", f"latency-{k}", f"skbfactory on {k} ({lat[0]['release']}): latency of one allocation + free at {REF} bytes, batch 1",
-                 f"CPU {lat[0]['cpu']}; one op in 64 timed alone (latency=1); percentiles of a log histogram, 8 buckets per power of 2",
+                 f"CPU {lat[0]['cpu']}; one op in 64 on average timed alone (latency=1); percentiles of a log histogram, 8 buckets per power of 2",
                  ["mode", "p50", "p99", "p999"], [[r["mode"], r["p50_ns"], r["p99_ns"], r["p999_ns"]] for r in lat])
     ns = {(k, m): get("ns_per_op", kernel=k, run="sweep", size=REF, batch=1, mode=m) for k in kernels for m in seen("mode", run="sweep")}
     if any(ns.get((k, "kmalloc_floor")) for k in kernels):
