@@ -2232,7 +2232,8 @@ static void skbf_rep_napi(struct skbf_worker *w)
 		local_bh_disable();
 		napi_schedule(&w->pc->napi);
 		local_bh_enable();	/* NET_RX runs the poll here, or in ksoftirqd */
-		wait_for_completion(&w->polled);
+		/* TASK_IDLE: a starved NET_RX is no hung task, nor load. */
+		wait_for_completion_state(&w->polled, TASK_IDLE);
 		skbf_pmu_add(w, pmu);
 		cond_resched();
 	}
@@ -2256,9 +2257,13 @@ static bool skbf_barrier(struct skbf_run *run)
 			smp_mb();
 			wake_up_var(&run->gen);
 		} else {
-			/* Pairs with the release above. */
-			wait_var_event(&run->gen, smp_load_acquire(&run->gen) != gen ||
-				       skbf_stopping(run));
+			/*
+			 * Pairs with the release above.  TASK_IDLE: a CPU its
+			 * peers wait on may be starved for minutes; that is no
+			 * hung task.
+			 */
+			___wait_var_event(&run->gen, smp_load_acquire(&run->gen) != gen ||
+					  skbf_stopping(run), TASK_IDLE, 0, 0, schedule());
 		}
 	}
 	return !skbf_stopping(run);
@@ -2290,8 +2295,10 @@ static int skbf_parents_make(struct skbf_worker *w)
 
 	for (i = 0; i < w->batch && !skbf_stopping(w->run); i++) {
 		w->f.parents[i] = skbf_parent(&w->f);
-		if (!w->f.parents[i])
+		if (!w->f.parents[i]) {
+			atomic64_inc(&skbf_stats.alloc_failures);
 			break;
+		}
 		made++;
 		if (!(i % 64))
 			cond_resched();
@@ -3033,6 +3040,7 @@ static void skbf_pp_add(struct skbf_results *res, struct skbf_worker **w, unsign
  */
 static int skbf_nic_hold(struct skbf_run *run, const struct skbf_target *t)
 {
+	char why[IFNAMSIZ + 48];
 	struct net_device *dev;
 	int err = 0;
 
@@ -3044,13 +3052,14 @@ static int skbf_nic_hold(struct skbf_run *run, const struct skbf_target *t)
 		netdev_hold(dev, &run->dev_tracker, GFP_KERNEL);
 		run->dev = dev;
 	} else {
-		snprintf(run->stop_why, sizeof(run->stop_why),
-			 "%s went away (unregistered) during the run", t->w.nic);
 		err = -ENODEV;
 	}
 	rtnl_unlock();
-	if (err)
-		skbf_run_stop(run, err, run->stop_why);
+	if (err) {
+		/* stop_why is the stop's, under stop_lock: a stop may race. */
+		snprintf(why, sizeof(why), "%s went away (unregistered) during the run", t->w.nic);
+		skbf_run_stop(run, err, why);
+	}
 	return err;
 }
 
@@ -3246,8 +3255,11 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 		WRITE_ONCE(run->mode_now, mode);
 		err = skbf_run_mode(run, &t, mode);
 	}
-	if (err && !run->stop)
-		strscpy(run->stop_why, "out of memory", sizeof(run->stop_why));
+	if (err) {
+		/* The first stop wins, so errno and stop_why agree. */
+		skbf_run_stop(run, err, "out of memory");
+		err = READ_ONCE(run->stop);
+	}
 out_target:
 	skbf_target_put(&t);
 out_active:
