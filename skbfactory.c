@@ -3416,7 +3416,10 @@ static const struct skbf_col {
 	{ "csw",	    SKBF_FMT_U64,  SKBF_ROW(csw) },
 	/* hard IRQs and softirqs the CPU took during kept chunks */
 	{ "irqs",	    SKBF_FMT_U64,  SKBF_ROW(irqs) },
-	/* chunks left out of the timing because the thread was switched out */
+	/*
+	 * chunks left out of the timing: the thread was switched out, or NET_RX
+	 * or NET_TX ran in a task chunk
+	 */
 	{ "dropped_chunks", SKBF_FMT_U64,  SKBF_ROW(dropped) },
 	/* allocations that returned NULL */
 	{ "fails",	    SKBF_FMT_U64,  SKBF_ROW(fails) },

@@ -10,13 +10,17 @@ and README.md, this writes the table NAME:
 - checks: make check's targets (make -f tests/check.mk list);
 - cases: the integration cases each kernel of scripts/kernels runs
   (tests/job.sh --list under busybox sh, as make check plans them), by
-  section of tests/cases.sh.
+  section of tests/cases.sh;
+- reading: make bench's "How to read this" (scripts/bench/reading.md,
+  which every results.md carries too).
 
 The last column of checks and cases is written by hand: it is kept, row
 by row, and a new row says TODO.  docs/testing.md's list between
 "<!-- checked: helpers -->" and "<!-- end: helpers -->" must name every
 function of tests/lib.sh, and nothing that neither tests/lib.sh nor
-tests/cases.sh defines.  With --check it writes nothing and fails
+tests/cases.sh defines.  docs/debugfs.md's table of "#" lines and
+tests/lib.sh's RES_KEYS must name exactly the "# NAME:" lines skbfactory.c
+prints in results.  With --check it writes nothing and fails
 when a file is out of date, a table misses a case or a target or names one
 that is gone, a row still says TODO, or the helper list is wrong.
 """
@@ -248,6 +252,46 @@ def testing_problems(text, case_names, target_names):
             + helper_problems(text))
 
 
+def result_lines(text):
+    """The NAMEs of the "# NAME: ..." lines results can show: printed in
+    skbfactory.c's sections on the environment and on the results text."""
+    spans = [("/* ---- The environment a figure depends on", "/* ---- The engine"),
+             ("/* ---- Results text", "/* ---- Layout")]
+    found = set()
+    for start, end in spans:
+        body = re.sub(r"/\*.*?\*/", "", text[text.index(start):text.index(end)], flags=re.S)
+        found |= set(re.findall(r'(?:"|\\n)# ([a-z_]+):', body))
+    return found - {"runs"}  # "# runs: none yet", before any run
+
+
+def result_line_problems(text):
+    """docs/debugfs.md's table of "#" lines and tests/lib.sh's RES_KEYS
+    (what the tests parse) must both name exactly the lines results shows."""
+    want = result_lines(text)
+    doc = (ROOT / "docs" / "debugfs.md").read_text()
+    table = doc[doc.index("| line | says |"):]
+    table = table[:table.index("\n\n")]
+    documented = {n for row in table.splitlines()[2:]
+                  for n in re.findall(r"`([a-z_]+)`", row.split("|")[1])}
+    keys = re.search(r'^RES_KEYS="([^"]*)"', (ROOT / "tests" / "lib.sh").read_text(), re.M)[1].split()
+    problems = []
+    for where, names in [("docs/debugfs.md's table of # lines", documented),
+                         ("tests/lib.sh's RES_KEYS", set(keys))]:
+        if want - names:
+            problems.append(f"docs.py: {where} lacks " + " ".join(sorted(want - names)))
+        if names - want:
+            problems.append(f"docs.py: {where} names lines results never shows: "
+                            + " ".join(sorted(names - want)))
+    return problems
+
+
+def reading():
+    """make bench's "How to read this", which every results.md carries too,
+    without its heading: scripts/bench/reading.md."""
+    text = (ROOT / "scripts" / "bench" / "reading.md").read_text()
+    return re.sub(r"\A## [^\n]*\n+", "", text).rstrip("\n")
+
+
 def main():
     check = sys.argv[1:] == ["--check"]
     if sys.argv[1:] not in ([], ["--check"]):
@@ -256,7 +300,8 @@ def main():
     ks = kernels()
     case_names, tables["cases"] = cases_table(ks)
     target_names, tables["checks"] = checks_table([n for n, _ in ks])
-    stale, problems = [], []
+    tables["reading"] = reading()
+    stale, problems = [], result_line_problems(SOURCE.read_text())
     for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         old = path.read_text()
         new = old
