@@ -154,6 +154,8 @@ check_readme() {
 # tests K: the integration tests in K's VM, each planned case one check.
 check_tests() {
 	local k=$1 log=$OUT/tests-$1 name status why plan
+	# The KTAP of its VM, and of a second one where the plan splits.
+	local outs=("$BUILD_DIR/vm/tests-$k/out.txt" "$BUILD_DIR/vm/tests-$k-2/out.txt")
 	needs_kernel "$k" || return 0
 	plan=$(TESTS_KIND=$([ "$(kernel_kind "$k")" = source ] && echo debug || echo stock) busybox sh "$ROOT/tests/job.sh" --list)
 	printf '[%s] ---- %s: %s cases planned\n' "$(elapsed)" "$k" "$(wc -w <<<"$plan")"
@@ -167,13 +169,13 @@ check_tests() {
 				"$ROOT/tests/expected-skips"); then
 				record SKIP "$k: $name" "expected: $why"
 			else
-				why=$(sed -n "s/^ok [0-9]* $name # SKIP //p" "$BUILD_DIR/vm/tests-$k/out.txt")
+				why=$(cat "${outs[@]}" 2>/dev/null | sed -n "s/^ok [0-9]* $name # SKIP //p")
 				record FAIL "$k: $name: skipped ($why), and tests/expected-skips does not expect it"
 			fi
 			;;
 		'' | MISSING) record FAIL "$k: $name: missing: the job never reported it (crash, hang or timeout)" "$log.log" ;;
 		*)
-			grep -a "^# $name: " "$BUILD_DIR/vm/tests-$k/out.txt" >"$log.$name" || true
+			cat "${outs[@]}" 2>/dev/null | grep -a "^# $name: " >"$log.$name" || true
 			record FAIL "$k: $name" "$log.$name"
 			;;
 		esac
@@ -205,10 +207,12 @@ report() {
 		done <"$OUT/results"
 		# The consoles of the VMs that failed something.
 		for k in $(kernel_names); do
-			console=$BUILD_DIR/vm/tests-$k/console.log
-			{ [ -f "$console" ] && grep -qE "^FAIL"$'\t'"(tests-)?${k}[: ]" "$OUT/results"; } || continue
-			echo "---- $k: the last 25 lines of $console ----"
-			tr -d '\r' <"$console" | tail -n 25
+			grep -qE "^FAIL"$'\t'"(tests-)?${k}[: ]" "$OUT/results" || continue
+			for console in "$BUILD_DIR/vm/tests-$k/console.log" "$BUILD_DIR/vm/tests-$k-2/console.log"; do
+				[ -f "$console" ] || continue
+				echo "---- $k: the last 25 lines of $console ----"
+				tr -d '\r' <"$console" | tail -n 25
+			done
 		done
 		echo "(logs in $OUT; replay the fuzz with FUZZ_SEED=$FUZZ_SEED)"
 	fi

@@ -16,7 +16,8 @@
 # sources), and vm.sh's VM_CPUS, VM_MEM (512M on a stock kernel, so that
 # memory_pressure fills it quickly; 1G on the debug one), VM_NIC_CPU,
 # ACCEL.  Logs in build/vm/tests-KERNEL/ (out.txt is the KTAP) and
-# build/check/tests-KERNEL.*.
+# build/check/tests-KERNEL.*; a plan split over two VMs (cases_apart in
+# tests/cases.sh) adds build/vm/tests-KERNEL-2/ and tests-KERNEL-2.*.
 
 set -eu
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib.sh
@@ -61,7 +62,7 @@ mapfile -t plan < <(TESTS_KIND=$kind busybox sh "$ROOT/tests/job.sh" --list)
 [ ${#plan[@]} -gt 0 ] || die "tests/job.sh --list gave no cases"
 
 # dummy: link_del's device.
-args=(--kernel "$kernel" --job "$ROOT/tests/job.sh" --add "$ROOT/tests:tests" --name "$name" --modules dummy
+args=(--kernel "$kernel" --job "$ROOT/tests/job.sh" --add "$ROOT/tests:tests" --modules dummy
 	--quiet --timeout "$timeout" --append "log_buf_len=8M"
 	--env "TESTS_KIND=$kind" --env "FUZZ_SEED=$seed")
 for v in TESTS_ONLY FUZZ_WRITES CYCLES RACE; do
@@ -83,28 +84,63 @@ if [ "$kind" = debug ]; then
 	args+=(--no-kmemleak --add "$log.fuzz.sh:fuzz.sh" --env "KUNIT_SUITES=$suites")
 fi
 
-say "integration tests on $kernel ($kind, ${#plan[@]} cases, fuzz seed $seed; log $log.vm.log)"
-rm -f "$out" "$log.json"
-vm_rc=0
-"$SCRIPTS/vm.sh" "${args[@]}" >/dev/null 2>"$log.vm.log" || vm_rc=$?
-[ -f "$out" ] || : >"$out"
-python3 "$kunit_py" parse --json="$log.json" "$out" >&2 || true
-# Each planned case's status in kunit.py's JSON; MISSING when absent.
-python3 - "$log.json" "${plan[@]}" <<'EOF' || rc=1
+# A plan that splits (cases_apart in tests/cases.sh) runs in two VMs at
+# once, tests-K (TESTS_PART=first) and tests-K-2 (apart); with TESTS_ONLY,
+# in one.  Each VM in a process group of its own, which on_exit ends.
+parts=('')
+if [ -z "${TESTS_ONLY:-}" ] && [ -n "$(TESTS_KIND=$kind busybox sh "$ROOT/tests/job.sh" --apart)" ]; then
+	parts=(first apart)
+fi
+say "integration tests on $kernel ($kind, ${#plan[@]} cases in ${#parts[@]} VM(s), fuzz seed $seed; log $log.vm.log)"
+rm -f "$out" "$log.json" "$BUILD_DIR/vm/$name-2/"{out.txt,console.log} "$log-2.json" "$log-2.vm.log"
+on_exit
+pids=()
+for i in "${!parts[@]}"; do
+	sfx=
+	[ "$i" = 0 ] || sfx=-$((i + 1))
+	set -m
+	"$SCRIPTS/vm.sh" "${args[@]}" --name "$name$sfx" ${parts[$i]:+--env "TESTS_PART=${parts[$i]}"} \
+		>/dev/null 2>"$log$sfx.vm.log" &
+	PGROUPS+=($!) pids+=($!)
+	set +m
+done
+vm_fail=()
+for i in "${!pids[@]}"; do
+	sfx=
+	[ "$i" = 0 ] || sfx=-$((i + 1))
+	vm_rc=0
+	wait "${pids[$i]}" || vm_rc=$?
+	[ "$vm_rc" = 0 ] || vm_fail+=("$name$sfx: vm.sh failed (exit $vm_rc): $(grep '^skbfactory: ' "$log$sfx.vm.log" | tail -n 3 | tr '\n' ' ')")
+	o=$BUILD_DIR/vm/$name$sfx/out.txt
+	[ -f "$o" ] || : >"$o"
+	python3 "$kunit_py" parse --json="$log$sfx.json" "$o" >&2 || true
+done
+# Each planned case's status in kunit.py's JSON, the worst of its VMs
+# (kmemleak runs in both); MISSING when no VM reported it.
+jsons=("$log.json")
+[ "${#parts[@]}" = 1 ] || jsons+=("$log-2.json")
+python3 - "${#jsons[@]}" "${jsons[@]}" "${plan[@]}" <<'EOF' || rc=1
 import json, sys
-try:
-    tests = json.load(open(sys.argv[1]))["test_cases"]
-except (OSError, ValueError, KeyError):
-    tests = []
-got = {t["name"]: t["status"] for t in tests}
-for case in sys.argv[2:]:
+n = int(sys.argv[1])
+got = {}
+for path in sys.argv[2:2 + n]:
+    try:
+        tests = json.load(open(path))["test_cases"]
+    except (OSError, ValueError, KeyError):
+        tests = []
+    for t in tests:
+        both = [got.get(t["name"]), t["status"]]
+        got[t["name"]] = next((s for s in both if s not in (None, "PASS", "SKIP")),
+                              "SKIP" if "SKIP" in both else "PASS")
+plan = sys.argv[2 + n:]
+for case in plan:
     print(case, got.get(case, "MISSING"))
-sys.exit(any(got.get(c) not in ("PASS", "SKIP") for c in sys.argv[2:]))
+sys.exit(any(got.get(c) not in ("PASS", "SKIP") for c in plan))
 EOF
-if [ "$vm_rc" = 0 ]; then
+if [ "${#vm_fail[@]}" = 0 ]; then
 	echo "vm PASS"
 else
-	echo "vm FAIL: vm.sh failed (exit $vm_rc): $(grep '^skbfactory: ' "$log.vm.log" | tail -n 3 | tr '\n' ' ')"
+	echo "vm FAIL: ${vm_fail[*]}"
 	rc=1
 fi
 exit "$rc"

@@ -5,9 +5,11 @@
 # by scripts/vm.sh --job, tests/ added as /skbfactory/tests).  Runs the
 # cases of tests/cases.sh for TESTS_KIND (stock or debug), or those named in
 # TESTS_ONLY, and prints a KTAP document on VM_OUT.  With --list it prints
-# the plan, a case a line, and touches nothing (the host runs that too).
-# Environment (vm.sh --env): TESTS_KIND, TESTS_ONLY, CYCLES (insmod/rmmod
-# cycles, 50), RACE (rmmod_race's iterations, 50), KUNIT_SUITES
+# the plan, a case a line, and touches nothing (the host runs that too);
+# with --apart, cases_apart's.
+# Environment (vm.sh --env): TESTS_KIND, TESTS_ONLY, TESTS_PART, CYCLES
+# (insmod/rmmod cycles, 50), RACE (rmmod_race's iterations: 50, 200 on the
+# debug kernel, where KASAN and lockdep watch the race), KUNIT_SUITES
 # (kunit_module's), FUZZ_SEED, FUZZ_WRITES (1000).
 
 TESTS_DIR=$(dirname "$0")
@@ -19,6 +21,17 @@ TESTS_DIR=$(dirname "$0")
 
 KIND=${TESTS_KIND:-stock}
 PLAN=${TESTS_ONLY:-$(cases_plan "$KIND")}
+# TESTS_PART: first (the plan less cases_apart) or apart (those, with
+# kmemleak), for the two VMs of a plan split in two (tests/integration.sh).
+APART=$(cases_apart "$KIND")
+case ${TESTS_PART:-} in
+first) PLAN=$(for c in $PLAN; do case " $APART " in *" $c "*) ;; *) echo "$c" ;; esac; done) ;;
+apart) PLAN=$(for c in $PLAN; do case " $APART kmemleak " in *" $c "*) echo "$c" ;; esac; done) ;;
+esac
+if [ "${1:-}" = --apart ]; then
+	echo "$APART"
+	exit 0
+fi
 if [ "${1:-}" = --list ]; then
 	for c in $PLAN; do echo "$c"; done
 	exit 0
@@ -30,7 +43,7 @@ klog_start
 # How big the runs are: the debug kernel (KASAN, kmemleak, lockdep under
 # TCG) makes an skb in ~0.5 ms, a stock kernel in ~1-4 us.
 if [ "$KIND" = debug ]; then
-	CAL_COUNT=100 QCOUNT=20 KILL_BATCH=256
+	CAL_COUNT=100 QCOUNT=20 KILL_BATCH=256 RACE=${RACE:-200}
 	# kmemleak: forget what the boot left.
 	{ echo scan >/sys/kernel/debug/kmemleak && echo clear >/sys/kernel/debug/kmemleak; } 2>/dev/null
 else
