@@ -8,7 +8,7 @@
 # the plan, a case a line, and touches nothing (the host runs that too);
 # with --apart, cases_apart's.
 # Environment (vm.sh --env): TESTS_KIND, TESTS_ONLY, TESTS_PART, CYCLES
-# (insmod/rmmod cycles, 50), RACE (rmmod_race's iterations: 50, 200 on the
+# (insmod/rmmod cycles, 25), RACE (rmmod_race's iterations: 25, 200 on the
 # debug kernel, where KASAN and lockdep watch the race), KUNIT_SUITES
 # (kunit_module's), FUZZ_SEED, FUZZ_WRITES (1000).
 
@@ -49,7 +49,7 @@ if [ "$KIND" = debug ]; then
 else
 	CAL_COUNT=20000 QCOUNT=2000 KILL_BATCH=4096
 fi
-CYCLES=${CYCLES:-50} RACE=${RACE:-50}
+CYCLES=${CYCLES:-25} RACE=${RACE:-25}
 KREL=$(uname -r)
 
 # shellcheck disable=SC2086 # a word a case
