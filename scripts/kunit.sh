@@ -116,7 +116,7 @@ EOF
 }
 
 main() {
-	local start=$SECONDS tree kunit_py key build rc=0 problems failed=0 d a f configs=()
+	local start=$SECONDS tree kunit_py key build rc=0 problems failed=0 d a f configs=() stamp verb
 	mkdir -p "$OUT"
 	rm -f "$LOG" "$JSON"
 	if [ "$arch" = x86_64 ]; then
@@ -160,12 +160,25 @@ main() {
 
 	kunit_py=$tree/tools/testing/kunit/kunit.py
 	KUNIT_ARGS+=(--build_dir="$build" --json="$JSON" --timeout="${KUNIT_TIMEOUT:-1200}")
-	say "cd $tree && $(kunit_command "${KUNIT_ARGS[@]}")"
+	# What the build is made of: the staged directory and the arguments.
+	# When the last build that passed was made of the same, kunit.py run
+	# would only walk the kernel tree's make for nothing (20-40 s on 2
+	# cores): kunit.py exec boots that kernel.  A build that failed, or one
+	# under way, leaves no stamp.
+	stamp=$( { echo "$SRC_VERSION ${KUNIT_ARGS[*]}"; tar -C "$tree/$KUNIT_SUBDIR" -cf - --sort=name \
+		--mtime=@0 --owner=0 --group=0 --numeric-owner .; } | sha256sum | cut -c1-16)
+	verb=run
+	if [ -f "$build/.config" ] && [ -f "$build/vmlinux" ] && [ "$(cat "$build/.skbfactory-stamp" 2>/dev/null)" = "$stamp" ]; then
+		verb='exec'
+		say "nothing changed since the build in $build passed: kunit.py exec, not run"
+	fi
+	rm -f "$build/.skbfactory-stamp"
+	say "cd $tree && $(kunit_command "${KUNIT_ARGS[@]}" | sed "s/ run / $verb /")"
 	# A process group of its own (set -m), so stop() ends make and QEMU too.
 	set -m
 	(
 		set -o pipefail
-		python3 "$kunit_py" run "${KUNIT_ARGS[@]}" 2>&1 | tee "$LOG"
+		python3 "$kunit_py" "$verb" "${KUNIT_ARGS[@]}" 2>&1 | tee "$LOG"
 	) &
 	pid=$!
 	set +m
@@ -185,6 +198,7 @@ main() {
 		failed=1
 	fi
 	[ "$failed" = 0 ] || die "make kunit ($arch) FAILED in $((SECONDS - start))s (logs: $LOG, $build/test.log)"
+	echo "$stamp" >"$build/.skbfactory-stamp"
 	say "$arch: no KASAN, lockdep, BUG or WARNING in the kernel log; skips as listed; $((SECONDS - start))s"
 	grep -o 'Testing complete\..*' "$LOG" | tail -n 1
 }
