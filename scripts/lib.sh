@@ -7,7 +7,9 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SCRIPTS="$ROOT/scripts"
-BUILD_DIR="$ROOT/build"
+# What a run leaves for the user (results, logs, module builds); another
+# directory with SKBFACTORY_BUILD (tests/host/ctrl-c.sh's inner make check).
+BUILD_DIR="${SKBFACTORY_BUILD:-$ROOT/build}"
 # Big, slow things (the debug kernel, the KVM verdict) live outside the work
 # tree so a fresh clone on the same machine reuses them.
 CACHE_DIR="${SKBFACTORY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/skbfactory}"
