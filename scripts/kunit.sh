@@ -160,12 +160,14 @@ main() {
 
 	kunit_py=$tree/tools/testing/kunit/kunit.py
 	KUNIT_ARGS+=(--build_dir="$build" --json="$JSON" --timeout="${KUNIT_TIMEOUT:-1200}")
-	# What the build is made of: the staged directory and the arguments.
+	# What the build is made of: the staged directory and the arguments
+	# (but where the JSON goes, and the timeout).
 	# When the last build that passed was made of the same, kunit.py run
 	# would only walk the kernel tree's make for nothing (20-40 s on 2
 	# cores): kunit.py exec boots that kernel.  A build that failed, or one
 	# under way, leaves no stamp.
-	stamp=$( { echo "$SRC_VERSION ${KUNIT_ARGS[*]}"; tar -C "$tree/$KUNIT_SUBDIR" -cf - --sort=name \
+	stamp=$( { echo "$SRC_VERSION"; printf '%s\n' "${KUNIT_ARGS[@]}" | grep -vE '^--(json|timeout)='
+		tar -C "$tree/$KUNIT_SUBDIR" -cf - --sort=name \
 		--mtime=@0 --owner=0 --group=0 --numeric-owner .; } | sha256sum | cut -c1-16)
 	verb=run
 	if [ -f "$build/.config" ] && [ -f "$build/vmlinux" ] && [ "$(cat "$build/.skbfactory-stamp" 2>/dev/null)" = "$stamp" ]; then
