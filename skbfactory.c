@@ -17,6 +17,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
+#include <linux/freezer.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irqdesc.h>
@@ -1618,6 +1619,7 @@ struct skbf_lap {
  * @cons_clones: skb_clone: clones it released
  * @cons_companions: of those, the parent's fclone companion
  * @ring_full: times the ring was full when an object was handed over
+ * @net_dropped: chunks left out because NET_RX or NET_TX ran in them
  */
 struct skbf_worker {
 	struct skbf_factory f;
@@ -1661,6 +1663,7 @@ struct skbf_worker {
 	u64 handed;
 	u64 timed_from;
 	u64 ring_full;
+	u64 net_dropped;
 	/* Written by the releasing thread: away from what the worker writes. */
 	u64 cons_ns ____cacheline_aligned_in_smp;
 	u64 cons_n;
@@ -2088,6 +2091,7 @@ static void skbf_chunk(struct skbf_worker *w)
 		r->chunks[softirq]++;
 	} else {
 		r->dropped++;
+		w->net_dropped += !!net;
 	}
 	r->fails += lap.failed;
 	/*
@@ -2731,7 +2735,12 @@ static int skbf_wait(struct skbf_run *run)
 	/* 0: the threads are done; else a signal came (or 10 ms went by). */
 	long sig = wait_for_completion_interruptible(&run->done);
 
-	while (sig && !skbf_signal_stops())
+	/*
+	 * The freezer (suspend, a cgroup's freeze) wakes the writer with no
+	 * signal queued and cannot freeze it in a killable wait: it stops the
+	 * run, as it always did.
+	 */
+	while (sig && !skbf_signal_stops() && !freezing(current))
 		sig = wait_for_completion_killable_timeout(&run->done, msecs_to_jiffies(10)) <= 0;
 	if (sig) {
 		skbf_run_stop(run, -EINTR, "stopped by a signal to the writer; every skb released");
@@ -2997,6 +3006,7 @@ static int skbf_rows_add(struct skbf_run *run, struct skbf_worker **w, unsigned 
 		res->released_remote += w[i]->cons_remote;
 		res->ring_full += w[i]->ring_full;
 		res->clones += w[i]->cons_clones;
+		res->net_dropped += w[i]->net_dropped;
 		res->clone_companions += w[i]->cons_companions;
 	}
 	res->nr_rows += n;
@@ -3529,8 +3539,13 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 		skbf_param_show(s, cfg, &skbf_params[i], "");
 	}
 	seq_buf_printf(s,
-		       "\n# timing: ktime_get_ns around chunks of about 1 ms; a chunk with a context switch, or in which NET_RX or NET_TX ran inline, is left out (dropped_chunks); ns_per_op is the median of %u repetitions after %u warmup; cv_pct their spread\n",
+		       "\n# timing: ktime_get_ns around chunks of about 1 ms; a chunk with a context switch, or in which NET_RX or NET_TX ran inline, is left out (dropped_chunks); ns_per_op is the median of %u repetitions after %u warmup; cv_pct their spread",
 		       cfg->repeat, cfg->warmup);
+	if (res->net_dropped)
+		seq_buf_printf(s,
+			       "; %llu chunks left out had NET_RX or NET_TX in them: traffic on a measuring CPU (a NIC's CPU carrying it leaves few chunks to time)",
+			       res->net_dropped);
+	skbf_puts(s, "\n");
 	if (res->bh_chunks)
 		seq_buf_printf(s,
 			       "# bh_off: %llu chunks in softirq, median %llu us, the longest %llu us, %llu over the %d us bound (a vCPU its host stalls makes a chunk look long)\n",

@@ -348,6 +348,7 @@ struct skbf_row {
  * @released_remote: free_cpu: objects the releasing thread released, each
  *	counted when it ran on free_cpu
  * @ring_full: free_cpu: times a worker found the ring full and waited
+ * @net_dropped: chunks left out because NET_RX or NET_TX ran in them
  * @clones: free_cpu, skb_clone: clones the releasing thread released
  * @clone_companions: of those, the parent's fclone companion (the others
  *	came from skbuff_head_cache)
@@ -378,6 +379,7 @@ struct skbf_results {
 	bool pp_stats;
 	u64 released_remote;
 	u64 ring_full;
+	u64 net_dropped;
 	u64 clones;
 	u64 clone_companions;
 	unsigned int nr_rows;

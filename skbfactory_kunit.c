@@ -2096,7 +2096,6 @@ static void run_latency_test(struct kunit *test)
 	skbf_kunit_check_row(test, run, row, SKBF_ALLOC_SKB, 0);
 	/* Gaps of at most 2 * SKBF_LAT_EVERY - 1 ops: at least 5 in 640. */
 	KUNIT_EXPECT_GE(test, row->lat_samples, 640 / (2 * SKBF_LAT_EVERY - 1));
-	KUNIT_EXPECT_LE(test, row->lat_samples, 640);
 	/* UML's clock moves in 256 ns steps: one op alone can read 0 ns. */
 	if (!IS_ENABLED(CONFIG_UML))
 		KUNIT_EXPECT_GT(test, row->p50_ns, 0);
@@ -2565,7 +2564,9 @@ static void run_free_cpu_clone_test(struct kunit *test)
 			     2 * SKBF_RING, other);
 	run->release_late = true;
 	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
-	KUNIT_EXPECT_EQ(test, run->res->clones, 2 * SKBF_RING);
+	/* A dropped chunk makes a repetition go on: count ops, not 2 * SKBF_RING. */
+	KUNIT_EXPECT_GE(test, run->res->clones, 2 * SKBF_RING);
+	KUNIT_EXPECT_EQ(test, run->res->clones, run->res->released_remote);
 	KUNIT_EXPECT_GE(test, run->res->clone_companions, 1);
 	KUNIT_EXPECT_LT(test, run->res->clone_companions, run->res->clones);
 }
@@ -2602,30 +2603,43 @@ static void skbf_kunit_net_rx(struct skbf_run *run)
  */
 static void run_net_softirq_test(struct kunit *test)
 {
-	struct net_device *dev = skbf_kunit_dummy(test);
+	struct skbf_kunit *ctx = test->priv;
 	const struct skbf_row *row;
+	struct net_device *dev;
 	struct skbf_run *run;
 	int err, polls;
 
-	skbf_kunit_net_napi = kunit_kzalloc(test, sizeof(*skbf_kunit_net_napi), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, skbf_kunit_net_napi);
-	netif_napi_add(dev, skbf_kunit_net_napi, skbf_kunit_net_poll);
-	napi_enable(skbf_kunit_net_napi);
-	atomic_set(&skbf_kunit_net_polls, 0);
-	atomic_set(&skbf_kunit_net_chunks, 0);
+	/*
+	 * Everything that can fail an assertion comes first: between
+	 * napi_enable() and netif_napi_del() nothing may end the case.
+	 */
 	run = skbf_kunit_run(test, "mode=alloc_skb count=1000 repeat=1");
 	run->in_chunk = skbf_kunit_net_rx;
-	err = skbf_kunit_exec(test, run);
+	dev = skbf_kunit_dummy(test);
+	skbf_kunit_net_napi = kunit_kzalloc(test, sizeof(*skbf_kunit_net_napi), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skbf_kunit_net_napi);
+	atomic_set(&skbf_kunit_net_polls, 0);
+	atomic_set(&skbf_kunit_net_chunks, 0);
+	netif_napi_add(dev, skbf_kunit_net_napi, skbf_kunit_net_poll);
+	napi_enable(skbf_kunit_net_napi);
+	err = skbf_run_exec(run);
 	napi_disable(skbf_kunit_net_napi);
 	netif_napi_del(skbf_kunit_net_napi);
+	KUNIT_EXPECT_EQ(test, skbf_outstanding(), 0);
 	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, skbf_kunit_results_free, run->res),
+			0);
 	row = &run->res->rows[0];
 	polls = atomic_read(&skbf_kunit_net_polls);
 	kunit_info(test, "%d chunks, %d with NET_RX; kept %llu, dropped %llu\n",
 		   atomic_read(&skbf_kunit_net_chunks), polls, row->ctx[0], row->dropped);
 	KUNIT_EXPECT_GT(test, polls, 0);
 	KUNIT_EXPECT_GE(test, row->dropped, polls);
+	KUNIT_EXPECT_GE(test, run->res->net_dropped, polls);
 	KUNIT_EXPECT_GT(test, row->ctx[0], 0);
+	skbf_results_show(&ctx->s, run->res);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(skbf_kunit_str(test, &ctx->s),
+					   "left out had NET_RX or NET_TX"));
 }
 
 /* Stopped with skbs in the ring: every one of them is released too. */

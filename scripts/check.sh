@@ -157,7 +157,8 @@ check_tests() {
 	# The KTAP of its VM, and of a second one where the plan splits.
 	local outs=("$BUILD_DIR/vm/tests-$k/out.txt" "$BUILD_DIR/vm/tests-$k-2/out.txt")
 	needs_kernel "$k" || return 0
-	plan=$(TESTS_KIND=$([ "$(kernel_kind "$k")" = source ] && echo debug || echo stock) busybox sh "$ROOT/tests/job.sh" --list)
+	plan=$(TESTS_KIND=$([ "$(kernel_kind "$k")" = source ] && echo debug || echo stock) TESTS_PART='' \
+		busybox sh "$ROOT/tests/job.sh" --list)
 	printf '[%s] ---- %s: %s cases planned\n' "$(elapsed)" "$k" "$(wc -w <<<"$plan")"
 	"$ROOT/tests/integration.sh" "$k" >"$log.res" 2>"$log.log" || true
 	for name in $plan; do

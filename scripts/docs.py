@@ -107,7 +107,7 @@ def kernels():
 
 def plan(kind):
     """The cases of TESTS_KIND=@kind, as make check plans them: tests/job.sh --list under busybox sh."""
-    env = environ("TESTS_ONLY", TESTS_KIND=kind)
+    env = environ("TESTS_ONLY", "TESTS_PART", TESTS_KIND=kind)
     return command(["busybox", "sh", "tests/job.sh", "--list"], env, "busybox-static").split()
 
 

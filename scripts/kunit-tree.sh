@@ -35,6 +35,10 @@ if [ $# -eq 1 ]; then
 	tree=$(cd "$1" && pwd) || die "no directory $1"
 else
 	tree=$(kunit_default_tree)
+	# make kunit builds from this tree: never stage into it mid-build.
+	mkdir -p "$CACHE_DIR/kunit"
+	exec 9>"$CACHE_DIR/kunit/.lock"
+	flock -n 9 || { say "make kunit is using $tree; waiting for it"; flock 9; }
 fi
 kunit_stage "$tree"
 say "staged ${SKBFACTORY_SRC:-$ROOT} into $tree/$KUNIT_SUBDIR"

@@ -169,8 +169,14 @@ main() {
 	stamp=$( { echo "$SRC_VERSION"; printf '%s\n' "${KUNIT_ARGS[@]}" | grep -vE '^--(json|timeout)='
 		tar -C "$tree/$KUNIT_SUBDIR" -cf - --sort=name \
 		--mtime=@0 --owner=0 --group=0 --numeric-owner .; } | sha256sum | cut -c1-16)
+	# The build it vouches for: a kernel remade by hand in the build dir (or
+	# reconfigured) is not the one that passed.
+	built() {
+		stat -c '%s %Y' "$build/vmlinux" 2>/dev/null && sha256sum <"$build/.config" 2>/dev/null | cut -c1-16
+	}
 	verb=run
-	if [ -f "$build/.config" ] && [ -f "$build/vmlinux" ] && [ "$(cat "$build/.skbfactory-stamp" 2>/dev/null)" = "$stamp" ]; then
+	if [ -f "$build/.config" ] && [ -f "$build/vmlinux" ] &&
+		[ "$(cat "$build/.skbfactory-stamp" 2>/dev/null)" = "$stamp $(built | xargs)" ]; then
 		verb='exec'
 		say "nothing changed since the build in $build passed: kunit.py exec, not run"
 	fi
@@ -200,7 +206,7 @@ main() {
 		failed=1
 	fi
 	[ "$failed" = 0 ] || die "make kunit ($arch) FAILED in $((SECONDS - start))s (logs: $LOG, $build/test.log)"
-	echo "$stamp" >"$build/.skbfactory-stamp"
+	echo "$stamp $(built | xargs)" >"$build/.skbfactory-stamp"
 	say "$arch: no KASAN, lockdep, BUG or WARNING in the kernel log; skips as listed; $((SECONDS - start))s"
 	grep -o 'Testing complete\..*' "$LOG" | tail -n 1
 }

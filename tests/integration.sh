@@ -58,7 +58,7 @@ rc=0
 seed=${FUZZ_SEED:-$(date +%s)}
 mkdir -p "$BUILD_DIR/check"
 kunit_py=$(kunit_tool)
-mapfile -t plan < <(TESTS_KIND=$kind busybox sh "$ROOT/tests/job.sh" --list)
+mapfile -t plan < <(TESTS_KIND=$kind TESTS_PART='' busybox sh "$ROOT/tests/job.sh" --list)
 [ ${#plan[@]} -gt 0 ] || die "tests/job.sh --list gave no cases"
 
 # dummy: link_del's device.
@@ -96,7 +96,7 @@ parts=('')
 if [ -z "${TESTS_ONLY:-}" ] && [ -n "$(TESTS_KIND=$kind busybox sh "$ROOT/tests/job.sh" --apart)" ]; then
 	parts=(first apart)
 fi
-say "integration tests on $kernel ($kind, ${#plan[@]} cases in ${#parts[@]} VM(s), fuzz seed $seed; log $log.vm.log)"
+say "integration tests on $kernel ($kind, ${#plan[@]} cases in ${#parts[@]} VM(s), fuzz seed $seed; logs $log*.vm.log)"
 rm -f "$out" "$log.json" "$BUILD_DIR/vm/$name-2/"{out.txt,console.log} "$log-2.json" "$log-2.vm.log"
 on_exit
 pids=()
@@ -105,7 +105,7 @@ for i in "${!parts[@]}"; do
 	[ "$i" = 0 ] || sfx=-$((i + 1))
 	set -m
 	"$SCRIPTS/vm.sh" "${args[@]}" --name "$name$sfx" ${parts[$i]:+--env "TESTS_PART=${parts[$i]}"} \
-		>/dev/null 2>"$log$sfx.vm.log" &
+		</dev/null >/dev/null 2>"$log$sfx.vm.log" &
 	PGROUPS+=($!) pids+=($!)
 	set +m
 done
@@ -120,6 +120,7 @@ for i in "${!pids[@]}"; do
 	[ -f "$o" ] || : >"$o"
 	python3 "$kunit_py" parse --json="$log$sfx.json" "$o" >&2 || true
 done
+PGROUPS=()
 # Each planned case's status in kunit.py's JSON, the worst of its VMs
 # (kmemleak runs in both); MISSING when no VM reported it.
 jsons=("$log.json")

@@ -40,6 +40,7 @@ ctrl_c() {
 	until alive "$sid" | grep -q qemu-system; do
 		if [ -z "$(alive "$sid")" ] || [ $((SECONDS - start)) -gt 300 ]; then
 			echo "not ok $n - Ctrl-C on $what: QEMU never ran (log: $log)"
+			pkill -KILL -s "$sid" 2>/dev/null || true
 			return 1
 		fi
 		sleep 0.2
