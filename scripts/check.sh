@@ -70,12 +70,22 @@ needs_kernel() {
 }
 
 # build K: from scratch in a directory of its own, W=1 C=2, no warnings.
+# A build that passed from the same sources, against the same kernel, with
+# the same compiler and sparse, passes again: its result is kept with the
+# key of those (build/check/w1/KREL/.pass) and the build is not redone.
 check_build() {
-	local log=$OUT/$TARGET.log dir kv
+	local log=$OUT/$TARGET.log dir kv key
 	needs_kernel "$1" || return 0
 	kv=$(resolve_kernel "$1" 2>"$log" && echo "$KBUILD $KREL") || { record FAIL "$TARGET: no kernel" "$log" && return; }
 	read -r KBUILD KREL <<<"$kv"
 	dir=$OUT/w1/$KREL
+	key=$( { cat "$SRC"/*.[ch] "$SRC/Kbuild"; echo "$KBUILD"; cat "$KBUILD/.config" "$KBUILD/Module.symvers"
+		gcc --version; sparse --version; } 2>&1 | sha256sum | cut -c1-16)
+	if [ "$(cat "$dir/.pass" 2>/dev/null)" = "$key" ] && [ -f "$dir/skbfactory.ko" ]; then
+		record PASS "$TARGET ($KREL, W=1 C=2): no warnings (the same inputs passed before: $key)"
+		check_baseline "$dir" "$log"
+		return
+	fi
 	rm -rf "$dir" && mkdir -p "$dir"
 	cp "$SRC"/*.[ch] "$SRC/Kbuild" "$dir/"
 	if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$KBUILD" M="$dir" W=1 C=2 -j"$(nproc)" modules >"$log" 2>&1; then
@@ -84,8 +94,15 @@ check_build() {
 		record FAIL "$TARGET ($KREL, W=1 C=2): $(wc -l <"$log.warnings") warning(s)" "$log.warnings"
 	else
 		record PASS "$TARGET ($KREL, W=1 C=2): no warnings"
+		echo "$key" >"$dir/.pass"
 	fi
-	# What the compiler made of mode=empty, the baseline (objdump -d).
+	check_baseline "$dir" "$log"
+}
+
+# baseline DIR LOG: what the compiler made of mode=empty in DIR's .ko
+# (objdump -d).
+check_baseline() {
+	local dir=$1 log=$2
 	[ -f "$dir/skbfactory.ko" ] || return 0
 	if "$SCRIPTS/baseline-check.sh" "$dir/skbfactory.ko" >"$log.baseline" 2>&1; then
 		record PASS "$TARGET ($KREL): $(tail -n 1 "$log.baseline")"
