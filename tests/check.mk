@@ -14,9 +14,10 @@ kernels = $(shell bash -c '. scripts/lib.sh && kernel_names $(1)')
 KERNELS := $(or $(CHECK_KERNELS),$(call kernels))
 SOURCE := $(filter $(call kernels,source),$(KERNELS))
 STOCK := $(filter-out $(SOURCE),$(KERNELS))
-# In the order make should start them, the long ones first; CHECKS="..."
+# In the order make should start them, the long ones first (dkms, half a
+# minute, before the stock VMs so that the end is short checks); CHECKS="..."
 # in the environment picks some.
-CHECKS ?= $(SOURCE:%=tests-%) kunit $(STOCK:%=tests-%) ctrl-c dkms \
+CHECKS ?= $(SOURCE:%=tests-%) kunit dkms $(STOCK:%=tests-%) ctrl-c \
 	$(KERNELS:%=build-%) checkpatch shellcheck readme
 
 .PHONY: all list kernels deps debug-kernel $(CHECKS)
