@@ -199,7 +199,7 @@ check_tests() {
 		esac
 	done
 	if grep -q '^vm PASS' "$log.res"; then
-		record PASS "$k: vm"
+		record PASS "$k: vm$(sed -n 's/^vm PASS//p' "$log.res")"
 	else
 		record FAIL "$k: vm: $(sed -n 's/^vm FAIL: //p' "$log.res")" "$log.vm.log"
 	fi
