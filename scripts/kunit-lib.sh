@@ -69,6 +69,14 @@ kunit_stage() {
 	grep -qxF "$line" "$tree/net/Makefile" || echo "$line" >>"$tree/net/Makefile"
 }
 
+# kunit_lock: the cached tree and its build dirs to this process, held on
+# fd 9 until it ends; a make kunit or kunit-tree.sh using them is waited for.
+kunit_lock() {
+	mkdir -p "$CACHE_DIR/kunit"
+	exec 9>"$CACHE_DIR/kunit/.lock"
+	flock -n 9 || { say "another make kunit (or kunit-tree.sh) is using $CACHE_DIR/kunit; waiting for it"; flock 9; }
+}
+
 # kunit_args ARCH: KUNIT_ARGS, the `kunit.py run` arguments for ARCH (um or
 # x86_64), relative to the tree's top as kunit.py takes them.
 kunit_args() {

@@ -36,9 +36,7 @@ if [ $# -eq 1 ]; then
 else
 	tree=$(kunit_default_tree)
 	# make kunit builds from this tree: never stage into it mid-build.
-	mkdir -p "$CACHE_DIR/kunit"
-	exec 9>"$CACHE_DIR/kunit/.lock"
-	flock -n 9 || { say "make kunit is using $tree; waiting for it"; flock 9; }
+	kunit_lock
 fi
 kunit_stage "$tree"
 say "staged ${SKBFACTORY_SRC:-$ROOT} into $tree/$KUNIT_SUBDIR"

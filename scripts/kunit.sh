@@ -127,10 +127,8 @@ main() {
 
 	kunit_source
 	tree=$(kunit_default_tree)
-	mkdir -p "$CACHE_DIR/kunit"
 	# One run at a time: staging changes the tree every build reads.
-	exec 9>"$CACHE_DIR/kunit/.lock"
-	flock -n 9 || { say "another make kunit is running; waiting for it"; flock 9; }
+	kunit_lock
 	kunit_stage "$tree"
 	kunit_args "$arch"
 
