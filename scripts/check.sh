@@ -115,7 +115,9 @@ check_checkpatch() {
 	local f cp log
 	cp=$("$SCRIPTS/debug-kernel.sh" --kunit-tool 2>/dev/null) || true
 	cp=${cp%/tools/testing/kunit/kunit.py}/scripts/checkpatch.pl
-	for f in skbfactory.c skbfactory.h skbfactory_kunit.c; do
+	# Every source file of the module: skbfactory.c, the parts it
+	# includes, the header and the KUnit suite.
+	for f in $(cd "$SRC" && ls -- *.[ch]); do
 		log=$OUT/checkpatch-$f.log
 		if [ ! -f "$cp" ]; then
 			record FAIL "checkpatch $f: no scripts/checkpatch.pl (the debug kernel's source tree)"
@@ -156,9 +158,9 @@ check_shellcheck() {
 check_readme() {
 	local out size
 	if out=$(python3 "$SRC/scripts/docs.py" --check 2>&1); then
-		record PASS "docs list every mode, parameter and column as skbfactory.c has them"
+		record PASS "docs list every mode, parameter and column as the module's tables have them"
 	else
-		record FAIL "docs list every mode, parameter and column as skbfactory.c has them" "$out"
+		record FAIL "docs list every mode, parameter and column as the module's tables have them" "$out"
 	fi
 	size=$(wc -c <"$SRC/README.md")
 	if [ "$size" -le 10240 ]; then

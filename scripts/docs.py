@@ -39,6 +39,13 @@ CELLS = {"checks": 2, "cases": 3}
 TODO = "TODO: what it checks, and what fails it"
 
 
+def module_text():
+    """skbfactory.c with the parts it includes ("config.c", ...) in place: the
+    one translation unit the compiler sees."""
+    return re.sub(r'^#include "([a-z_0-9]+\.c)"$', lambda m: (ROOT / m[1]).read_text(),
+                  SOURCE.read_text(), flags=re.M)
+
+
 def table(text, start):
     """The entries of the C table that starts with @start: (name, doc, fields)."""
     body = text[text.index(start):]
@@ -296,12 +303,12 @@ def main():
     check = sys.argv[1:] == ["--check"]
     if sys.argv[1:] not in ([], ["--check"]):
         sys.exit(__doc__)
-    tables = generated(SOURCE.read_text())
+    tables = generated(module_text())
     ks = kernels()
     case_names, tables["cases"] = cases_table(ks)
     target_names, tables["checks"] = checks_table([n for n, _ in ks])
     tables["reading"] = reading()
-    stale, problems = [], result_line_problems(SOURCE.read_text())
+    stale, problems = [], result_line_problems(module_text())
     for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
         old = path.read_text()
         new = old

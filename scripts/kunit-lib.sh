@@ -50,7 +50,7 @@ kunit_stage() {
 	{ [ -f "$tree/net/Kconfig" ] && [ -f "$tree/net/Makefile" ] &&
 		[ -f "$tree/tools/testing/kunit/kunit.py" ]; } ||
 		die "$tree is not a kernel tree with tools/testing/kunit/kunit.py"
-	for line in Kconfig Kbuild .kunitconfig skbfactory.c skbfactory_kunit.c; do
+	for line in Kconfig Kbuild .kunitconfig skbfactory.c config.c engine.c skbfactory_kunit.c; do
 		[ -f "$src/$line" ] || die "no $src/$line"
 	done
 	mkdir -p "$dir"

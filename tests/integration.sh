@@ -73,7 +73,7 @@ done
 # under TCG), with the keys of the module's parameter table.
 if [ "$kind" = debug ]; then
 	keys=$(awk '/^static const struct skbf_param skbf_params\[\]/,/^};/ { if (match($0, /\{ "[a-z_]+"/)) print substr($0, RSTART + 3, RLENGTH - 4) }' \
-		"${SKBFACTORY_SRC:-$ROOT}/skbfactory.c" | xargs)
+		"${SKBFACTORY_SRC:-$ROOT}/config.c" | xargs)
 	busybox awk -v seed="$seed" -v n="${FUZZ_WRITES:-1000}" -v keys="$keys" -f "$ROOT/tests/fuzz.awk" >"$log.fuzz.sh" ||
 		die "tests/fuzz.awk failed"
 	# kunit_module's suites: the names of skbfactory_kunit.c's.

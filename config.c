@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Modes and parameters: the tables behind config, results and the docs,
+ * and the parser of what root writes to config and run.
+ * Part of skbfactory.c, which includes it: one object, one module.
+ */
+
+/* ---- Modes ---- */
+
+struct skbf_mode_info {
+	const char *name;
+	enum skbf_ctx ctx;
+	bool skb;	/* makes sk_buffs (counted in stats) */
+	bool dev;	/* uses the NIC during the run (held, tracked) */
+};
+
+static const struct skbf_mode_info skbf_modes[SKBF_NR_MODES] = {
+	/*
+	 * alloc_skb(size) + skb_reserve + skb_put, released with consume_skb(): the generic path,
+	 * sockets and most of the stack
+	 */
+	[SKBF_ALLOC_SKB]	    = { "alloc_skb",		SKBF_CTX_TASK, true },
+	/*
+	 * alloc_skb_fclone(): a head with a companion sk_buff for one cheap clone, as TCP
+	 * allocates what it sends
+	 */
+	[SKBF_ALLOC_SKB_FCLONE]	    = { "alloc_skb_fclone",	SKBF_CTX_TASK, true },
+	/*
+	 * alloc_skb_with_frags(): headroom + put linear, the rest of size in page fragments, as
+	 * sock_alloc_send_pskb() lays out a large send
+	 */
+	[SKBF_ALLOC_SKB_WITH_FRAGS] = { "alloc_skb_with_frags",	SKBF_CTX_TASK, true },
+	/*
+	 * skb_clone() of a live alloc_skb_fclone() skb (one per batch slot) and consume_skb() of
+	 * the clone: TCP's clone of every segment it sends
+	 */
+	[SKBF_SKB_CLONE]	    = { "skb_clone",		SKBF_CTX_TASK, true },
+	/*
+	 * __netdev_alloc_skb() from the page-fragment cache (or kmalloc for large sizes) for the
+	 * NIC, in a NAPI poll, released with dev_consume_skb_any()
+	 */
+	[SKBF_NETDEV_ALLOC_SKB]	    = { "netdev_alloc_skb",	SKBF_CTX_NAPI, true, true },
+	/*
+	 * napi_alloc_skb() from the per-CPU NAPI caches, in a NAPI poll, released with
+	 * napi_consume_skb() and the poll's budget
+	 */
+	[SKBF_NAPI_ALLOC_SKB]	    = { "napi_alloc_skb",	SKBF_CTX_NAPI, true },
+	/*
+	 * napi_alloc_frag() (a compound page above PAGE_SIZE) + napi_build_skb(), in a NAPI poll,
+	 * as drivers that build skbs on their receive buffers
+	 */
+	[SKBF_BUILD_SKB]	    = { "build_skb",		SKBF_CTX_NAPI, true },
+	/*
+	 * a page_pool fragment (whole pages above PAGE_SIZE) + napi_build_skb() +
+	 * skb_mark_for_recycle(), in a NAPI poll: the page goes back to the pool, as in mlx5, ice
+	 * or bnxt
+	 */
+	[SKBF_PAGE_POOL]	    = { "page_pool",		SKBF_CTX_NAPI, true },
+	/*
+	 * the slab allocations alloc_skb() makes and nothing else: an sk_buff-sized object and a
+	 * data buffer of the same size class, the floor the skb paths stand on
+	 */
+	[SKBF_KMALLOC_FLOOR]	    = { "kmalloc_floor",	SKBF_CTX_TASK, false },
+	/*
+	 * the measuring loop with an op the compiler must call and that does nothing: the
+	 * harness's own cost per op
+	 */
+	[SKBF_EMPTY]		    = { "empty",		SKBF_CTX_TASK, false },
+};
+
+/**
+ * skbf_mode_name() - the name a mode has in config and results
+ * @mode: a mode, or %SKBF_ALL
+ *
+ * Return: the name, "all" for %SKBF_ALL.
+ */
+VISIBLE_IF_KUNIT const char *skbf_mode_name(enum skbf_mode mode)
+{
+	return mode < SKBF_NR_MODES ? skbf_modes[mode].name : "all";
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_mode_name);
+
+/**
+ * skbf_mode_ctx() - where a mode's timed chunks run
+ * @mode: a mode
+ *
+ * Return: %SKBF_CTX_NAPI for the receive paths, %SKBF_CTX_TASK otherwise.
+ */
+VISIBLE_IF_KUNIT enum skbf_ctx skbf_mode_ctx(enum skbf_mode mode)
+{
+	return skbf_modes[mode].ctx;
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_mode_ctx);
+
+/* ---- Parameters: the one table behind config, its defaults and bounds ---- */
+
+enum skbf_kind { SKBF_K_MODE, SKBF_K_U32, SKBF_K_CPU, SKBF_K_FREE_CPU, SKBF_K_DEV };
+
+struct skbf_param {
+	const char *name;
+	enum skbf_kind kind;
+	size_t off;
+	u32 min;
+	u32 max;
+	const char *def;
+};
+
+#define SKBF_OFF(field) offsetof(struct skbf_config, field)
+
+static const struct skbf_param skbf_params[] = {
+	/* the allocation path to measure, or all: each in turn, a row each */
+	{ "mode",     SKBF_K_MODE,     SKBF_OFF(mode),     0, 0,		"alloc_skb" },
+	/* bytes of data asked of the allocator, as alloc_skb(size) */
+	{ "size",     SKBF_K_U32,      SKBF_OFF(size),     1, 65536,		"1500" },
+	/* bytes skb_reserve() keeps in front of the data */
+	{ "headroom", SKBF_K_U32,      SKBF_OFF(headroom), 0, 65536,		"14" },
+	/* bytes skb_put() appends and fills (headroom + put <= size) */
+	{ "put",      SKBF_K_U32,      SKBF_OFF(put),      0, 65536,		"100" },
+	/* operations (one allocation and its release) per repetition and CPU */
+	{ "count",    SKBF_K_U32,      SKBF_OFF(count),    1, 100000000,	"200000" },
+	/* repetitions kept; the figures are their median, min, max and spread */
+	{ "repeat",   SKBF_K_U32,      SKBF_OFF(repeat),   1, SKBF_REPEAT_MAX,	"5" },
+	/* repetitions run first and left out (cold caches, the clock-read tuning) */
+	{ "warmup",   SKBF_K_U32,      SKBF_OFF(warmup),   0, SKBF_WARMUP_MAX,	"1" },
+	/*
+	 * objects allocated before they are all released; from 2, allocation and release are timed
+	 * apart
+	 */
+	{ "batch",    SKBF_K_U32,      SKBF_OFF(batch),    1, 4096,		"1" },
+	/*
+	 * nic (the CPU that services the NIC's receive IRQ), all, or a CPU list such as 0-3,6,
+	 * measured together
+	 */
+	{ "cpu",      SKBF_K_CPU,      SKBF_OFF(cpu),      0, 0,		"nic" },
+	/*
+	 * same, or a CPU that releases every object the run makes, as a socket reader's CPU does
+	 * (batch=1)
+	 */
+	{ "free_cpu", SKBF_K_FREE_CPU, SKBF_OFF(free_cpu), 0, 0,		"same" },
+	/* the NIC cpu=nic follows, or empty for the first that is up and has an IRQ */
+	{ "dev",      SKBF_K_DEV,      SKBF_OFF(dev),      0, 0,		"" },
+	/*
+	 * 1: time 1 op in 64 (on average, at random) alone, for p50/p99/p999
+	 * (sampling adds a little to every op)
+	 */
+	{ "latency",  SKBF_K_U32,      SKBF_OFF(latency),  0, 1,		"0" },
+};
+
+/* Where a parameter lives in a config. */
+static void *skbf_field(struct skbf_config *cfg, const struct skbf_param *p)
+{
+	return (char *)cfg + p->off;
+}
+
+static size_t skbf_str_size(const struct skbf_param *p)
+{
+	switch (p->kind) {
+	case SKBF_K_CPU:
+		return SKBF_CPU_LEN;
+	case SKBF_K_FREE_CPU:
+		return SKBF_FREE_CPU_LEN;
+	default:
+		return IFNAMSIZ;
+	}
+}
+
+/**
+ * skbf_cpus_parse() - parse a cpu= value that names CPUs
+ * @text: "all" or a list such as "0-3,6"
+ * @mask: set to the CPUs
+ *
+ * Return: 0, or -EINVAL for a malformed or reversed list, or one naming a
+ * CPU that is impossible or offline.
+ */
+VISIBLE_IF_KUNIT int skbf_cpus_parse(const char *text, struct cpumask *mask)
+{
+	if (!strcmp(text, "all")) {
+		cpumask_copy(mask, cpu_online_mask);
+		return 0;
+	}
+	if (!*text || strspn(text, "0123456789,-") != strlen(text))
+		return -EINVAL;
+	/* No empty list elements: "0,", ",0", "0,,1". */
+	if (text[0] == ',' || text[strlen(text) - 1] == ',' || strstr(text, ",,"))
+		return -EINVAL;
+	if (cpulist_parse(text, mask))
+		return -EINVAL;
+	if (cpumask_empty(mask) || !cpumask_subset(mask, cpu_online_mask))
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_cpus_parse);
+
+static int skbf_cpu_check(const char *text)
+{
+	cpumask_var_t mask;
+	int err;
+
+	if (!strcmp(text, "nic"))
+		return 0;
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	err = skbf_cpus_parse(text, mask);
+	free_cpumask_var(mask);
+	return err;
+}
+
+/* Strictly decimal: no sign, no base prefix, no spaces. */
+static int skbf_u32_parse(const char *text, u32 min, u32 max, u32 *val)
+{
+	u32 v;
+
+	if (!*text || strspn(text, "0123456789") != strlen(text))
+		return -EINVAL;
+	if (kstrtou32(text, 10, &v) || v < min || v > max)
+		return -EINVAL;
+	*val = v;
+	return 0;
+}
+
+/* free_cpu=: "same" (SKBF_NO_CPU) or an online CPU's number. */
+static int skbf_free_cpu_parse(const char *text, int *cpu)
+{
+	u32 v;
+
+	if (!strcmp(text, "same")) {
+		*cpu = SKBF_NO_CPU;
+		return 0;
+	}
+	if (skbf_u32_parse(text, 0, nr_cpu_ids - 1, &v) || !cpu_online(v))
+		return -EINVAL;
+	*cpu = v;
+	return 0;
+}
+
+static int skbf_mode_parse(const char *text, enum skbf_mode *mode)
+{
+	int i;
+
+	for (i = 0; i <= SKBF_ALL; i++) {
+		if (!strcmp(text, skbf_mode_name(i))) {
+			*mode = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int skbf_param_set(struct skbf_config *cfg, const struct skbf_param *p,
+			  const char *val, char *why, size_t why_len)
+{
+	int err = 0, cpu;
+
+	switch (p->kind) {
+	case SKBF_K_MODE:
+		err = skbf_mode_parse(val, &cfg->mode);
+		if (err)
+			snprintf(why, why_len, "mode=%s: unknown mode", val);
+		return err;
+	case SKBF_K_U32:
+		err = skbf_u32_parse(val, p->min, p->max, skbf_field(cfg, p));
+		if (err)
+			snprintf(why, why_len, "%s=%s: expected a decimal number %u..%u",
+				 p->name, val, p->min, p->max);
+		return err;
+	case SKBF_K_CPU:
+		if (strlen(val) >= SKBF_CPU_LEN)
+			err = -EINVAL;
+		else
+			err = skbf_cpu_check(val);
+		if (err == -EINVAL)
+			snprintf(why, why_len,
+				 "cpu=%s: expected nic, all, or a list of online CPUs such as 0-3,6",
+				 val);
+		else if (err)
+			snprintf(why, why_len, "cpu=%s: out of memory", val);
+		break;
+	case SKBF_K_FREE_CPU:
+		if (strlen(val) >= SKBF_FREE_CPU_LEN || skbf_free_cpu_parse(val, &cpu)) {
+			snprintf(why, why_len, "free_cpu=%s: expected same or an online CPU number",
+				 val);
+			err = -EINVAL;
+		}
+		break;
+	case SKBF_K_DEV:
+		if (*val && !dev_valid_name(val)) {
+			snprintf(why, why_len, "dev=%s: not a valid interface name", val);
+			err = -EINVAL;
+		}
+		break;
+	}
+	if (!err)
+		strscpy(skbf_field(cfg, p), val, skbf_str_size(p));
+	return err;
+}
+
+static int skbf_token(struct skbf_config *cfg, char *tok, unsigned long *seen,
+		      char *why, size_t why_len)
+{
+	char *eq = strchr(tok, '=');
+	size_t i;
+
+	if (!eq || eq == tok) {
+		snprintf(why, why_len, "\"%s\": expected key=value", tok);
+		return -EINVAL;
+	}
+	*eq = '\0';
+	for (i = 0; i < ARRAY_SIZE(skbf_params); i++)
+		if (!strcmp(tok, skbf_params[i].name))
+			break;
+	if (i == ARRAY_SIZE(skbf_params)) {
+		snprintf(why, why_len, "\"%s=%s\": unknown key \"%s\"", tok, eq + 1, tok);
+		return -EINVAL;
+	}
+	if (*seen & BIT(i)) {
+		snprintf(why, why_len, "\"%s=%s\": duplicate key \"%s\"", tok, eq + 1, tok);
+		return -EINVAL;
+	}
+	*seen |= BIT(i);
+	return skbf_param_set(cfg, &skbf_params[i], eq + 1, why, why_len);
+}
+
+/**
+ * skbf_config_reset() - set every parameter to its default
+ * @cfg: the config
+ */
+VISIBLE_IF_KUNIT void skbf_config_reset(struct skbf_config *cfg)
+{
+	size_t i;
+	char why[8];
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < ARRAY_SIZE(skbf_params); i++)
+		WARN_ON(skbf_param_set(cfg, &skbf_params[i], skbf_params[i].def,
+				       why, sizeof(why)));
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_config_reset);
+
+static bool skbf_printable(const char *buf, size_t len, size_t *bad)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = buf[i];
+
+		if (!isascii(c) || !(isgraph(c) || isspace(c))) {
+			*bad = i;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The rules that tie parameters together; @why names the ones that clash. */
+static int skbf_config_check(const struct skbf_config *cfg, char *why, size_t why_len)
+{
+	if ((u64)cfg->headroom + cfg->put > cfg->size) {
+		snprintf(why, why_len,
+			 "headroom=%u + put=%u exceeds size=%u (set put= or headroom= too)",
+			 cfg->headroom, cfg->put, cfg->size);
+		return -EINVAL;
+	}
+	if (strcmp(cfg->free_cpu, "same") && cfg->batch != 1) {
+		snprintf(why, why_len,
+			 "free_cpu=%s hands each object over as it is made: batch=%u must be 1",
+			 cfg->free_cpu, cfg->batch);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * skbf_config_parse() - apply a write to config or run, all or nothing
+ * @cfg: the config to change
+ * @buf: the text written, not NUL-terminated
+ * @len: its length
+ * @run: parse a write to run (accepts "1" or "start") rather than to config
+ *       (accepts a lone "reset")
+ * @why: on error, set to one line naming the bad token
+ * @why_len: size of @why
+ *
+ * Every token is checked before any is applied: on error @cfg is unchanged.
+ *
+ * Return: 0, -EINVAL for bad input, or -ENOMEM.
+ */
+VISIBLE_IF_KUNIT int skbf_config_parse(struct skbf_config *cfg, const char *buf,
+				       size_t len, bool run, char *why, size_t why_len)
+{
+	struct skbf_config new = *cfg;
+	unsigned long seen = 0;
+	bool start = false, reset = false;
+	unsigned int ntok = 0;
+	char *text, *cur, *tok;
+	size_t bad;
+	int err = 0;
+
+	if (!skbf_printable(buf, len, &bad)) {
+		snprintf(why, why_len, "non-printable byte 0x%02x at offset %zu",
+			 (unsigned char)buf[bad], bad);
+		return -EINVAL;
+	}
+	text = kmemdup_nul(buf, len, GFP_KERNEL);
+	if (!text) {
+		snprintf(why, why_len, "out of memory");
+		return -ENOMEM;
+	}
+	cur = text;
+	while ((tok = strsep(&cur, " \t\n\r\v\f"))) {
+		if (!*tok)
+			continue;
+		ntok++;
+		if (run && (!strcmp(tok, "1") || !strcmp(tok, "start"))) {
+			if (start) {
+				snprintf(why, why_len, "\"%s\": start given twice", tok);
+				err = -EINVAL;
+				goto out;
+			}
+			start = true;
+			continue;
+		}
+		if (!run && !strcmp(tok, "reset")) {
+			reset = true;
+			continue;
+		}
+		err = skbf_token(&new, tok, &seen, why, why_len);
+		if (err)
+			goto out;
+	}
+	err = -EINVAL;
+	if (!ntok) {
+		snprintf(why, why_len, "empty write: expected %s",
+			 run ? "1, start, stop or key=value tokens" : "key=value tokens or reset");
+		goto out;
+	}
+	if (reset) {
+		if (ntok > 1) {
+			snprintf(why, why_len, "\"reset\" must be the only token");
+			goto out;
+		}
+		skbf_config_reset(&new);
+	}
+	err = skbf_config_check(&new, why, why_len);
+	if (!err)
+		*cfg = new;
+out:
+	kfree(text);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_config_parse);
+
+static void skbf_param_show(struct seq_buf *s, const struct skbf_config *cfg,
+			    const struct skbf_param *p, const char *end)
+{
+	const void *val = (const char *)cfg + p->off;
+
+	switch (p->kind) {
+	case SKBF_K_MODE:
+		seq_buf_printf(s, "%s=%s%s", p->name, skbf_mode_name(cfg->mode), end);
+		break;
+	case SKBF_K_U32:
+		seq_buf_printf(s, "%s=%u%s", p->name, *(const u32 *)val, end);
+		break;
+	default:
+		seq_buf_printf(s, "%s=%s%s", p->name, (const char *)val, end);
+		break;
+	}
+}
+
+/**
+ * skbf_config_show() - the text of the config file: key=value per line
+ * @s: where to print
+ * @cfg: the config
+ */
+VISIBLE_IF_KUNIT void skbf_config_show(struct seq_buf *s, const struct skbf_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(skbf_params); i++)
+		skbf_param_show(s, cfg, &skbf_params[i], "\n");
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_config_show);

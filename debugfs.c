@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The stats file and the debugfs files: opening, reading and writing them.
+ * Part of skbfactory.c, which includes it: one object, one module.
+ */
+
+/* ---- Stats ---- */
+
+/**
+ * skbf_stats_show() - the text of the stats file: "name: value" lines
+ * @s: where to print
+ */
+VISIBLE_IF_KUNIT void skbf_stats_show(struct seq_buf *s)
+{
+	struct skbf_run *run;
+
+	seq_buf_printf(s, "runs: %lld\nruns_stopped: %lld\n", atomic64_read(&skbf_stats.runs),
+		       atomic64_read(&skbf_stats.runs_stopped));
+	seq_buf_printf(s, "skbs_allocated: %lld\nskbs_freed: %lld\nskbs_outstanding: %lld\n",
+		       atomic64_read(&skbf_stats.allocated),
+		       atomic64_read(&skbf_stats.freed), skbf_outstanding());
+	seq_buf_printf(s, "alloc_failures: %lld\n", atomic64_read(&skbf_stats.alloc_failures));
+	mutex_lock(&skbf.lock);
+	seq_buf_printf(s, "last_error: %s\n", skbf.last_error);
+	mutex_unlock(&skbf.lock);
+	spin_lock(&skbf.active_lock);
+	run = skbf.active;
+	if (run && !READ_ONCE(run->progress_mode))
+		skbf_puts(s, "running: starting\n");
+	else if (run)
+		seq_buf_printf(s,
+			       "running: mode %s (%u of %u), repetition %u of %u done (%u warmup)\n",
+			       skbf_mode_name(READ_ONCE(run->mode_now)),
+			       READ_ONCE(run->progress_mode), run->modes,
+			       READ_ONCE(run->progress_rep), run->cfg.warmup + run->cfg.repeat,
+			       run->cfg.warmup);
+	else
+		skbf_puts(s, "running: no\n");
+	spin_unlock(&skbf.active_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_stats_show);
+
+/* ---- debugfs ---- */
+
+static int skbf_config_file_show(struct seq_buf *s)
+{
+	mutex_lock(&skbf.lock);
+	skbf_config_show(s, &skbf.cfg);
+	mutex_unlock(&skbf.lock);
+	return 0;
+}
+
+static int skbf_results_file_show(struct seq_buf *s)
+{
+	mutex_lock(&skbf.lock);
+	skbf_results_show(s, skbf.res);
+	mutex_unlock(&skbf.lock);
+	return 0;
+}
+
+static int skbf_layout_file_show(struct seq_buf *s)
+{
+	struct skbf_config cfg;
+	int err;
+
+	mutex_lock(&skbf.lock);
+	cfg = skbf.cfg;
+	mutex_unlock(&skbf.lock);
+	err = skbf_layout_show(s, &cfg);
+	if (err)
+		skbf_error("layout", err, "an allocation failed");
+	return err;
+}
+
+static int skbf_stats_file_show(struct seq_buf *s)
+{
+	skbf_stats_show(s);
+	return 0;
+}
+
+static int skbf_config_file_write(const char *buf, size_t len)
+{
+	char why[128];
+	int err;
+
+	mutex_lock(&skbf.lock);
+	err = skbf_config_parse(&skbf.cfg, buf, len, false, why, sizeof(why));
+	mutex_unlock(&skbf.lock);
+	if (err)
+		skbf_error("config", err, why);
+	return err;
+}
+
+/* "stop" written to run, alone: end the run in progress. */
+static bool skbf_is_stop(const char *buf, size_t len)
+{
+	while (len && isspace(buf[len - 1]))
+		len--;
+	while (len && isspace(*buf)) {
+		buf++;
+		len--;
+	}
+	return len == 4 && !memcmp(buf, "stop", 4);
+}
+
+static int skbf_stop_write(void)
+{
+	int err = -ESRCH;
+
+	spin_lock(&skbf.active_lock);
+	if (skbf.active) {
+		skbf_run_stop(skbf.active, -ECANCELED, "stopped by a write of stop to run");
+		err = 0;
+	}
+	spin_unlock(&skbf.active_lock);
+	if (err)
+		skbf_error("run", err, "stop: no run in progress");
+	return err;
+}
+
+static int skbf_run_file_write(const char *buf, size_t len)
+{
+	struct skbf_results *old = NULL;
+	struct skbf_run *run;
+	int err;
+
+	if (skbf_is_stop(buf, len))
+		return skbf_stop_write();
+	run = kzalloc(sizeof(*run), GFP_KERNEL);
+	if (!run)
+		return -ENOMEM;
+	mutex_lock(&skbf.lock);
+	run->cfg = skbf.cfg;
+	mutex_unlock(&skbf.lock);
+	err = skbf_config_parse(&run->cfg, buf, len, true, run->stop_why, sizeof(run->stop_why));
+	if (!err) {
+		/* The open file pins the module: no rmmod while this runs. */
+		atomic64_inc(&skbf_stats.runs);
+		err = skbf_run_exec(run);
+		if (err == -EINTR || err == -ECANCELED || err == -EAGAIN || err == -ENODEV)
+			atomic64_inc(&skbf_stats.runs_stopped);
+	}
+	if (!err) {
+		mutex_lock(&skbf.lock);
+		old = skbf.res;
+		skbf.res = run->res;
+		mutex_unlock(&skbf.lock);
+		skbf_results_free(old);
+	} else {
+		skbf_error("run", err, run->stop_why);
+	}
+	kfree(run);
+	return err;
+}
+
+struct skbf_file {
+	const char *name;
+	umode_t mode;
+	int (*show)(struct seq_buf *s);
+	int (*write)(const char *buf, size_t len);
+	size_t size;
+};
+
+/*
+ * @size: the text's first buffer; show runs again with twice as much when
+ * it overflows.  layout makes real skbs each time it runs, so its buffer
+ * holds every mode's steps the first time (stats then counts them once).
+ */
+static const struct skbf_file skbf_files[] = {
+	{ "config",  0600, skbf_config_file_show,  skbf_config_file_write, PAGE_SIZE },
+	{ "run",     0200, NULL,		   skbf_run_file_write,    0 },
+	{ "results", 0400, skbf_results_file_show, NULL,		   PAGE_SIZE },
+	{ "layout",  0400, skbf_layout_file_show,  NULL,		   SZ_64K },
+	{ "stats",   0400, skbf_stats_file_show,   NULL,		   PAGE_SIZE },
+};
+
+/* A file's text, made once at open so every read sees one snapshot. */
+struct skbf_text {
+	size_t len;
+	char buf[];
+};
+
+static int skbf_open(struct inode *inode, struct file *file)
+{
+	const struct skbf_file *sf = inode->i_private;
+	struct skbf_text *text;
+	size_t size = sf->size;
+	struct seq_buf s;
+	int err;
+
+	if (!sf->show || !(file->f_mode & FMODE_READ))
+		return nonseekable_open(inode, file);
+	for (;;) {
+		text = kvmalloc(struct_size(text, buf, size), GFP_KERNEL);
+		if (!text)
+			return -ENOMEM;
+		seq_buf_init(&s, text->buf, size);
+		err = sf->show(&s);
+		if (err || !seq_buf_has_overflowed(&s))
+			break;
+		kvfree(text);
+		size *= 2;
+	}
+	if (err) {
+		kvfree(text);
+		return err;
+	}
+	text->len = seq_buf_used(&s);
+	file->private_data = text;
+	return 0;
+}
+
+static ssize_t skbf_read(struct file *file, char __user *ubuf, size_t count, loff_t *ppos)
+{
+	struct skbf_text *text = file->private_data;
+
+	if (!text)
+		return -EINVAL;
+	return simple_read_from_buffer(ubuf, count, ppos, text->buf, text->len);
+}
+
+static ssize_t skbf_write(struct file *file, const char __user *ubuf, size_t count,
+			  loff_t *ppos)
+{
+	const struct skbf_file *sf = file_inode(file)->i_private;
+	char why[64];
+	char *buf;
+	int err;
+
+	if (!sf->write)
+		return -EINVAL;
+	if (count > SKBF_WRITE_MAX) {
+		snprintf(why, sizeof(why), "write of %zu bytes, at most %d allowed",
+			 count, SKBF_WRITE_MAX);
+		skbf_error(sf->name, -EINVAL, why);
+		return -EINVAL;
+	}
+	buf = memdup_user(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	err = sf->write(buf, count);
+	kfree(buf);
+	return err ?: count;
+}
+
+static int skbf_release_file(struct inode *inode, struct file *file)
+{
+	kvfree(file->private_data);
+	return 0;
+}
+
+/*
+ * .owner pins the module while any of its files is open (debugfs takes the
+ * module with the file's operations): rmmod fails while a run's writer, or
+ * anyone, holds a file open, and no module code runs after the last close.
+ */
+static const struct file_operations skbf_fops = {
+	.owner = THIS_MODULE,
+	.open = skbf_open,
+	.read = skbf_read,
+	.write = skbf_write,
+	.release = skbf_release_file,
+	.llseek = default_llseek,
+};

@@ -1,0 +1,1253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The engine: worker threads bound to CPUs, timed chunks in a thread or
+ * a NAPI poll, the repetition barrier and the releasing thread.
+ * Part of skbfactory.c, which includes it: one object, one module.
+ */
+
+/* ---- The engine: worker threads, timed chunks, NAPI polls ---- */
+
+/**
+ * struct skbf_rep - one repetition of one worker
+ * @index: which repetition (warmup ones included)
+ * @ns: time in kept chunks
+ * @steps: allocation and release steps in kept chunks, two per op
+ * @all_steps: steps in all chunks, for the wall-clock rate of a sum row
+ * @alloc_ns: batch >= 2: time in allocation phases of kept chunks
+ * @alloc_steps: allocations in them
+ * @free_ns: batch >= 2: time in release phases of kept chunks
+ * @free_steps: releases in them
+ * @tsc: get_cycles() ticks in kept chunks
+ * @pmu: PMU cycles and instructions around kept chunks
+ * @start_ns: when the repetition started (after the barrier)
+ * @end_ns: when it ended
+ * @csw: context switches of the measuring thread during chunks
+ * @irqs: hard IRQs and softirqs on the CPU during kept chunks
+ * @dropped: chunks left out of the timing
+ * @chunks: kept chunks in process context and in softirq
+ * @fails: failed allocations in all chunks
+ */
+struct skbf_rep {
+	u32 index;
+	u64 ns;
+	u64 steps;
+	u64 all_steps;
+	u64 alloc_ns;
+	u64 alloc_steps;
+	u64 free_ns;
+	u64 free_steps;
+	u64 tsc;
+	u64 pmu[2];
+	u64 start_ns;
+	u64 end_ns;
+	u64 csw;
+	u64 irqs;
+	u64 dropped;
+	u64 chunks[2];
+	u64 fails;
+};
+
+/* What one chunk did. */
+struct skbf_lap {
+	u64 ns;
+	u64 steps;
+	u64 alloc_ns;
+	u64 alloc_steps;
+	u64 free_ns;
+	u64 free_steps;
+	u64 made;
+	u64 released;
+	u64 failed;
+};
+
+/**
+ * struct skbf_worker - one measuring thread, bound to one CPU
+ * @f: what to make
+ * @run: the run it belongs to
+ * @pc: its CPU's NAPI instance
+ * @task: the thread
+ * @cpu: its CPU
+ * @lat: latency sampling on
+ * @handoff: free_cpu: objects go to @ring as they are made
+ * @napi_on: its NAPI instance is enabled and points at it
+ * @produced: nothing more will enter @ring
+ * @cut: another CPU finished this repetition: stop at a batch boundary
+ * @kept: the last chunk was kept
+ * @obj: the current batch's objects
+ * @lat_ticks: per batch slot, the sampled allocation's ticks plus one (0: none)
+ * @hist: sampled op latencies, log2 buckets of ticks
+ * @lat_samples: operations timed one by one
+ * @batch: the configured batch
+ * @want: objects in the current batch
+ * @held: of those, allocated
+ * @freed: of those, released
+ * @block: steps between clock reads, a power of two
+ * @rep: the repetition in progress
+ * @steps_left: steps this repetition still needs
+ * @lat_next: allocations until the next latency sample
+ * @fail_every: KUnit fault hook, from the run
+ * @fail_burst: KUnit fault hook: fail_every failures, then as many successes
+ * @fail_tick: allocations seen by the hook
+ * @bh_longest_ns: the longest chunk run with BH off (in softirq)
+ * @bh_chunks: chunks run with BH off
+ * @bh_over: of those, chunks longer than SKBF_CHUNK_MAX_NS
+ * @bh_hist: their lengths, in SKBF_BH_BUCKET_NS buckets
+ * @cur: the repetition in progress
+ * @reps: the kept repetitions
+ * @nreps: how many
+ * @polled: completed by the NAPI poll after its chunk
+ * @ring: free_cpu: objects on their way to the releasing CPU
+ * @pending: free_cpu: an object the full ring did not take yet
+ * @pmu: PMU counters (cycles, instructions) on @cpu, or NULL
+ * @pmu_gaps: a PMU counter was not counting all the time
+ * @cons_ns: the releasing thread's busy time on this worker's objects
+ * @cons_n: objects it released that were made in kept repetitions
+ * @handed: objects handed over so far
+ * @timed_from: free_cpu: the first object (by @handed) of the kept
+ *	repetitions, U64_MAX until they start
+ * @consumed: objects the releasing thread took from @ring so far
+ * @cons_remote: objects it released, counted when it ran on free_cpu
+ * @cons_clones: skb_clone: clones it released
+ * @cons_companions: of those, the parent's fclone companion
+ * @ring_full: times the ring was full when an object was handed over
+ * @net_dropped: chunks left out because NET_RX or NET_TX ran in them
+ */
+struct skbf_worker {
+	struct skbf_factory f;
+	struct skbf_run *run;
+	struct skbf_pcpu *pc;
+	struct task_struct *task;
+	unsigned int cpu;
+	bool lat;
+	bool handoff;
+	bool napi_on;
+	bool produced;
+	bool cut;
+	bool kept;
+	void **obj;
+	u32 *lat_ticks;
+	u32 *hist;
+	u64 lat_samples;
+	u32 batch;
+	u32 want;
+	u32 held;
+	u32 freed;
+	u32 block;
+	u32 rep;
+	u64 steps_left;
+	u32 lat_next;
+	u32 fail_every;
+	bool fail_burst;
+	u64 fail_tick;
+	u64 bh_longest_ns;
+	u64 bh_chunks;
+	u64 bh_over;
+	u32 bh_hist[SKBF_BH_BUCKETS];
+	struct skbf_rep cur;
+	struct skbf_rep *reps;
+	u32 nreps;
+	struct completion polled;
+	struct ptr_ring ring;
+	void *pending;
+	struct perf_event *pmu[2];
+	bool pmu_gaps;
+	u64 handed;
+	u64 timed_from;
+	u64 ring_full;
+	u64 net_dropped;
+	/* Written by the releasing thread: away from what the worker writes. */
+	u64 cons_ns ____cacheline_aligned_in_smp;
+	u64 cons_n;
+	u64 consumed;
+	u64 cons_remote;
+	u64 cons_clones;
+	u64 cons_companions;
+};
+
+/**
+ * struct skbf_consumer - free_cpu's thread: releases what the workers make
+ * @run: the run
+ * @task: the thread, bound to @cpu
+ * @cpu: the releasing CPU
+ * @mode: what the workers make
+ * @w: the workers whose rings it drains
+ * @n: how many
+ */
+struct skbf_consumer {
+	struct skbf_run *run;
+	struct task_struct *task;
+	unsigned int cpu;
+	enum skbf_mode mode;
+	struct skbf_worker **w;
+	unsigned int n;
+};
+
+static bool skbf_stopping(const struct skbf_run *run)
+{
+	return READ_ONCE(run->stop);
+}
+
+/**
+ * skbf_run_stop() - end a run at its threads' next chunk boundary
+ * @run: the run
+ * @err: the errno its writer gets; the first stop of a run wins
+ * @why: what stopped it, for last_error
+ *
+ * Callable from any process context, any number of times.
+ */
+VISIBLE_IF_KUNIT void skbf_run_stop(struct skbf_run *run, int err, const char *why)
+{
+	spin_lock(&run->stop_lock);
+	if (!run->stop) {
+		strscpy(run->stop_why, why, sizeof(run->stop_why));
+		WRITE_ONCE(run->stop, err);
+	}
+	spin_unlock(&run->stop_lock);
+	/*
+	 * Threads waiting at the repetition barrier look again.  The store
+	 * must be visible before wake_up_var() looks for waiters.
+	 */
+	smp_mb();
+	wake_up_var(&run->gen);
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_run_stop);
+
+/* A thread no longer measures: CPU hotplug waits for this. */
+static void skbf_measured(struct skbf_run *run)
+{
+	if (atomic_dec_and_test(&run->measuring))
+		wake_up_var(&run->measuring);
+}
+
+/* A thread is done: the writer waits for the last one. */
+static void skbf_thread_done(struct skbf_run *run)
+{
+	if (atomic_dec_and_test(&run->running))
+		complete(&run->done);
+}
+
+/* Stay until the writer collects the results with kthread_stop(). */
+static void skbf_park(void)
+{
+	set_current_state(TASK_IDLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_IDLE);
+	}
+	__set_current_state(TASK_RUNNING);
+}
+
+/* KUnit's faults: every Nth allocation, or bursts of N failures and N successes. */
+static __always_inline bool skbf_fail_now(struct skbf_worker *w)
+{
+#if IS_ENABLED(CONFIG_KUNIT)
+	if (unlikely(w->fail_every)) {
+		w->fail_tick++;
+		if (w->fail_burst)
+			return (w->fail_tick - 1) / w->fail_every % 2 == 0;
+		return w->fail_tick % w->fail_every == 0;
+	}
+#endif
+	return false;
+}
+
+/* Latency samples count cycles where the CPU has a counter, else ns. */
+static __always_inline u64 skbf_tick(void)
+{
+	return skbf.have_tsc ? get_cycles() : ktime_get_ns();
+}
+
+static unsigned int skbf_hist_bucket(u64 ticks)
+{
+	unsigned int msb, b;
+
+	if (ticks < SKBF_LAT_SUB)
+		return ticks;
+	msb = fls64(ticks) - 1;	/* >= 3 */
+	b = (msb - 2) * SKBF_LAT_SUB + ((ticks >> (msb - 3)) & (SKBF_LAT_SUB - 1));
+	return min_t(unsigned int, b, SKBF_LAT_BUCKETS - 1);
+}
+
+/* The middle of a bucket's range. */
+static u64 skbf_hist_value(unsigned int b)
+{
+	unsigned int msb = b / SKBF_LAT_SUB + 2;
+	u64 width;
+
+	if (b < SKBF_LAT_SUB)
+		return b;
+	width = 1ULL << (msb - 3);
+	return ((SKBF_LAT_SUB + b % SKBF_LAT_SUB) << (msb - 3)) + width / 2;
+}
+
+/**
+ * skbf_lat_gap() - allocations from one latency sample to the next
+ *
+ * Uniform in 1..2 * SKBF_LAT_EVERY - 1: one in SKBF_LAT_EVERY on average.
+ * Not every SKBF_LAT_EVERY-th: with a batch that divides it (or that it
+ * divides) that would time the same batch positions, the first after a
+ * release phase, and never the refills that land elsewhere.
+ *
+ * Return: the gap, at least 1.
+ */
+VISIBLE_IF_KUNIT u32 skbf_lat_gap(void)
+{
+	return 1 + get_random_u32() % (2 * SKBF_LAT_EVERY - 1);
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_lat_gap);
+
+static __always_inline void *skbf_alloc_one(struct skbf_worker *w, const enum skbf_mode mode,
+					    u32 slot, struct skbf_lap *lap)
+{
+	bool sample = w->lat && !--w->lat_next;
+	u64 t0 = 0;
+	void *obj;
+
+	if (unlikely(sample))
+		t0 = skbf_tick();
+	obj = skbf_fail_now(w) ? NULL : skbf_make(&w->f, mode, slot);
+	if (unlikely(sample)) {
+		w->lat_ticks[slot] = min_t(u64, skbf_tick() - t0, U32_MAX - 1) + 1;
+		w->lat_next = skbf_lat_gap();
+	}
+	if (likely(obj))
+		lap->made++;
+	else
+		lap->failed++;
+	return obj;
+}
+
+/*
+ * free_cpu: the ring is full.  Spin until the releasing CPU makes room,
+ * but never past the chunk's hard end (BH may be off) or a stop: then the
+ * object waits in @pending for the next chunk.
+ */
+static noinline bool skbf_hand_over_slow(struct skbf_worker *w, void *obj, u64 hard)
+{
+	unsigned int spins = 0;
+
+	WRITE_ONCE(w->ring_full, w->ring_full + 1);
+	while (__ptr_ring_produce(&w->ring, obj)) {
+		cpu_relax();
+		if (++spins % 64)
+			continue;
+		if (skbf_stopping(w->run) || ktime_get_ns() >= hard) {
+			w->pending = obj;
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * One producer per ring and one consumer: each side's lock would only
+ * ever be taken by that side, so the unlocked ring operations are used.
+ */
+static __always_inline bool skbf_hand_over(struct skbf_worker *w, void *obj, u64 hard)
+{
+	if (unlikely(__ptr_ring_produce(&w->ring, obj)) && !skbf_hand_over_slow(w, obj, hard))
+		return false;
+	w->handed++;
+	return true;
+}
+
+/* Release (or hand over) one object; false when the ring stalled. */
+static __always_inline bool skbf_give(struct skbf_worker *w, const enum skbf_mode mode,
+				      u32 slot, void *obj, u64 hard, struct skbf_lap *lap)
+{
+	u32 sampled = w->lat ? w->lat_ticks[slot] : 0;
+	u64 t0 = 0;
+
+	if (unlikely(sampled))
+		t0 = skbf_tick();
+	if (likely(obj)) {
+		if (unlikely(w->handoff)) {
+			if (!skbf_hand_over(w, obj, hard)) {
+				/* Handed over next chunk: this op is not timed alone. */
+				if (sampled)
+					w->lat_ticks[slot] = 0;
+				return false;
+			}
+		} else {
+			skbf_drop(&w->f, mode, obj);
+			lap->released++;
+		}
+	}
+	if (unlikely(sampled)) {
+		w->hist[skbf_hist_bucket(sampled - 1 + skbf_tick() - t0)]++;
+		w->lat_samples++;
+		w->lat_ticks[slot] = 0;
+	}
+	return true;
+}
+
+/*
+ * The timed loop of one chunk: steps until about SKBF_CHUNK_NS have
+ * passed or the repetition has its steps.  The clock is read every
+ * @w->block steps, so a chunk ends at most a block after its deadline.  A
+ * batch allocates its objects, then releases them all, and may span
+ * chunks; with batch >= 2 each block lies in one phase, so the clock reads
+ * that end blocks time the two phases apart.
+ */
+static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mode mode,
+				       struct skbf_lap *lap)
+{
+	const u64 t0 = ktime_get_ns();
+	const u64 deadline = t0 + SKBF_CHUNK_NS, hard = t0 + SKBF_CHUNK_MAX_NS;
+	const u64 left = w->steps_left;
+	const u32 block = w->block;
+	u64 now, mark = t0;
+	u32 i, k;
+
+	if (unlikely(w->pending)) {
+		if (!skbf_hand_over(w, w->pending, hard))
+			goto out;
+		w->pending = NULL;
+		lap->steps++;
+	}
+	if (w->batch == 1) {
+		while (lap->steps < left && !w->cut) {
+			/* An op is two steps. */
+			k = min_t(u64, max(block / 2, 1U), DIV_ROUND_UP(left - lap->steps, 2));
+			for (i = 0; i < k; i++) {
+				void *obj = skbf_alloc_one(w, mode, 0, lap);
+
+				if (unlikely(!skbf_give(w, mode, 0, obj, hard, lap)))
+					break;
+			}
+			lap->steps += 2 * i;
+			if (unlikely(i < k)) {
+				lap->steps++;	/* made, handed over next chunk */
+				break;
+			}
+			if (ktime_get_ns() >= deadline)
+				break;
+		}
+		goto out;
+	}
+	for (;;) {
+		if (w->freed == w->want) {
+			if (lap->steps >= left || w->cut)
+				break;
+			w->want = min_t(u64, w->batch, DIV_ROUND_UP(left - lap->steps, 2));
+			w->held = 0;
+			w->freed = 0;
+		}
+		if (w->held < w->want) {
+			k = min(block, w->want - w->held);
+			for (i = w->held; i < w->held + k; i++)
+				w->obj[i] = skbf_alloc_one(w, mode, i, lap);
+			w->held += k;
+			now = ktime_get_ns();
+			lap->alloc_ns += now - mark;
+			lap->alloc_steps += k;
+		} else {
+			k = min(block, w->held - w->freed);
+			for (i = w->freed; i < w->freed + k; i++)
+				skbf_give(w, mode, i, w->obj[i], hard, lap);
+			w->freed += k;
+			now = ktime_get_ns();
+			lap->free_ns += now - mark;
+			lap->free_steps += k;
+		}
+		mark = now;
+		lap->steps += k;
+		if (now >= deadline)
+			break;
+	}
+out:
+	lap->ns = ktime_get_ns() - t0;
+}
+
+/* One specialised loop per mode, so the timed path has no indirect call. */
+static noinline void skbf_dispatch(struct skbf_worker *w, struct skbf_lap *lap)
+{
+	switch (w->f.mode) {
+	case SKBF_ALLOC_SKB:
+		return skbf_steps(w, SKBF_ALLOC_SKB, lap);
+	case SKBF_ALLOC_SKB_FCLONE:
+		return skbf_steps(w, SKBF_ALLOC_SKB_FCLONE, lap);
+	case SKBF_ALLOC_SKB_WITH_FRAGS:
+		return skbf_steps(w, SKBF_ALLOC_SKB_WITH_FRAGS, lap);
+	case SKBF_SKB_CLONE:
+		return skbf_steps(w, SKBF_SKB_CLONE, lap);
+	case SKBF_NETDEV_ALLOC_SKB:
+		return skbf_steps(w, SKBF_NETDEV_ALLOC_SKB, lap);
+	case SKBF_NAPI_ALLOC_SKB:
+		return skbf_steps(w, SKBF_NAPI_ALLOC_SKB, lap);
+	case SKBF_BUILD_SKB:
+		return skbf_steps(w, SKBF_BUILD_SKB, lap);
+	case SKBF_PAGE_POOL:
+		return skbf_steps(w, SKBF_PAGE_POOL, lap);
+	case SKBF_KMALLOC_FLOOR:
+		return skbf_steps(w, SKBF_KMALLOC_FLOOR, lap);
+	default:
+		return skbf_steps(w, SKBF_EMPTY, lap);
+	}
+}
+
+/*
+ * Hard IRQs and softirqs a CPU has taken, from the per-CPU counters, modulo
+ * 2^32 like the narrowest of them, so that a difference survives a wrap.
+ */
+static u32 skbf_irqs(unsigned int cpu)
+{
+	u32 n = skbf_hardirqs(cpu);
+	unsigned int i;
+
+	for (i = 0; i < NR_SOFTIRQS; i++)
+		n += kstat_softirqs_cpu(i, cpu);
+	return n;
+}
+
+/*
+ * The network softirqs run on @cpu so far: a task chunk in which they ran
+ * inline (on an interrupt's exit) holds the NIC's traffic, not our ops.
+ */
+static u32 skbf_net_softirqs(unsigned int cpu)
+{
+	return kstat_softirqs_cpu(NET_RX_SOFTIRQ, cpu) + kstat_softirqs_cpu(NET_TX_SOFTIRQ, cpu);
+}
+
+/* Publish a chunk's counts: every skb is counted where it was made or released. */
+static void skbf_flush(const struct skbf_worker *w, const struct skbf_lap *lap)
+{
+	if (skbf_modes[w->f.mode].skb) {
+		atomic64_add(lap->made, &skbf_stats.allocated);
+		atomic64_add(lap->released, &skbf_stats.freed);
+	}
+	atomic64_add(lap->failed, &skbf_stats.alloc_failures);
+}
+
+/*
+ * Read the clock about every SKBF_BLOCK_NS.  Chunks with failures keep the
+ * block they had: a failed allocation can be far cheaper than a good one,
+ * and a block sized by failures would overrun the deadline when they stop.
+ */
+static void skbf_tune(struct skbf_worker *w, const struct skbf_lap *lap)
+{
+	u64 per_step, block;
+
+	if (lap->failed || !lap->steps)
+		return;
+	per_step = max_t(u64, div64_u64(lap->ns, lap->steps), 1);
+	block = clamp_t(u64, SKBF_BLOCK_NS / per_step, 1, SKBF_BLOCK_MAX);
+	w->block = min_t(u32, rounddown_pow_of_two(block), 2 * w->block);
+}
+
+/*
+ * One timed chunk and its accounting, in the worker's thread or in its
+ * NAPI poll.  A chunk in which the thread was switched out, that did not
+ * run on the worker's CPU, or in which NET_RX or NET_TX ran (a task chunk
+ * only: a softirq chunk runs inside NET_RX, which counted itself before),
+ * is left out of the timing: a busy machine or NIC makes a run slower to
+ * finish, not its figures wrong.
+ */
+static void skbf_chunk(struct skbf_worker *w)
+{
+	struct task_struct *me = current;
+	unsigned long csw = me->nvcsw + me->nivcsw;
+	unsigned int cpu = raw_smp_processor_id();
+	bool softirq = in_serving_softirq();
+	struct skbf_rep *r = &w->cur;
+	struct skbf_lap lap = {};
+	u32 irqs = skbf_irqs(cpu), net = skbf_net_softirqs(cpu);
+	cycles_t c0 = get_cycles(), c1;
+
+	skbf_dispatch(w, &lap);
+	if (IS_ENABLED(CONFIG_KUNIT) && unlikely(w->run->in_chunk) && !softirq)
+		w->run->in_chunk(w->run);
+	c1 = get_cycles();
+	irqs = skbf_irqs(cpu) - irqs;
+	net = skbf_net_softirqs(cpu) - net;
+	csw = me->nvcsw + me->nivcsw - csw;
+	w->kept = !csw && !net && cpu == w->cpu && raw_smp_processor_id() == w->cpu;
+	if (softirq) {
+		w->bh_chunks++;
+		w->bh_over += lap.ns > SKBF_CHUNK_MAX_NS;
+		w->bh_longest_ns = max(w->bh_longest_ns, lap.ns);
+		w->bh_hist[min_t(u64, div_u64(lap.ns, SKBF_BH_BUCKET_NS), SKBF_BH_BUCKETS - 1)]++;
+	}
+	r->csw += csw;
+	r->all_steps += lap.steps;
+	if (w->kept) {
+		r->ns += lap.ns;
+		r->steps += lap.steps;
+		r->alloc_ns += lap.alloc_ns;
+		r->alloc_steps += lap.alloc_steps;
+		r->free_ns += lap.free_ns;
+		r->free_steps += lap.free_steps;
+		r->tsc += c1 - c0;
+		r->irqs += irqs;
+		r->chunks[softirq]++;
+	} else {
+		r->dropped++;
+		w->net_dropped += !!net;
+	}
+	r->fails += lap.failed;
+	/*
+	 * A repetition does count ops, dropped chunks' included, so counts
+	 * stay exact; only when a busy machine left less than half of them
+	 * timed does it go on until half are, up to four times its count.
+	 */
+	w->steps_left -= min(lap.steps, w->steps_left);
+	if (!w->steps_left && r->steps < w->run->cfg.count &&
+	    r->all_steps < 8ULL * w->run->cfg.count)
+		w->steps_left = w->run->cfg.count - r->steps;
+	skbf_flush(w, &lap);
+	skbf_tune(w, &lap);
+}
+
+/*
+ * The NAPI poll of the receive-path modes: one chunk per poll, in softirq
+ * on the worker's CPU, with the poll's own budget for napi_consume_skb().
+ * It completes at once, so the CPU leaves softirq after every chunk; the
+ * worker schedules the next poll.
+ */
+static int skbf_poll(struct napi_struct *napi, int budget)
+{
+	struct skbf_pcpu *pc = container_of(napi, struct skbf_pcpu, napi);
+	struct skbf_worker *w = READ_ONCE(pc->worker);
+
+	if (likely(w)) {
+		w->f.budget = budget;
+		skbf_chunk(w);
+	}
+	napi_complete_done(napi, 0);
+	if (likely(w))
+		complete(&w->polled);
+	return 0;
+}
+
+/* The kernel's perf counters, where it has them (UML has none). */
+#ifdef CONFIG_PERF_EVENTS
+static struct perf_event *skbf_pmu_counter(unsigned int cpu, u32 type, u64 config)
+{
+	/* Not pinned: a perf session of the machine's users keeps its counters. */
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.type = type,
+		.config = config,
+	};
+
+	return perf_event_create_kernel_counter(&attr, cpu, NULL, NULL, NULL);
+}
+
+static u64 skbf_pmu_value(struct perf_event *ev, bool *gaps)
+{
+	u64 enabled, running, v = perf_event_read_value(ev, &enabled, &running);
+
+	if (!running || running != enabled)
+		*gaps = true;
+	return v;
+}
+
+static void skbf_pmu_release(struct perf_event *ev)
+{
+	perf_event_release_kernel(ev);
+}
+#else
+static struct perf_event *skbf_pmu_counter(unsigned int cpu, u32 type, u64 config)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static u64 skbf_pmu_value(struct perf_event *ev, bool *gaps)
+{
+	return 0;
+}
+
+static void skbf_pmu_release(struct perf_event *ev)
+{
+}
+#endif
+
+/*
+ * PMU counts, read in process context (perf_event_read_value() may sleep).
+ * A counter that did not count all the time it was enabled (multiplexed
+ * with other users' events, or in error) makes the row's PMU figures "-".
+ */
+static void skbf_pmu_read(struct skbf_worker *w, u64 *v)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		v[i] = w->pmu[i] ? skbf_pmu_value(w->pmu[i], &w->pmu_gaps) : 0;
+}
+
+static void skbf_pmu_add(struct skbf_worker *w, const u64 *v0)
+{
+	u64 v[2];
+	int i;
+
+	if (!w->pmu[0])
+		return;
+	skbf_pmu_read(w, v);
+	for (i = 0; w->kept && i < 2; i++)
+		w->cur.pmu[i] += v[i] - v0[i];
+}
+
+/* Whether the repetition goes on: steps to do, a batch or handover to finish. */
+static bool skbf_rep_more(struct skbf_worker *w)
+{
+	struct skbf_run *run = w->run;
+
+	if (skbf_stopping(run))
+		return false;
+	/*
+	 * A CPU woken late still measures one chunk of a repetition the
+	 * others have ended, so the sum row has a rate from every CPU.
+	 */
+	if (run->nr_workers > 1 && w->cur.all_steps && READ_ONCE(run->cut) > w->rep)
+		w->cut = true;
+	if (w->pending || w->freed != w->want)
+		return true;
+	return w->steps_left && !w->cut;
+}
+
+static void skbf_rep_task(struct skbf_worker *w)
+{
+	u64 pmu[2];
+
+	while (skbf_rep_more(w)) {
+		skbf_pmu_read(w, pmu);
+		skbf_chunk(w);
+		skbf_pmu_add(w, pmu);
+		cond_resched();
+	}
+}
+
+static void skbf_rep_napi(struct skbf_worker *w)
+{
+	u64 pmu[2];
+
+	while (skbf_rep_more(w)) {
+		skbf_pmu_read(w, pmu);
+		reinit_completion(&w->polled);
+		local_bh_disable();
+		napi_schedule(&w->pc->napi);
+		local_bh_enable();	/* NET_RX runs the poll here, or in ksoftirqd */
+		/* TASK_IDLE: a starved NET_RX is no hung task, nor load. */
+		wait_for_completion_state(&w->polled, TASK_IDLE);
+		skbf_pmu_add(w, pmu);
+		cond_resched();
+	}
+}
+
+/*
+ * The repetition barrier: with several CPUs, every repetition starts on
+ * all of them together.  False when the run is stopping.
+ */
+static bool skbf_barrier(struct skbf_run *run)
+{
+	/* Pairs with the release below: a new generation comes after the reset. */
+	u32 gen = smp_load_acquire(&run->gen);
+
+	if (run->nr_workers > 1) {
+		if (atomic_inc_return(&run->arrived) == run->nr_workers) {
+			atomic_set(&run->arrived, 0);
+			/* The count is reset before anyone leaves, and may arrive again. */
+			smp_store_release(&run->gen, gen + 1);
+			/* The new generation is visible before the waiters are looked for. */
+			smp_mb();
+			wake_up_var(&run->gen);
+		} else {
+			/*
+			 * Pairs with the release above.  TASK_IDLE: a CPU its
+			 * peers wait on may be starved for minutes; that is no
+			 * hung task.
+			 */
+			___wait_var_event(&run->gen, smp_load_acquire(&run->gen) != gen ||
+					  skbf_stopping(run), TASK_IDLE, 0, 0, schedule());
+		}
+	}
+	return !skbf_stopping(run);
+}
+
+static void skbf_rep(struct skbf_worker *w, u32 rep)
+{
+	memset(&w->cur, 0, sizeof(w->cur));
+	w->cur.index = rep;
+	w->rep = rep;
+	w->cut = false;
+	w->steps_left = 2ULL * w->run->cfg.count;
+	w->want = 0;
+	w->held = 0;
+	w->freed = 0;
+	w->cur.start_ns = ktime_get_ns();
+	if (skbf_mode_ctx(w->f.mode) == SKBF_CTX_NAPI)
+		skbf_rep_napi(w);
+	else
+		skbf_rep_task(w);
+	w->cur.end_ns = ktime_get_ns();
+}
+
+/* skb_clone: one live fclone skb per batch slot, made on the worker's CPU. */
+static int skbf_parents_make(struct skbf_worker *w)
+{
+	u64 made = 0;
+	u32 i;
+
+	for (i = 0; i < w->batch && !skbf_stopping(w->run); i++) {
+		w->f.parents[i] = skbf_parent(&w->f);
+		if (!w->f.parents[i]) {
+			atomic64_inc(&skbf_stats.alloc_failures);
+			break;
+		}
+		made++;
+		if (!(i % 64))
+			cond_resched();
+	}
+	atomic64_add(made, &skbf_stats.allocated);
+	return i == w->batch || skbf_stopping(w->run) ? 0 : -ENOMEM;
+}
+
+/* Release what a stopped batch, a stalled handover and skb_clone still hold. */
+static void skbf_drain(struct skbf_worker *w)
+{
+	enum skbf_mode mode = w->f.mode;
+	u64 released = 0;
+	u32 i;
+
+	for (i = w->freed; i < w->held; i++) {
+		if (w->obj[i]) {
+			skbf_release_any(mode, w->obj[i]);
+			released++;
+		}
+		if (!(i % 64))
+			cond_resched();
+	}
+	w->want = 0;
+	w->held = 0;
+	w->freed = 0;
+	if (w->pending) {
+		skbf_release_any(mode, w->pending);
+		w->pending = NULL;
+		released++;
+	}
+	for (i = 0; w->f.parents && i < w->batch; i++) {
+		if (w->f.parents[i]) {
+			consume_skb(w->f.parents[i]);
+			w->f.parents[i] = NULL;
+			released++;
+		}
+		if (!(i % 64))
+			cond_resched();
+	}
+	if (skbf_modes[mode].skb)
+		atomic64_add(released, &skbf_stats.freed);
+}
+
+static int skbf_worker_fn(void *arg)
+{
+	struct skbf_worker *w = arg;
+	struct skbf_run *run = w->run;
+	u32 total = run->cfg.warmup + run->cfg.repeat, rep;
+
+	if (w->f.parents && skbf_parents_make(w))
+		skbf_run_stop(run, -ENOMEM, "out of memory for skb_clone's parent skbs");
+	for (rep = 0; rep < total && skbf_barrier(run); rep++) {
+		/*
+		 * Objects from here on are the kept repetitions' (a ring is
+		 * FIFO); the ring's own smp_wmb() orders this before them.
+		 */
+		if (rep == run->cfg.warmup) {
+			WRITE_ONCE(w->timed_from, w->handed);
+			/* The latency samples of the warmup go too. */
+			if (w->lat) {
+				memset(w->hist, 0, SKBF_LAT_BUCKETS * sizeof(*w->hist));
+				w->lat_samples = 0;
+			}
+		}
+		skbf_rep(w, rep);
+		if (skbf_stopping(run))
+			break;
+		/* The first CPU to finish ends the repetition on the others. */
+		if (!w->cut)
+			cmpxchg(&run->cut, rep, rep + 1);
+		if (rep >= run->cfg.warmup && w->cur.all_steps)
+			w->reps[w->nreps++] = w->cur;
+		if (w == run->lead)
+			WRITE_ONCE(run->progress_rep, rep + 1);
+	}
+	skbf_measured(run);
+	skbf_drain(w);
+	/* Every object is in the ring before the releasing thread sees this. */
+	smp_store_release(&w->produced, true);
+	skbf_thread_done(run);
+	skbf_park();
+	return 0;
+}
+
+/*
+ * free_cpu's thread: releases what the workers hand over, as a socket
+ * reader's CPU would, with consume_skb() (skb_attempt_defer_free() is not
+ * exported).  Its busy time per object is the free_ns of a free_cpu row.
+ */
+static int skbf_consumer_fn(void *arg)
+{
+	struct skbf_consumer *c = arg;
+	struct skbf_run *run = c->run;
+	unsigned int idle = 0, i, j, k;
+	bool done, produced;
+	void *objs[64];
+	u64 got;
+
+	for (;;) {
+		done = true;
+		got = 0;
+		for (i = 0; i < c->n; i++) {
+			struct skbf_worker *w = c->w[i];
+			u64 t0, from, timed;
+
+			/* Pairs with the worker's release: its last object is in the ring. */
+			produced = smp_load_acquire(&w->produced);
+			if (!produced)
+				done = false;
+			/* KUnit's late releasing CPU lets each ring fill first. */
+			if (IS_ENABLED(CONFIG_KUNIT) && run->release_late && !produced &&
+			    !READ_ONCE(w->ring_full))
+				continue;
+			k = __ptr_ring_consume_batched(&w->ring, objs, ARRAY_SIZE(objs));
+			if (!k)
+				continue;
+			/*
+			 * Objects the worker made in kept repetitions: it set
+			 * timed_from before it handed over the first of them,
+			 * so read it after them (pairs with the ring's smp_wmb).
+			 */
+			smp_rmb();
+			from = READ_ONCE(w->timed_from);
+			timed = w->consumed + k - clamp(from, w->consumed, w->consumed + k);
+			w->consumed += k;
+			/*
+			 * A clone made while the previous one is still in the
+			 * ring finds its parent's companion taken and comes
+			 * from the slab instead: count which path each took.
+			 */
+			if (c->mode == SKBF_SKB_CLONE) {
+				for (j = 0; j < k; j++)
+					w->cons_companions += ((struct sk_buff *)objs[j])->fclone ==
+							      SKB_FCLONE_CLONE;
+				w->cons_clones += k;
+			}
+			t0 = ktime_get_ns();
+			for (j = 0; j < k; j++)
+				skbf_release_any(c->mode, objs[j]);
+			if (raw_smp_processor_id() == c->cpu)
+				w->cons_remote += k;
+			w->cons_ns += div_u64((ktime_get_ns() - t0) * timed, k);
+			w->cons_n += timed;
+			got += k;
+		}
+		if (skbf_modes[c->mode].skb)
+			atomic64_add(got, &skbf_stats.freed);
+		if (got) {
+			idle = 0;
+			cond_resched();
+			continue;
+		}
+		if (done || skbf_stopping(run))
+			break;
+		if (++idle % 1024)
+			cpu_relax();
+		else
+			cond_resched();
+	}
+	skbf_measured(run);
+	skbf_thread_done(run);
+	skbf_park();
+	return 0;
+}
+
+static void skbf_pmu_open(struct skbf_worker *w)
+{
+	static const u64 hw[2] = { PERF_COUNT_HW_CPU_CYCLES, PERF_COUNT_HW_INSTRUCTIONS };
+	struct skbf_run *run = w->run;
+	struct perf_event *ev;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		/* KUnit counts a software clock through the same path. */
+		if (run->pmu_type)
+			ev = skbf_pmu_counter(w->cpu, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK);
+		else
+			ev = skbf_pmu_counter(w->cpu, PERF_TYPE_HARDWARE, hw[i]);
+		if (IS_ERR(ev)) {
+			run->res->pmu_err = PTR_ERR(ev);
+			for (; i > 0; i--) {
+				skbf_pmu_release(w->pmu[i - 1]);
+				w->pmu[i - 1] = NULL;
+			}
+			return;
+		}
+		w->pmu[i] = ev;
+	}
+}
+
+/* Release a ring's leftovers: a stopped run's, or the releasing CPU's. */
+static void skbf_ring_drain(struct skbf_worker *w)
+{
+	u64 released = 0;
+	void *obj;
+
+	while ((obj = __ptr_ring_consume(&w->ring))) {
+		skbf_release_any(w->f.mode, obj);
+		if (!(++released % 64))
+			cond_resched();
+	}
+	if (skbf_modes[w->f.mode].skb)
+		atomic64_add(released, &skbf_stats.freed);
+	ptr_ring_cleanup(&w->ring, NULL);
+}
+
+static void skbf_worker_free(struct skbf_worker *w)
+{
+	int i;
+
+	if (!w)
+		return;
+	if (w->task)
+		kthread_stop(w->task);
+	if (w->napi_on) {
+		WRITE_ONCE(w->pc->worker, NULL);
+		napi_disable(&w->pc->napi);
+	}
+	if (w->handoff && w->ring.queue)
+		skbf_ring_drain(w);
+	/* After the NAPI is disabled and every page is back. */
+	if (!IS_ERR_OR_NULL(w->f.pool))
+		page_pool_destroy(w->f.pool);
+	for (i = 0; i < 2; i++)
+		if (w->pmu[i])
+			skbf_pmu_release(w->pmu[i]);
+	kvfree(w->obj);
+	kvfree(w->lat_ticks);
+	kvfree(w->hist);
+	kvfree(w->f.parents);
+	kfree(w->reps);
+	kfree(w);
+}
+
+static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct skbf_target *t,
+					   enum skbf_mode mode, unsigned int cpu)
+{
+	const struct skbf_config *cfg = &run->cfg;
+	int node = cpu_to_node(cpu), err = -ENOMEM;
+	struct skbf_worker *w;
+
+	w = kzalloc_node(sizeof(*w), GFP_KERNEL, node);
+	if (!w)
+		return ERR_PTR(-ENOMEM);
+	w->run = run;
+	w->cpu = cpu;
+	w->batch = cfg->batch;
+	w->lat = cfg->latency;
+	w->block = 1;
+	w->fail_every = run->fail_every;
+	w->fail_burst = run->fail_burst;
+	w->handoff = t->w.free_cpu != SKBF_NO_CPU;
+	w->pc = skbf.pcpu[cpu];
+	w->timed_from = U64_MAX;
+	init_completion(&w->polled);
+	skbf_factory_init(&w->f, mode, cfg);
+	w->f.napi = &w->pc->napi;
+	if (run->dev)
+		w->f.dev = run->dev;
+
+	w->obj = kvzalloc_node(array_size(cfg->batch, sizeof(*w->obj)), GFP_KERNEL, node);
+	w->reps = kcalloc(cfg->repeat, sizeof(*w->reps), GFP_KERNEL);
+	if (!w->obj || !w->reps)
+		goto fail;
+	if (w->lat) {
+		w->lat_ticks = kvzalloc_node(array_size(cfg->batch, sizeof(*w->lat_ticks)),
+					     GFP_KERNEL, node);
+		w->hist = kvzalloc_node(array_size(SKBF_LAT_BUCKETS, sizeof(*w->hist)),
+					GFP_KERNEL, node);
+		if (!w->lat_ticks || !w->hist)
+			goto fail;
+		w->lat_next = skbf_lat_gap();
+	}
+	if (mode == SKBF_SKB_CLONE) {
+		w->f.parents = kvzalloc_node(array_size(cfg->batch, sizeof(*w->f.parents)),
+					     GFP_KERNEL, node);
+		if (!w->f.parents)
+			goto fail;
+	}
+	if (w->handoff && ptr_ring_init(&w->ring, SKBF_RING, GFP_KERNEL))
+		goto fail;
+	if (mode == SKBF_PAGE_POOL) {
+		w->f.pool = skbf_page_pool_create(w->f.napi, node, w->f.order, SKBF_POOL_SIZE);
+		if (IS_ERR(w->f.pool)) {
+			err = PTR_ERR(w->f.pool);
+			goto fail;
+		}
+	}
+	skbf_pmu_open(w);
+	w->task = kthread_create_on_cpu(skbf_worker_fn, w, cpu, "skbfactory/%u");
+	if (IS_ERR(w->task)) {
+		err = PTR_ERR(w->task);
+		w->task = NULL;
+		goto fail;
+	}
+	skbf_inherit_make_it_fail(w->task);
+	if (skbf_mode_ctx(mode) == SKBF_CTX_NAPI) {
+		WRITE_ONCE(w->pc->worker, w);
+		napi_enable(&w->pc->napi);
+		w->napi_on = true;
+	}
+	return w;
+fail:
+	skbf_worker_free(w);
+	return ERR_PTR(err);
+}
+
+static void skbf_consumer_free(struct skbf_consumer *c)
+{
+	if (!c)
+		return;
+	if (c->task)
+		kthread_stop(c->task);
+	kfree(c);
+}
+
+static struct skbf_consumer *skbf_consumer_new(struct skbf_run *run, enum skbf_mode mode,
+					       unsigned int cpu, struct skbf_worker **w,
+					       unsigned int n)
+{
+	struct skbf_consumer *c = kzalloc_node(sizeof(*c), GFP_KERNEL, cpu_to_node(cpu));
+	int err;
+
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	c->run = run;
+	c->cpu = cpu;
+	c->mode = mode;
+	c->w = w;
+	c->n = n;
+	c->task = kthread_create_on_cpu(skbf_consumer_fn, c, cpu, "skbfactory-free/%u");
+	if (IS_ERR(c->task)) {
+		err = PTR_ERR(c->task);
+		kfree(c);
+		return ERR_PTR(err);
+	}
+	return c;
+}
+
+/*
+ * Create the threads of one mode and release them.  The CPUs are checked
+ * online under the CPU hotplug lock, and the threads are counted as
+ * measuring before it is dropped: from then on, a CPU going down finds
+ * them in skbf_cpu_down() and waits until they stop measuring.
+ */
+static int skbf_threads_start(struct skbf_run *run, const struct skbf_target *t,
+			      enum skbf_mode mode, struct skbf_worker **w, unsigned int n)
+{
+	int free_cpu = t->w.free_cpu, err = 0;
+	unsigned int i = 0, cpu;
+
+	cpus_read_lock();
+	if (skbf_stopping(run)) {
+		err = run->stop;
+		goto out;
+	}
+	if (!cpumask_subset(t->cpus, cpu_online_mask) ||
+	    (free_cpu != SKBF_NO_CPU && !cpu_online(free_cpu))) {
+		skbf_run_stop(run, -EAGAIN, "a CPU of the run went offline");
+		err = -EAGAIN;
+		goto out;
+	}
+	for_each_cpu(cpu, t->cpus) {
+		w[i] = skbf_worker_new(run, t, mode, cpu);
+		if (IS_ERR(w[i])) {
+			err = PTR_ERR(w[i]);
+			w[i] = NULL;
+			goto out;
+		}
+		i++;
+	}
+	if (free_cpu != SKBF_NO_CPU) {
+		run->consumer = skbf_consumer_new(run, mode, free_cpu, w, n);
+		if (IS_ERR(run->consumer)) {
+			err = PTR_ERR(run->consumer);
+			run->consumer = NULL;
+			goto out;
+		}
+	}
+	run->lead = w[0];
+	WRITE_ONCE(run->progress_rep, 0);
+	atomic_set(&run->running, n + !!run->consumer);
+	atomic_set(&run->measuring, n + !!run->consumer);
+	for (i = 0; i < n; i++)
+		wake_up_process(w[i]->task);
+	if (run->consumer)
+		wake_up_process(run->consumer->task);
+out:
+	cpus_read_unlock();
+	if (err && err != run->stop)
+		skbf_run_stop(run, err, err == -ENOMEM ? "out of memory" : "cannot start a thread");
+	return err;
+}
+
+/*
+ * Does a signal pending for the writer stop its run?  Every one but those
+ * whose default action is to do nothing (SIGCHLD, SIGWINCH, SIGURG,
+ * SIGCONT), even when the writer handles it: a shell writing run with its
+ * builtin echo gets SIGCHLD whenever a job of its ends, SIGWINCH when its
+ * terminal is resized, and neither means "stop".
+ */
+static bool skbf_signal_stops(void)
+{
+	unsigned long pending;
+	unsigned int i;
+	bool stops = false;
+
+	/*
+	 * Unlocked: a word is read whole, and a signal that lands just after
+	 * is seen 10 ms later (skbf_wait()) or has woken the wait already.
+	 */
+	for (i = 0; i < _NSIG_WORDS; i++) {
+		pending = READ_ONCE(current->pending.signal.sig[i]) |
+			  READ_ONCE(current->signal->shared_pending.signal.sig[i]);
+		stops |= pending & ~current->blocked.sig[i] &
+			 (i ? ~0UL : ~(unsigned long)SIG_KERNEL_IGNORE_MASK);
+	}
+	return stops;
+}
+
+/*
+ * Wait for the threads; a signal to the writer (skbf_signal_stops()) stops
+ * them within a chunk.  One that does not stays pending until the write
+ * returns, and would end an interruptible wait at once: from then on the
+ * wait is killable, and looks for a stopping signal every 10 ms.
+ */
+static int skbf_wait(struct skbf_run *run)
+{
+	/* 0: the threads are done; else a signal came (or 10 ms went by). */
+	long sig = wait_for_completion_interruptible(&run->done);
+
+	/*
+	 * The freezer (suspend, a cgroup's freeze) wakes the writer with no
+	 * signal queued and cannot freeze it in a killable wait: it stops the
+	 * run, as it always did.
+	 */
+	while (sig && !skbf_signal_stops() && !freezing(current))
+		sig = wait_for_completion_killable_timeout(&run->done, msecs_to_jiffies(10)) <= 0;
+	if (sig) {
+		skbf_run_stop(run, -EINTR, "stopped by a signal to the writer; every skb released");
+		wait_for_completion(&run->done);
+	}
+	return READ_ONCE(run->stop);
+}
+
+static void skbf_threads_free(struct skbf_run *run, struct skbf_worker **w, unsigned int n)
+{
+	unsigned int i;
+
+	/* The releasing thread first: the rings are drained once it is gone. */
+	skbf_consumer_free(run->consumer);
+	run->consumer = NULL;
+	for (i = 0; i < n; i++)
+		skbf_worker_free(w[i]);
+	run->lead = NULL;
+}

@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The factory: one ready object per call, made by a mode's kernel path
+ * and released the matching way.
+ * Part of skbfactory.c, which includes it: one object, one module.
+ */
+
+/* ---- The factory: one ready object per call, released the matching way ---- */
+
+/**
+ * struct skbf_factory - how one mode makes its objects
+ * @mode: the mode
+ * @size: data buffer bytes asked for
+ * @headroom: skb_reserve() bytes
+ * @put: skb_put() bytes, filled
+ * @buf: page-frag modes: the fragment, SKB_HEAD_ALIGN(@size); kmalloc_floor:
+ *	the data object's size
+ * @order: page-frag modes above PAGE_SIZE: the order of the pages taken
+ * @linear: alloc_skb_with_frags: bytes in the linear part
+ * @paged: alloc_skb_with_frags: bytes in page fragments
+ * @budget: NAPI modes: the budget of the poll running now
+ * @floor_small: kmalloc_floor: the data comes from the small-head size class
+ * @dev: skb->dev for netdev_alloc_skb
+ * @napi: the NAPI instance of the NAPI modes
+ * @pool: page_pool mode: the pool of @napi
+ * @parents: skb_clone mode: one live fclone skb per batch slot
+ */
+struct skbf_factory {
+	enum skbf_mode mode;
+	u32 size;
+	u32 headroom;
+	u32 put;
+	u32 buf;
+	unsigned int order;
+	u32 linear;
+	u32 paged;
+	int budget;
+	bool floor_small;
+	struct net_device *dev;
+	struct napi_struct *napi;
+	struct page_pool *pool;
+	struct sk_buff **parents;
+};
+
+static void skbf_factory_init(struct skbf_factory *f, enum skbf_mode mode,
+			      const struct skbf_config *cfg)
+{
+	memset(f, 0, sizeof(*f));
+	f->mode = mode;
+	f->size = cfg->size;
+	f->headroom = cfg->headroom;
+	f->put = cfg->put;
+	f->buf = SKB_HEAD_ALIGN(cfg->size);
+	f->order = f->buf > PAGE_SIZE ? get_order(f->buf) : 0;
+	f->linear = cfg->headroom + cfg->put;
+	f->paged = cfg->size - f->linear;
+	f->budget = NAPI_POLL_WEIGHT;
+	f->dev = skbf.dummy;
+	if (mode == SKBF_KMALLOC_FLOOR) {
+		/* The size class alloc_skb()'s kmalloc_reserve() would use. */
+		f->floor_small = f->buf <= skbf.small_head;
+		f->buf = kmalloc_size_roundup(f->buf);
+	}
+}
+
+static __always_inline void skbf_fill(struct sk_buff *skb, const struct skbf_factory *f)
+{
+	skb_reserve(skb, f->headroom);
+	memset(skb_put(skb, f->put), SKBF_FILL, f->put);
+}
+
+/*
+ * build_skb: a receive buffer as a NAPI driver makes one.  Up to PAGE_SIZE
+ * a page fragment (napi_alloc_frag); above, as the kernel's page-fragment
+ * caches serve no more, a compound page.
+ */
+static __always_inline struct sk_buff *skbf_frag_skb(const struct skbf_factory *f)
+{
+	struct sk_buff *skb;
+	struct page *page;
+	void *data;
+
+	if (!f->order) {
+		data = napi_alloc_frag(f->buf);
+		if (unlikely(!data))
+			return NULL;
+		skb = napi_build_skb(data, f->buf);
+		if (unlikely(!skb))
+			skb_free_frag(data);
+		return skb;
+	}
+	page = alloc_pages(SKBF_GFP_NAPI | __GFP_COMP, f->order);
+	if (unlikely(!page))
+		return NULL;
+	skb = napi_build_skb(page_address(page), PAGE_SIZE << f->order);
+	if (unlikely(!skb))
+		__free_pages(page, f->order);
+	return skb;
+}
+
+/*
+ * page_pool: a fragment of a pool page up to PAGE_SIZE, a whole page of the
+ * pool's order above; marked so that its release recycles the page.
+ */
+static __always_inline struct sk_buff *skbf_pool_skb(const struct skbf_factory *f)
+{
+	unsigned int offset = 0, truesize = f->buf;
+	struct sk_buff *skb;
+	struct page *page;
+
+	if (!f->order) {
+		page = page_pool_alloc_frag(f->pool, &offset, f->buf, SKBF_GFP_NAPI);
+	} else {
+		page = page_pool_alloc_pages(f->pool, SKBF_GFP_NAPI);
+		truesize = PAGE_SIZE << f->order;
+	}
+	if (unlikely(!page))
+		return NULL;
+	skb = napi_build_skb(page_address(page) + offset, truesize);
+	if (unlikely(!skb)) {
+		page_pool_put_full_page(f->pool, page, false);
+		return NULL;
+	}
+	skb_mark_for_recycle(skb);
+	return skb;
+}
+
+/* A live fclone skb, as TCP keeps each segment it may retransmit. */
+static struct sk_buff *skbf_parent(const struct skbf_factory *f)
+{
+	struct sk_buff *skb = alloc_skb_fclone(f->size, SKBF_GFP);
+
+	if (skb)
+		skbf_fill(skb, f);
+	return skb;
+}
+
+/*
+ * kmalloc_floor's caches, made the first time the mode is used: objects of
+ * struct sk_buff's size, as skbuff_head_cache has, and of the small heads'
+ * size where the kernel has those.
+ */
+static int skbf_floor_caches(void)
+{
+	static DEFINE_MUTEX(lock);
+	int err = 0;
+
+	mutex_lock(&lock);
+	if (!skbf.floor_head)
+		skbf.floor_head = kmem_cache_create("skbf_floor_head", sizeof(struct sk_buff), 0,
+						    SLAB_HWCACHE_ALIGN, NULL);
+	if (skbf.small_head && !skbf.floor_small)
+		skbf.floor_small = kmem_cache_create("skbf_floor_small", skbf.small_head, 0,
+						     SLAB_HWCACHE_ALIGN, NULL);
+	if (!skbf.floor_head || (skbf.small_head && !skbf.floor_small))
+		err = -ENOMEM;
+	mutex_unlock(&lock);
+	return err;
+}
+
+/* kmalloc_floor: an sk_buff-sized slab object pointing at a data buffer. */
+struct skbf_floor {
+	u8 *data;
+	bool small;	/* from floor_small, freed as skbuff_small_head's are */
+};
+
+static __always_inline void *skbf_floor_make(const struct skbf_factory *f)
+{
+	struct skbf_floor *head = kmem_cache_alloc(skbf.floor_head, SKBF_GFP);
+	u8 *data;
+
+	if (unlikely(!head))
+		return NULL;
+	if (f->floor_small)
+		data = kmem_cache_alloc(skbf.floor_small, SKBF_GFP);
+	else
+		data = kmalloc(f->buf, SKBF_GFP);
+	if (unlikely(!data)) {
+		kmem_cache_free(skbf.floor_head, head);
+		return NULL;
+	}
+	memset(data + f->headroom, SKBF_FILL, f->put);
+	head->data = data;
+	head->small = f->floor_small;
+	return head;
+}
+
+static __always_inline void skbf_floor_free(void *obj)
+{
+	struct skbf_floor *head = obj;
+
+	if (head->small)
+		kmem_cache_free(skbf.floor_small, head->data);
+	else
+		kfree(head->data);
+	kmem_cache_free(skbf.floor_head, head);
+}
+
+/*
+ * empty: an op the compiler must call and cannot drop (the barrier is a
+ * side effect), so that mode=empty measures the loop, the batch
+ * bookkeeping and two calls per op, as every real mode has them.
+ */
+static noinline void *skbf_empty_make(const struct skbf_factory *f)
+{
+	barrier();
+	return (void *)f;
+}
+
+static noinline void skbf_empty_free(void *obj)
+{
+	barrier();
+}
+
+/* The allocation alone, as each skb path's callers make it. */
+static __always_inline struct sk_buff *skbf_raw(const struct skbf_factory *f,
+						const enum skbf_mode mode, u32 slot)
+{
+	int err;
+
+	switch (mode) {
+	case SKBF_ALLOC_SKB:
+		return alloc_skb(f->size, SKBF_GFP);
+	case SKBF_ALLOC_SKB_FCLONE:
+		return alloc_skb_fclone(f->size, SKBF_GFP);
+	case SKBF_ALLOC_SKB_WITH_FRAGS:
+		return alloc_skb_with_frags(f->linear, f->paged, PAGE_ALLOC_COSTLY_ORDER, &err,
+					    SKBF_GFP);
+	case SKBF_SKB_CLONE:
+		return skb_clone(f->parents[slot], SKBF_GFP);
+	case SKBF_NETDEV_ALLOC_SKB:
+		return __netdev_alloc_skb(f->dev, f->size, SKBF_GFP_NAPI);
+	case SKBF_NAPI_ALLOC_SKB:
+		return skbf_napi_alloc_skb(f->napi, f->size);
+	case SKBF_BUILD_SKB:
+		return skbf_frag_skb(f);
+	case SKBF_PAGE_POOL:
+		return skbf_pool_skb(f);
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Reserve the headroom and put the payload.  alloc_skb_with_frags' paged
+ * part is then accounted in len and data_len, as af_unix does after
+ * sock_alloc_send_pskb().  A clone is a copy of a ready skb already.
+ */
+static __always_inline void skbf_ready(struct sk_buff *skb, const struct skbf_factory *f,
+				       const enum skbf_mode mode)
+{
+	if (mode == SKBF_SKB_CLONE)
+		return;
+	skbf_fill(skb, f);
+	if (mode == SKBF_ALLOC_SKB_WITH_FRAGS) {
+		skb->data_len = f->paged;
+		skb->len += f->paged;
+	}
+}
+
+/* Make one object of @mode; @slot is the batch slot (skb_clone's parent). */
+static __always_inline void *skbf_make(const struct skbf_factory *f, const enum skbf_mode mode,
+				       u32 slot)
+{
+	struct sk_buff *skb;
+
+	switch (mode) {
+	case SKBF_KMALLOC_FLOOR:
+		return skbf_floor_make(f);
+	case SKBF_EMPTY:
+		return skbf_empty_make(f);
+	default:
+		skb = skbf_raw(f, mode, slot);
+		if (likely(skb))
+			skbf_ready(skb, f, mode);
+		return skb;
+	}
+}
+
+/*
+ * Release an object where it was made, as that path's users do.  Every skb
+ * made and released without error is consumed, never freed as a drop: a
+ * drop monitor watching a run sees nothing.
+ */
+static __always_inline void skbf_drop(const struct skbf_factory *f, const enum skbf_mode mode,
+				      void *obj)
+{
+	switch (mode) {
+	case SKBF_NETDEV_ALLOC_SKB:
+		dev_consume_skb_any(obj);
+		break;
+	case SKBF_NAPI_ALLOC_SKB:
+	case SKBF_BUILD_SKB:
+	case SKBF_PAGE_POOL:
+		napi_consume_skb(obj, f->budget);
+		break;
+	case SKBF_KMALLOC_FLOOR:
+		skbf_floor_free(obj);
+		break;
+	case SKBF_EMPTY:
+		skbf_empty_free(obj);
+		break;
+	default:
+		consume_skb(obj);
+		break;
+	}
+}
+
+/* Release an object anywhere: the releasing CPU, drains, KUnit. */
+static void skbf_release_any(enum skbf_mode mode, void *obj)
+{
+	switch (mode) {
+	case SKBF_KMALLOC_FLOOR:
+		skbf_floor_free(obj);
+		break;
+	case SKBF_EMPTY:
+		break;
+	default:
+		consume_skb(obj);
+		break;
+	}
+}
+
+/*
+ * Pools for page_pool skbs made outside a run (layout, KUnit), one per
+ * page order, with no NAPI: their pages recycle through the pool's ring.
+ */
+static struct {
+	struct mutex lock;	/* allocations from the pools */
+	struct page_pool *pool[8];
+} skbf_any_pool = {
+	.lock = __MUTEX_INITIALIZER(skbf_any_pool.lock),
+};
+
+/* The allocation of a NAPI-side mode outside a poll: under BH, as in softirq. */
+static struct sk_buff *skbf_raw_outside(struct skbf_factory *f)
+{
+	struct sk_buff *skb;
+
+	if (f->mode == SKBF_PAGE_POOL) {
+		mutex_lock(&skbf_any_pool.lock);
+		if (f->order >= ARRAY_SIZE(skbf_any_pool.pool)) {
+			skb = NULL;
+			goto out;
+		}
+		f->pool = skbf_any_pool.pool[f->order];
+		if (!f->pool) {
+			f->pool = skbf_page_pool_create(NULL, NUMA_NO_NODE, f->order,
+							SKBF_POOL_SIZE);
+			if (IS_ERR(f->pool)) {
+				f->pool = NULL;
+				skb = NULL;
+				goto out;
+			}
+			skbf_any_pool.pool[f->order] = f->pool;
+		}
+	}
+	local_bh_disable();
+	skb = skbf_raw(f, f->mode, 0);
+	local_bh_enable();
+out:
+	if (f->mode == SKBF_PAGE_POOL)
+		mutex_unlock(&skbf_any_pool.lock);
+	return skb;
+}
+
+static void skbf_any_pool_destroy(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(skbf_any_pool.pool); i++)
+		if (skbf_any_pool.pool[i])
+			page_pool_destroy(skbf_any_pool.pool[i]);
+}
+
+/*
+ * The allocation of one skb of @mode as a run makes it, outside a run: for
+ * layout and KUnit.  skb_clone's is the clone of a parent made for it and
+ * released at once: the clone keeps the data, and the fclone pair keeps
+ * the parent's sk_buff until the clone goes.
+ */
+static struct sk_buff *skbf_raw_one(struct skbf_factory *f)
+{
+	struct sk_buff *skb, *parent;
+
+	f->napi = &skbf.pcpu[raw_smp_processor_id()]->napi;
+	switch (f->mode) {
+	case SKBF_SKB_CLONE:
+		parent = skbf_parent(f);
+		if (!parent)
+			return NULL;
+		skb = skb_clone(parent, SKBF_GFP);
+		consume_skb(parent);
+		return skb;
+	case SKBF_NETDEV_ALLOC_SKB:
+	case SKBF_NAPI_ALLOC_SKB:
+	case SKBF_BUILD_SKB:
+	case SKBF_PAGE_POOL:
+		return skbf_raw_outside(f);
+	default:
+		return skbf_raw(f, f->mode, 0);
+	}
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * skbf_build() - build one ready skb the way a run does
+ * @mode: an skb-making mode (not kmalloc_floor or empty)
+ * @cfg: size, headroom and put
+ *
+ * Allocates with @mode's path, reserves the headroom and puts the payload.
+ * Callable from process context; the NAPI-side paths run with BH disabled.
+ *
+ * Return: the skb, or NULL when the allocation failed or @mode makes none.
+ */
+VISIBLE_IF_KUNIT struct sk_buff *skbf_build(enum skbf_mode mode, const struct skbf_config *cfg)
+{
+	struct skbf_factory f;
+	struct sk_buff *skb;
+
+	if (mode >= SKBF_NR_MODES || !skbf_modes[mode].skb)
+		return NULL;
+	skbf_factory_init(&f, mode, cfg);
+	skb = skbf_raw_one(&f);
+	if (skb)
+		skbf_ready(skb, &f, mode);
+	if (skb)
+		atomic64_inc(&skbf_stats.allocated);
+	else
+		atomic64_inc(&skbf_stats.alloc_failures);
+	return skb;
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_build);
+
+/**
+ * skbf_release() - release an skb from skbf_build()
+ * @mode: the mode that built it
+ * @skb: the skb, or NULL
+ */
+VISIBLE_IF_KUNIT void skbf_release(enum skbf_mode mode, struct sk_buff *skb)
+{
+	if (!skb)
+		return;
+	skbf_release_any(mode, skb);
+	atomic64_inc(&skbf_stats.freed);
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_release);
+
+/**
+ * skbf_floor_build() - one kmalloc_floor object, as a run makes it
+ * @cfg: size, headroom and put
+ *
+ * Return: the object (its first member points at the data), or NULL.
+ */
+VISIBLE_IF_KUNIT void *skbf_floor_build(const struct skbf_config *cfg)
+{
+	struct skbf_factory f;
+
+	if (skbf_floor_caches())
+		return NULL;
+	skbf_factory_init(&f, SKBF_KMALLOC_FLOOR, cfg);
+	return skbf_floor_make(&f);
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_floor_build);
+
+/**
+ * skbf_floor_release() - release an object from skbf_floor_build()
+ * @obj: the object
+ */
+VISIBLE_IF_KUNIT void skbf_floor_release(void *obj)
+{
+	skbf_floor_free(obj);
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_floor_release);
+#endif
+
+/**
+ * skbf_outstanding() - skbs made by this module and not yet released
+ *
+ * Return: allocated minus freed, 0 whenever nothing runs.
+ */
+VISIBLE_IF_KUNIT s64 skbf_outstanding(void)
+{
+	return atomic64_read(&skbf_stats.allocated) - atomic64_read(&skbf_stats.freed);
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_outstanding);
+
+/**
+ * skbf_footprint() - bytes one CPU of a run holds at most
+ * @cfg: size, batch and free_cpu
+ * @mode: the mode
+ *
+ * What a batch holds (the sk_buff, the head as the allocator hands it out,
+ * page fragments), plus the ring of skbs in flight to the releasing CPU,
+ * plus skb_clone's parents.  An estimate from the allocators' size rules,
+ * for the memory bound, not a measurement.
+ *
+ * Return: the bytes.
+ */
+VISIBLE_IF_KUNIT u64 skbf_footprint(const struct skbf_config *cfg, enum skbf_mode mode)
+{
+	u64 skb = SKB_DATA_ALIGN(sizeof(struct sk_buff));
+	u64 head = SKB_HEAD_ALIGN(cfg->size), one;
+	u64 frag = head <= PAGE_SIZE ? head : PAGE_SIZE << get_order(head);
+	u64 slots = cfg->batch + (strcmp(cfg->free_cpu, "same") ? SKBF_RING + 1 : 0);
+
+	head = head <= KMALLOC_MAX_CACHE_SIZE ? kmalloc_size_roundup(head) : PAGE_ALIGN(head);
+	switch (mode) {
+	case SKBF_ALLOC_SKB:
+	case SKBF_KMALLOC_FLOOR:
+		one = skb + head;
+		break;
+	case SKBF_ALLOC_SKB_FCLONE:
+		one = 2 * skb + head;
+		break;
+	case SKBF_ALLOC_SKB_WITH_FRAGS:
+		one = skb + kmalloc_size_roundup(SKB_HEAD_ALIGN(cfg->headroom + cfg->put)) +
+		      PAGE_ALIGN(cfg->size - cfg->headroom - cfg->put);
+		break;
+	case SKBF_SKB_CLONE:
+		/* The clones live in their parents' fclone pairs. */
+		return cfg->batch * (2 * skb + head);
+	case SKBF_EMPTY:
+		return 0;
+	case SKBF_PAGE_POOL:
+		/* The pool keeps pages in its cache and ring besides. */
+		return slots * (skb + frag) +
+		       (SKBF_POOL_SIZE + SKBF_POOL_CACHE) * (PAGE_SIZE << get_order(frag));
+	default:
+		one = skb + frag;
+		break;
+	}
+	return slots * one;
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_footprint);

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The NIC and the CPU that services it, and the environment a figure
+ * depends on.
+ * Part of skbfactory.c, which includes it: one object, one module.
+ */
+
+/* ---- The NIC and its CPU ---- */
+
+/*
+ * The name /proc/interrupts shows for an IRQ, and the CPU it fires on.
+ * Descriptors are freed after an RCU grace period, so the lookup and the
+ * reads sit under rcu_read_lock(); the action and a pending move change
+ * under desc->lock, taken as show_interrupts() takes it.  No accessor
+ * exists for the action's name or for the affinity a move is pending to.
+ */
+static unsigned int skbf_irq_read(unsigned int irq, char *name, size_t len)
+{
+	unsigned int cpu = nr_cpu_ids;
+	struct irq_desc *desc;
+	struct irq_data *d;
+	unsigned long flags;
+
+	if (name)
+		name[0] = '\0';
+	rcu_read_lock();
+	d = irq_get_irq_data(irq);
+	if (d) {
+		desc = irq_data_to_desc(d);
+		raw_spin_lock_irqsave(&desc->lock, flags);
+		if (name && desc->action && desc->action->name)
+			strscpy(name, desc->action->name, len);
+		cpu = cpumask_first_and(irq_data_get_effective_affinity_mask(d), cpu_online_mask);
+#ifdef CONFIG_GENERIC_PENDING_IRQ
+		/* x86 applies a new affinity when the IRQ next fires: follow it. */
+		if (irqd_is_setaffinity_pending(d))
+			cpu = cpumask_first_and(desc->pending_mask, cpu_online_mask);
+#endif
+		raw_spin_unlock_irqrestore(&desc->lock, flags);
+	}
+	rcu_read_unlock();
+	return cpu;
+}
+
+static bool skbf_has_word(const char *name, const char *const *words)
+{
+	char low[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(low) - 1 && name[i]; i++)
+		low[i] = tolower(name[i]);
+	low[i] = '\0';
+	for (; *words; words++)
+		if (strstr(low, *words))
+			return true;
+	return false;
+}
+
+/*
+ * How much an IRQ name looks like the first receive queue's: receive names
+ * first (virtio "input.0", "rx-0", "TxRx-0"), then unnamed kinds, then
+ * transmit, and last the configuration and misc vectors.
+ */
+static int skbf_irq_score(const char *name)
+{
+	static const char *const rx[] = { "input", "rx", NULL };
+	static const char *const tx[] = { "output", "tx", NULL };
+	static const char *const misc[] = { "config", "misc", "async", "ctrl", NULL };
+
+	if (skbf_has_word(name, rx))
+		return 3;
+	if (skbf_has_word(name, misc))
+		return 0;
+	if (skbf_has_word(name, tx))
+		return 1;
+	return 2;
+}
+
+/* The NIC's first receive IRQ by name, among its PCI device's vectors. */
+static int skbf_nic_irq(struct net_device *dev, char *name, size_t len)
+{
+	struct pci_dev *pdev = NULL;
+	int best = -1, best_score = -1;
+	struct device *d;
+	char this[32];
+	unsigned int i;
+
+	for (d = dev->dev.parent; IS_ENABLED(CONFIG_PCI) && d; d = d->parent) {
+		if (dev_is_pci(d)) {
+			pdev = to_pci_dev(d);
+			break;
+		}
+	}
+	for (i = 0; pdev && i < 256; i++) {
+		int irq = pci_irq_vector(pdev, i);
+		int score;
+
+		if (irq <= 0)
+			break;
+		skbf_irq_read(irq, this, sizeof(this));
+		score = skbf_irq_score(this);
+		if (score > best_score) {
+			best = irq;
+			best_score = score;
+			strscpy(name, this, len);
+		}
+	}
+	if (best < 0 && dev->irq > 0) {
+		best = dev->irq;
+		skbf_irq_read(best, name, len);
+	}
+	return best;
+}
+
+/**
+ * skbf_nic_cpu() - the CPU that services a NIC, and the rule that chose it
+ * @dev: the NIC, or NULL; the caller holds rtnl_lock() when it is not NULL
+ * @t: its cpus, rule, irq and irq_name are set
+ *
+ * The IRQ is the one the driver tied to the first receive queue's NAPI
+ * where it did (6.8+), else the NIC's vector whose name says receive; the
+ * CPU is the first online one of that IRQ's effective affinity (or of the
+ * affinity it is moving to).  Without an IRQ, the first online CPU of the
+ * NIC's NUMA node; else the CPU the caller runs on.
+ */
+VISIBLE_IF_KUNIT void skbf_nic_cpu(struct net_device *dev, struct skbf_target *t)
+{
+	struct device *parent = dev ? dev->dev.parent : NULL;
+	unsigned int cpu = nr_cpu_ids;
+	int irq = dev ? skbf_rxq_napi_irq(dev) : 0, node;
+
+	cpumask_clear(t->cpus);
+	t->w.irq = -1;
+	t->w.irq_name[0] = '\0';
+	if (irq > 0) {
+		t->w.rule = SKBF_RULE_NIC_NAPI;
+	} else if (dev) {
+		irq = skbf_nic_irq(dev, t->w.irq_name, sizeof(t->w.irq_name));
+		t->w.rule = SKBF_RULE_NIC_IRQ;
+	}
+	if (irq > 0) {
+		cpu = skbf_irq_read(irq, t->w.irq_name, sizeof(t->w.irq_name));
+		t->w.irq = irq;
+	}
+	if (cpu >= nr_cpu_ids) {
+		node = parent ? dev_to_node(parent) : NUMA_NO_NODE;
+		if (node != NUMA_NO_NODE)
+			cpu = cpumask_first_and(cpumask_of_node(node), cpu_online_mask);
+		t->w.rule = SKBF_RULE_NIC_NODE;
+	}
+	if (cpu >= nr_cpu_ids) {
+		cpu = raw_smp_processor_id();
+		t->w.rule = SKBF_RULE_WRITER;
+	}
+	cpumask_set_cpu(cpu, t->cpus);
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_nic_cpu);
+
+static bool skbf_nic_has_irq(struct net_device *dev)
+{
+	char name[32];
+
+	return skbf_rxq_napi_irq(dev) > 0 || skbf_nic_irq(dev, name, sizeof(name)) > 0;
+}
+
+/*
+ * Under rtnl_lock(): the named NIC, or the first that is up, not loopback,
+ * with an IRQ; registered, so a NETDEV_UNREGISTER for it is still to come.
+ */
+static struct net_device *skbf_nic_find(const char *name)
+{
+	struct net_device *dev;
+
+	ASSERT_RTNL();
+	if (*name) {
+		dev = __dev_get_by_name(&init_net, name);
+		return dev && dev->reg_state == NETREG_REGISTERED ? dev : NULL;
+	}
+	for_each_netdev(&init_net, dev) {
+		if (dev->reg_state != NETREG_REGISTERED || !(dev->flags & IFF_UP) ||
+		    (dev->flags & IFF_LOOPBACK))
+			continue;
+		if (skbf_nic_has_irq(dev))
+			return dev;
+	}
+	return NULL;
+}
+
+/* What results say about the NIC, copied while rtnl_lock() holds it. */
+static void skbf_nic_copy(struct net_device *dev, struct skbf_where *w)
+{
+	struct device *parent = dev->dev.parent;
+
+	strscpy(w->nic, dev->name, sizeof(w->nic));
+	w->ifindex = dev->ifindex;
+	w->threaded = dev->threaded;
+	if (parent && parent->driver)
+		strscpy(w->driver, dev_driver_string(parent), sizeof(w->driver));
+	else if (dev->rtnl_link_ops)
+		strscpy(w->driver, dev->rtnl_link_ops->kind, sizeof(w->driver));
+}
+
+/*
+ * Resolve cfg's dev=, cpu= and free_cpu= into @t: the NIC is looked up and
+ * what results need copied, under rtnl_lock(); no reference is kept.
+ */
+static int skbf_target_resolve(const struct skbf_config *cfg, struct skbf_target *t,
+			       char *why, size_t why_len)
+{
+	struct net_device *dev;
+	int err = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->w.free_cpu = SKBF_NO_CPU;
+	t->w.irq = -1;
+	if (!zalloc_cpumask_var(&t->cpus, GFP_KERNEL)) {
+		snprintf(why, why_len, "out of memory");
+		return -ENOMEM;
+	}
+	rtnl_lock();
+	dev = skbf_nic_find(cfg->dev);
+	if (dev)
+		skbf_nic_copy(dev, &t->w);
+	skbf_nic_cpu(dev, t);
+	rtnl_unlock();
+
+	if (*cfg->dev && !dev) {
+		snprintf(why, why_len, "dev=%s: no such device", cfg->dev);
+		err = -ENODEV;
+	} else if (strcmp(cfg->cpu, "nic")) {
+		t->w.rule = strcmp(cfg->cpu, "all") ? SKBF_RULE_LIST : SKBF_RULE_ALL;
+		err = skbf_cpus_parse(cfg->cpu, t->cpus);
+		if (err)
+			snprintf(why, why_len, "cpu=%s: a CPU it names is offline", cfg->cpu);
+	}
+	if (!err && skbf_free_cpu_parse(cfg->free_cpu, &t->w.free_cpu)) {
+		snprintf(why, why_len, "free_cpu=%s: that CPU is offline", cfg->free_cpu);
+		err = -EINVAL;
+	}
+	if (!err && t->w.free_cpu >= 0 && cpumask_test_cpu(t->w.free_cpu, t->cpus)) {
+		snprintf(why, why_len, "free_cpu=%d is one of the measuring CPUs (%*pbl)",
+			 t->w.free_cpu, cpumask_pr_args(t->cpus));
+		err = -EINVAL;
+	}
+	if (err)
+		free_cpumask_var(t->cpus);
+	return err;
+}
+
+/**
+ * skbf_target_put() - release what skbf_target_get() took
+ * @t: the target
+ */
+VISIBLE_IF_KUNIT void skbf_target_put(struct skbf_target *t)
+{
+	free_cpumask_var(t->cpus);
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_target_put);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * skbf_target_get() - resolve where a run would execute, holding nothing
+ * @cfg: the run's cpu=, free_cpu= and dev=
+ * @t: filled in; release with skbf_target_put()
+ *
+ * Return: 0, -ENODEV when dev= names no device, -EINVAL when cpu= or
+ * free_cpu= names an offline CPU or free_cpu= is a measuring one, or
+ * -ENOMEM.
+ */
+VISIBLE_IF_KUNIT int skbf_target_get(const struct skbf_config *cfg, struct skbf_target *t)
+{
+	char why[96];
+
+	return skbf_target_resolve(cfg, t, why, sizeof(why));
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_target_get);
+#endif
+
+/* ---- The environment a figure depends on ---- */
+
+static const char *skbf_preempt_model(void)
+{
+	if (preempt_model_rt())
+		return "rt";
+	if (preempt_model_full())
+		return "full";
+	if (preempt_model_voluntary())
+		return "voluntary";
+	return "none";
+}
+
+/* Who runs the guest, from the CPUID hypervisor leaf where there is one. */
+static void skbf_hypervisor(char *buf, size_t len)
+{
+#ifdef CONFIG_X86
+	u32 eax, sig[3];
+	char name[13];
+	size_t i;
+
+	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR)) {
+		strscpy(buf, "none (bare metal)", len);
+		return;
+	}
+	cpuid(0x40000000, &eax, &sig[0], &sig[1], &sig[2]);
+	memcpy(name, sig, sizeof(sig));
+	name[12] = '\0';
+	for (i = 0; name[i]; i++)
+		if (!isprint(name[i]))
+			name[i] = '?';
+	if (!strcmp(name, "TCGTCGTCGTCG"))
+		strscpy(buf, "TCG, QEMU's emulator: absolute times are emulated", len);
+	else if (!strcmp(name, "KVMKVMKVM"))
+		strscpy(buf, "KVM", len);
+	else
+		snprintf(buf, len, "yes, CPUID signature \"%s\"", name);
+#else
+	strscpy(buf, "unknown on this architecture", len);
+#endif
+}
+
+static const char *skbf_cpu_model(void)
+{
+#ifdef CONFIG_X86
+	if (boot_cpu_data.x86_model_id[0])
+		return boot_cpu_data.x86_model_id;
+#endif
+	return init_utsname()->machine;
+}
+
+/*
+ * Whether the clocksource is the TSC: its cycles, as a snapshot of the
+ * timekeeper reads them, track get_cycles().  No exported interface
+ * names the clocksource on every kernel this module builds for.
+ */
+static const char *skbf_clocksource(void)
+{
+	struct system_time_snapshot snap;
+	u64 tsc;
+
+	if (!skbf.have_tsc)
+		return "unknown (no cycle counter to compare)";
+	ktime_get_snapshot(&snap);
+	tsc = get_cycles();
+	return tsc >= snap.cycles && tsc - snap.cycles < 10 * 1000 * 1000 ?
+	       "tsc" : "not the TSC (see /sys/devices/system/clocksource)";
+}
+
+static void skbf_env_show(struct seq_buf *s)
+{
+	char hv[64];
+
+	skbf_hypervisor(hv, sizeof(hv));
+	seq_buf_printf(s, "# version: skbfactory %s\n", SKBF_VERSION);
+	seq_buf_printf(s, "# kernel: %s, preempt=%s%s, HZ=%d\n", init_utsname()->release,
+		       skbf_preempt_model(),
+		       IS_ENABLED(CONFIG_PREEMPT_DYNAMIC) ? " (dynamic)" : "", HZ);
+	seq_buf_printf(s, "# machine: %s; hypervisor: %s; clocksource: %s\n", skbf_cpu_model(),
+		       hv, skbf_clocksource());
+	seq_buf_printf(s, "# allocator: init_on_alloc=%d init_on_free=%d kasan=%s",
+		       want_init_on_alloc(GFP_KERNEL), want_init_on_free(),
+		       IS_ENABLED(CONFIG_KASAN_GENERIC) ? "generic" :
+		       IS_ENABLED(CONFIG_KASAN) ? "tags" : "off");
+#ifdef CONFIG_KFENCE
+	seq_buf_printf(s, " kfence_sample_interval=%lu", kfence_sample_interval);
+#else
+	seq_buf_printf(s, " kfence=off");
+#endif
+	seq_buf_printf(s, " lockdep=%s kmemleak=%s slub_debug=%s\n",
+		       IS_ENABLED(CONFIG_LOCKDEP) ? "on" : "off",
+		       IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ? "on" : "off",
+		       IS_ENABLED(CONFIG_SLUB_DEBUG_ON) ? "on" :
+		       "off by default (a slub_debug= boot option shows in /proc/cmdline only)");
+}

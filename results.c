@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The results text: comment lines, a header row, one row per (mode, cpu).
+ * Part of skbfactory.c, which includes it: one object, one module.
+ */
+
+/* ---- Results text: comment lines, a header row, one row per (mode, cpu) ---- */
+
+/* How a column's value is found and printed. */
+enum skbf_fmt {
+	SKBF_FMT_MODE,		/* the row's mode name */
+	SKBF_FMT_CPU,		/* the row's CPU, or "sum" */
+	SKBF_FMT_FREE_CPU,	/* the run's free_cpu */
+	SKBF_FMT_CTX,		/* softirq, task or mixed: where the kept chunks ran */
+	SKBF_FMT_CFG,		/* a u32 of the run's config */
+	SKBF_FMT_U64,		/* a u64 of the row */
+	SKBF_FMT_X100,		/* an s64 of the row in hundredths; "-" when negative */
+};
+
+#define SKBF_ROW(field) offsetof(struct skbf_row, field)
+
+/* The column list: the header row and every data row follow it. */
+static const struct skbf_col {
+	const char *name;
+	enum skbf_fmt fmt;
+	size_t off;
+	bool per_cpu;	/* "-" in a sum row */
+	bool latency;	/* only with latency=1 */
+} skbf_cols[] = {
+	/* the mode of the row */
+	{ "mode",	    SKBF_FMT_MODE },
+	/* the measuring CPU, or sum: the CPUs together over their common window */
+	{ "cpu",	    SKBF_FMT_CPU },
+	/* the releasing CPU, or same */
+	{ "free_cpu",	    SKBF_FMT_FREE_CPU },
+	/* where the timed chunks ran: softirq (a NAPI poll), task (a kernel thread) or mixed */
+	{ "ctx",	    SKBF_FMT_CTX,  0,			  true },
+	/* size= of the run */
+	{ "size",	    SKBF_FMT_CFG,  SKBF_OFF(size) },
+	/* headroom= of the run */
+	{ "headroom",	    SKBF_FMT_CFG,  SKBF_OFF(headroom) },
+	/* put= of the run */
+	{ "put",	    SKBF_FMT_CFG,  SKBF_OFF(put) },
+	/* batch= of the run */
+	{ "batch",	    SKBF_FMT_CFG,  SKBF_OFF(batch) },
+	/* count= of the run */
+	{ "count",	    SKBF_FMT_CFG,  SKBF_OFF(count) },
+	/* repeat= of the run */
+	{ "repeat",	    SKBF_FMT_CFG,  SKBF_OFF(repeat) },
+	/* warmup= of the run */
+	{ "warmup",	    SKBF_FMT_CFG,  SKBF_OFF(warmup) },
+	/* ns per op, the median repetition's: the figure to compare, within one run */
+	{ "ns_per_op",	    SKBF_FMT_X100, SKBF_ROW(ns_x100),	  true },
+	/* the fastest repetition's ns per op */
+	{ "ns_min",	    SKBF_FMT_X100, SKBF_ROW(ns_min_x100), true },
+	/* the slowest repetition's ns per op */
+	{ "ns_max",	    SKBF_FMT_X100, SKBF_ROW(ns_max_x100), true },
+	/* the repetitions' coefficient of variation, in percent */
+	{ "cv_pct",	    SKBF_FMT_X100, SKBF_ROW(cv_x100),	  true },
+	/* batch >= 2: ns per allocation, timed apart from the releases */
+	{ "alloc_ns",	    SKBF_FMT_X100, SKBF_ROW(alloc_x100),  true },
+	/* batch >= 2: ns per release; free_cpu: the releasing CPU's busy ns per object */
+	{ "free_ns",	    SKBF_FMT_X100, SKBF_ROW(free_x100),	  true },
+	/* operations per second from the median; a sum row adds the CPUs' rates */
+	{ "ops_per_sec",    SKBF_FMT_U64,  SKBF_ROW(ops_per_sec) },
+	/* get_cycles() ticks per op: the TSC on x86, a clock rate, not core cycles */
+	{ "tsc_per_op",	    SKBF_FMT_X100, SKBF_ROW(tsc_x100),	  true },
+	/*
+	 * core cycles per op from the PMU, task rows; - in softirq rows and
+	 * where the kernel has none (emulators, many VMs)
+	 */
+	{ "cycles_per_op",  SKBF_FMT_X100, SKBF_ROW(cycles_x100), true },
+	/* instructions per core cycle from the PMU, or - */
+	{ "ipc",	    SKBF_FMT_X100, SKBF_ROW(ipc_x100),	  true },
+	/* context switches of the measuring thread during chunks */
+	{ "csw",	    SKBF_FMT_U64,  SKBF_ROW(csw) },
+	/* hard IRQs and softirqs the CPU took during kept chunks */
+	{ "irqs",	    SKBF_FMT_U64,  SKBF_ROW(irqs) },
+	/*
+	 * chunks left out of the timing: the thread was switched out, or NET_RX
+	 * or NET_TX ran in a task chunk
+	 */
+	{ "dropped_chunks", SKBF_FMT_U64,  SKBF_ROW(dropped) },
+	/* allocations that returned NULL */
+	{ "fails",	    SKBF_FMT_U64,  SKBF_ROW(fails) },
+	/* latency=1: the median single op, ns */
+	{ "p50_ns",	    SKBF_FMT_U64,  SKBF_ROW(p50_ns),	  true, true },
+	/* latency=1: the 99th percentile, ns */
+	{ "p99_ns",	    SKBF_FMT_U64,  SKBF_ROW(p99_ns),	  true, true },
+	/* latency=1: the 99.9th percentile, ns */
+	{ "p999_ns",	    SKBF_FMT_U64,  SKBF_ROW(p999_ns),	  true, true },
+	/* latency=1: ops timed alone */
+	{ "lat_samples",    SKBF_FMT_U64,  SKBF_ROW(lat_samples), true, true },
+};
+
+static void skbf_col_show(struct seq_buf *s, const struct skbf_results *res,
+			  const struct skbf_row *row, const struct skbf_col *col)
+{
+	const void *val = (const char *)row + col->off;
+	s64 x100;
+
+	if (row->cpu < 0 && col->per_cpu) {
+		skbf_puts(s, "-");
+		return;
+	}
+	switch (col->fmt) {
+	case SKBF_FMT_MODE:
+		skbf_puts(s, skbf_mode_name(row->mode));
+		break;
+	case SKBF_FMT_CPU:
+		if (row->cpu < 0)
+			skbf_puts(s, "sum");
+		else
+			seq_buf_printf(s, "%d", row->cpu);
+		break;
+	case SKBF_FMT_FREE_CPU:
+		skbf_puts(s, res->cfg.free_cpu);
+		break;
+	case SKBF_FMT_CTX:
+		skbf_puts(s, row->ctx[0] && row->ctx[1] ? "mixed" :
+				row->ctx[1] ? "softirq" : row->ctx[0] ? "task" : "-");
+		break;
+	case SKBF_FMT_CFG:
+		seq_buf_printf(s, "%u", *(const u32 *)((const char *)&res->cfg + col->off));
+		break;
+	case SKBF_FMT_U64:
+		seq_buf_printf(s, "%llu", *(const u64 *)val);
+		break;
+	case SKBF_FMT_X100:
+		x100 = *(const s64 *)val;
+		if (x100 < 0)
+			skbf_puts(s, "-");
+		else
+			seq_buf_printf(s, "%lld.%02lld", x100 / 100, x100 % 100);
+		break;
+	}
+}
+
+static const char *const skbf_rules[] = {
+	[SKBF_RULE_NIC_NAPI] =
+		"nic-napi: the IRQ the driver tied to the NIC's first receive queue's NAPI; first online CPU of its effective affinity",
+	[SKBF_RULE_NIC_IRQ] =
+		"nic-irq: the NIC's vector named for receive; first online CPU of its effective affinity",
+	[SKBF_RULE_NIC_NODE] =
+		"nic-node: no usable NIC IRQ; first online CPU of the NIC's NUMA node",
+	[SKBF_RULE_WRITER] =
+		"writer: no NIC IRQ or NUMA node; the CPU the writer of run was on",
+	[SKBF_RULE_LIST] = "list: the CPUs cpu= names, concurrently",
+	[SKBF_RULE_ALL] = "all: every online CPU, concurrently",
+};
+
+static void skbf_results_nic(struct seq_buf *s, const struct skbf_where *w)
+{
+	if (!w->nic[0]) {
+		skbf_puts(s, "# nic: none\n# nic_irq: none\n");
+		return;
+	}
+	seq_buf_printf(s, "# nic: %s (%s, ifindex %d); threaded NAPI: %s\n", w->nic,
+		       w->driver[0] ? w->driver : "driver unknown", w->ifindex,
+		       w->threaded ? "on: its polls run in kthreads, maybe not on its IRQ's CPU" :
+		       "off: its polls run on its IRQ's CPU");
+	if (w->irq > 0)
+		seq_buf_printf(s, "# nic_irq: %d %s\n", w->irq, w->irq_name);
+	else
+		skbf_puts(s, "# nic_irq: none\n");
+}
+
+static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res)
+{
+	const struct skbf_config *cfg = &res->cfg;
+	unsigned int r;
+	u64 fails;
+	size_t i;
+
+	seq_buf_printf(s, "# cpu_list: %s\n# cpu_rule: %s\n", res->cpus,
+		       skbf_rules[res->where.rule]);
+	if (res->where.free_cpu != SKBF_NO_CPU)
+		seq_buf_printf(s,
+			       "# free_cpu: %d released %llu objects with consume_skb() (the kernel exports no skb_attempt_defer_free); free_ns is its busy time per object; the ring of %d was full %llu times\n",
+			       res->where.free_cpu, res->released_remote, SKBF_RING,
+			       res->ring_full);
+	if (res->clones)
+		seq_buf_printf(s,
+			       "# skb_clone: %llu of %llu clones were their parent's fclone companion; the others came from skbuff_head_cache, the companion still out (free_cpu keeps one parent, and the previous clone in the ring)\n",
+			       res->clone_companions, res->clones);
+	skbf_puts(s, "# config:");
+	for (i = 0; i < ARRAY_SIZE(skbf_params); i++) {
+		skbf_puts(s, " ");
+		skbf_param_show(s, cfg, &skbf_params[i], "");
+	}
+	seq_buf_printf(s,
+		       "\n# timing: ktime_get_ns around chunks of about 1 ms; a chunk with a context switch, or in which NET_RX or NET_TX ran inline, is left out (dropped_chunks); ns_per_op is the median of %u repetitions after %u warmup; cv_pct their spread",
+		       cfg->repeat, cfg->warmup);
+	if (res->net_dropped)
+		seq_buf_printf(s,
+			       "; %llu chunks left out had NET_RX or NET_TX in them: traffic on a measuring CPU (a NIC's CPU carrying it leaves few chunks to time)",
+			       res->net_dropped);
+	skbf_puts(s, "\n");
+	if (res->bh_chunks)
+		seq_buf_printf(s,
+			       "# bh_off: %llu chunks in softirq, median %llu us, the longest %llu us, %llu over the %d us bound (a vCPU its host stalls makes a chunk look long)\n",
+			       res->bh_chunks, div_u64(res->bh_median_ns, 1000),
+			       div_u64(res->bh_longest_ns, 1000), res->bh_over,
+			       SKBF_CHUNK_MAX_NS / 1000);
+	seq_buf_printf(s, "# counters: tsc_per_op from get_cycles() (%s); ",
+		       skbf.have_tsc ? "a clock-rate counter, not core cycles" : "none here");
+	if (res->pmu_err)
+		seq_buf_printf(s,
+			       "cycles_per_op and ipc need the PMU, which this CPU does not give the kernel (%d)\n",
+			       res->pmu_err);
+	else
+		skbf_puts(s,
+			  "cycles_per_op and ipc from the PMU (core cycles, instructions), for task rows only\n");
+	for (r = 0, fails = 0; r < res->nr_rows; r++)
+		fails += res->rows[r].cpu >= 0 ? res->rows[r].fails : 0;
+	if (fails)
+		seq_buf_printf(s,
+			       "# fails: %llu allocations failed; an op is an attempt, so these figures count the failed ones, which cost less\n",
+			       fails);
+	if (res->overlap_pct <= 100)
+		seq_buf_printf(s,
+			       "# concurrency: the CPUs start each repetition together and stop when the first finishes; all measured during %u%% of it (median; the least of the modes); the sum row adds their rates\n",
+			       res->overlap_pct);
+	if (res->sum_gaps)
+		seq_buf_printf(s,
+			       "# concurrency: %u sum row(s) have ops_per_sec 0: no repetition had every CPU measuring; raise count\n",
+			       res->sum_gaps);
+	if (cfg->mode == SKBF_PAGE_POOL || cfg->mode == SKBF_ALL) {
+		if (res->pp_stats)
+			seq_buf_printf(s,
+				       "# page_pool: page_pool_get_stats over the run: alloc fast=%llu slow=%llu slow_high_order=%llu refill=%llu; recycle cached=%llu ring=%llu released_refcnt=%llu\n",
+				       res->pp.fast, res->pp.slow, res->pp.slow_high_order,
+				       res->pp.refill, res->pp.recycled_cached,
+				       res->pp.recycled_ring, res->pp.released);
+		else
+			skbf_puts(s,
+				  "# page_pool: recycling counts need CONFIG_PAGE_POOL_STATS, off in this kernel\n");
+	}
+	if (cfg->latency) {
+		u64 cost_x100 = div_u64(200 * res->timer_ns, SKBF_LAT_EVERY);
+
+		seq_buf_printf(s,
+			       "# latency: 1 op in %d on average (random gaps) timed alone with %s; a pair of reads costs %llu ns, so a sample reads up to %llu ns high and sampling adds about %llu.%02llu ns per op\n",
+			       SKBF_LAT_EVERY, skbf.have_tsc ? "get_cycles" : "ktime_get_ns",
+			       res->timer_ns, 2 * res->timer_ns, cost_x100 / 100, cost_x100 % 100);
+	}
+}
+
+/**
+ * skbf_results_show() - the text of the results file
+ * @s: where to print
+ * @res: the last run's results, or NULL before the first run
+ *
+ * "# key: value" comment lines, then (after a run) a header row of column
+ * names and one whitespace-separated row per (mode, cpu).
+ */
+VISIBLE_IF_KUNIT void skbf_results_show(struct seq_buf *s, const struct skbf_results *res)
+{
+	unsigned int r;
+	size_t c;
+
+	skbf_puts(s, "# skbfactory results\n");
+	skbf_env_show(s);
+	if (!res) {
+		skbf_puts(s, "# runs: none yet; write 1 to run\n");
+		return;
+	}
+	skbf_results_nic(s, &res->where);
+	skbf_results_notes(s, res);
+	for (c = 0; c < ARRAY_SIZE(skbf_cols); c++)
+		if (res->cfg.latency || !skbf_cols[c].latency)
+			seq_buf_printf(s, "%s%s", c ? " " : "", skbf_cols[c].name);
+	skbf_puts(s, "\n");
+	for (r = 0; r < res->nr_rows; r++) {
+		for (c = 0; c < ARRAY_SIZE(skbf_cols); c++) {
+			if (!res->cfg.latency && skbf_cols[c].latency)
+				continue;
+			if (c)
+				skbf_puts(s, " ");
+			skbf_col_show(s, res, &res->rows[r], &skbf_cols[c]);
+		}
+		skbf_puts(s, "\n");
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_results_show);
