@@ -63,6 +63,15 @@ check_slot() {
 	fi
 }
 
+# kernel_source K: where kernel K comes from: Debian's package version, or
+# the linux-source it is built from.
+kernel_source() {
+	case $(kernel_kind "$1") in
+	stock) echo "Debian $(basename "$(stock_kernel "$1")")" ;;
+	source) echo "built from $(kernel_packages "$1" | xargs) $(basename "$(dirname "$KBUILD")" | cut -d- -f1-2)" ;;
+	esac
+}
+
 # needs_kernel K: true, else the check fails for want of the debug kernel.
 needs_kernel() {
 	[ "$(kernel_kind "$1")" != source ] || [ -f "$OUT/debug-kernel.ok" ] ||
@@ -176,9 +185,11 @@ check_tests() {
 	# The KTAP of its VM, and of a second one where the plan splits.
 	local outs=("$BUILD_DIR/vm/tests-$k/out.txt" "$BUILD_DIR/vm/tests-$k-2/out.txt")
 	needs_kernel "$k" || return 0
+	# Debian bumps its kernels without notice: the log says which ran.
+	(resolve_kernel "$k" >/dev/null 2>&1 && echo "$KREL ($(kernel_source "$k"))") >"$OUT/kernel-$k" || true
 	plan=$(TESTS_KIND=$([ "$(kernel_kind "$k")" = source ] && echo debug || echo stock) TESTS_PART='' \
 		busybox sh "$ROOT/tests/job.sh" --list)
-	printf '[%s] ---- %s: %s cases planned\n' "$(elapsed)" "$k" "$(wc -w <<<"$plan")"
+	printf '[%s] ---- %s, %s: %s cases planned\n' "$(elapsed)" "$k" "$(cat "$OUT/kernel-$k")" "$(wc -w <<<"$plan")"
 	"$ROOT/tests/integration.sh" "$k" >"$log.res" 2>"$log.log" || true
 	for name in $plan; do
 		status=$(awk -v c="$name" '$1 == c { print $2 }' "$log.res")
@@ -236,6 +247,9 @@ report() {
 		done
 		echo "(logs in $OUT; replay the fuzz with FUZZ_SEED=$FUZZ_SEED)"
 	fi
+	for k in $(kernel_names); do
+		[ ! -s "$OUT/kernel-$k" ] || echo "kernel $k: $(cat "$OUT/kernel-$k")"
+	done
 	echo "make check took $(elapsed)"
 	echo "$pass passed, $fail failed$([ "$skip" = 0 ] || echo ", $skip skipped")"
 	[ "$fail" = 0 ]
@@ -257,7 +271,7 @@ main() {
 	CHECK_START=$(date +%s)
 	FUZZ_SEED=${FUZZ_SEED:-$CHECK_START}
 	export CHECK_START FUZZ_SEED SKBFACTORY_SRC=$SRC
-	rm -rf "$RES" "$OUT/debug-kernel.ok"
+	rm -rf "$RES" "$OUT/debug-kernel.ok" "$OUT"/kernel-*
 	mkdir -p "$RES"
 	echo "make check: kernels $(make -s -C "$ROOT" -f tests/check.mk kernels); fuzz seed $FUZZ_SEED (replay: FUZZ_SEED=$FUZZ_SEED make check)"
 	# make and all it starts in a process group of their own, ended with us.

@@ -36,15 +36,19 @@ export TMPDIR=$tmp sign_file=/nonexistent
 failed=0
 for k in $(kernel_names stock); do
 	resolve_kernel "$k"
-	ko=$tmp/tree/skbfactory/$version/$KREL/$(uname -m)/module/skbfactory.ko
+	mod=$tmp/tree/skbfactory/$version/$KREL/$(uname -m)/module
+	# DKMS compresses the module as the kernel's config says (6.12: .ko.xz).
 	if "${dkms[@]}" build -m skbfactory -v "$version" -k "$KREL" --kernelsourcedir "$KBUILD" \
-		>"$tmp/build.log" 2>&1 && [ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$KREL" ]; then
-		echo "ok - dkms build $k: skbfactory.ko for $KREL"
+		>"$tmp/build.log" 2>&1 && ko=$(ko_find "$mod" skbfactory) &&
+		ko_cat "$ko" >"$tmp/skbfactory.ko" &&
+		[ "$(modinfo -F vermagic "$tmp/skbfactory.ko" | cut -d' ' -f1)" = "$KREL" ]; then
+		echo "ok - dkms build $k: ${ko##*/} for $KREL (Debian $(basename "${KMODS%/root}"))"
 	else
 		echo "not ok - dkms build $k ($KREL)"
 		log=$tmp/tree/skbfactory/$version/build/make.log
 		[ -f "$log" ] || log=$tmp/build.log
 		tail -n 15 "$log" | sed 's/^/#   /'
+		echo "#   $mod holds: $(cd "$mod" 2>/dev/null && echo *)"
 		failed=1
 	fi
 done

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kunit.sh [--arch=x86_64|um] (make kunit [ARCH=um], make kunit-um): the
+# kunit.sh [--arch=x86_64|um] [--build-only] (make kunit [ARCH=um], make
+# kunit-um): the
 # KUnit suite run the way kernel developers run KUnit, with `kunit.py run`
 # on a kernel tree that has skbfactory built in:
 #
@@ -16,6 +17,11 @@
 #
 # Build dirs: $CACHE_DIR/kunit/<arch>-<version>-<key>/, <key> a hash of the
 # kunitconfigs' option lines; a second run rebuilds only what changed.
+# --build-only: steps 1 and `kunit.py build` only, so that make check can
+# build before its VMs start; a run after it boots that build (kunit.py
+# exec).  The guest fails on lack of progress, not on a slow clock: no new
+# line in kunit.py's log or the kernel's for KUNIT_STALL seconds (300), and
+# its tasks are dumped to test.log first (SysRq through QEMU's monitor).
 # Output: build/kunit/<arch>.log (kunit.py's), build/kunit/<arch>.json
 # (kunit.py --json); the kernel's log is test.log in the build dir.
 #
@@ -25,7 +31,8 @@
 # kunit-module).
 #
 # Environment: SKBFACTORY_SRC (the sources, default the repository),
-# KUNIT_TIMEOUT (seconds the kernel may run, default 1200).
+# KUNIT_STALL (300), KUNIT_TIMEOUT (kunit.py's bound on the kernel's run
+# whatever its progress, default 3600).
 #
 # Nothing here loads a module into this machine's kernel.
 
@@ -39,11 +46,12 @@ set -eu
 # Finished build dirs of other keys kept per architecture (x86_64's is ~2 GB).
 KEEP_BUILDS=1
 
-arch=x86_64
+arch=x86_64 build_only=0
 for a in "$@"; do
 	case $a in
 	--arch=*) arch=${a#--arch=} ;;
-	-h | --help) sed -n '3,29s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--build-only) build_only=1 ;;
+	-h | --help) sed -n '3,36s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) die "kunit.sh: unknown argument $a" ;;
 	esac
 done
@@ -115,6 +123,26 @@ sys.exit(bad)
 EOF
 }
 
+# build_only KUNIT_PY BUILD STAMP: kunit.py build of this run's kernel in
+# BUILD; STAMP, in BUILD/.skbfactory-built, lets the next run exec it.
+build_only() {
+	local a args=()
+	for a in "${KUNIT_ARGS[@]}"; do
+		case $a in --arch=* | --kunitconfig=* | --build_dir=*) args+=("$a") ;; esac
+	done
+	# Up to date: the last build, or the last that passed, was of these.
+	if [ -f "$2/vmlinux" ] && { [ "$(cat "$2/.skbfactory-built" 2>/dev/null)" = "$3 $(built | xargs)" ] ||
+		[ "$(cat "$2/.skbfactory-stamp" 2>/dev/null)" = "$3 $(built | xargs)" ]; }; then
+		say "$2 is built from these sources already"
+		return
+	fi
+	rm -f "$2/.skbfactory-built"
+	say "cd $tree && $(kunit_command "${args[@]}" | sed 's/ run / build /')"
+	python3 "$1" build "${args[@]}" >"$LOG" 2>&1 || { tail -n 30 "$LOG" >&2; die "kunit.py build failed (log: $LOG)"; }
+	echo "$3 $(built | xargs)" >"$2/.skbfactory-built"
+	say "built $2 in $((SECONDS - start)) s"
+}
+
 main() {
 	local start=$SECONDS tree kunit_py key build rc=0 problems failed=0 d a f configs=() stamp verb
 	mkdir -p "$OUT"
@@ -157,7 +185,7 @@ main() {
 	rm -f "$build/test.log"
 
 	kunit_py=$tree/tools/testing/kunit/kunit.py
-	KUNIT_ARGS+=(--build_dir="$build" --json="$JSON" --timeout="${KUNIT_TIMEOUT:-1200}")
+	KUNIT_ARGS+=(--build_dir="$build" --json="$JSON" --timeout="${KUNIT_TIMEOUT:-3600}")
 	# What the build is made of: the staged directory and the arguments
 	# (but where the JSON goes, and the timeout).
 	# When the last build that passed was made of the same, kunit.py run
@@ -172,13 +200,30 @@ main() {
 	built() {
 		stat -c '%s %Y' "$build/vmlinux" 2>/dev/null && sha256sum <"$build/.config" 2>/dev/null | cut -c1-16
 	}
+	if [ "$build_only" = 1 ]; then
+		build_only "$kunit_py" "$build" "$stamp"
+		return
+	fi
 	verb=run
 	if [ -f "$build/.config" ] && [ -f "$build/vmlinux" ] &&
 		[ "$(cat "$build/.skbfactory-stamp" 2>/dev/null)" = "$stamp $(built | xargs)" ]; then
 		verb='exec'
 		say "nothing changed since the build in $build passed: kunit.py exec, not run"
+	elif [ -f "$build/.config" ] && [ -f "$build/vmlinux" ] &&
+		[ "$(cat "$build/.skbfactory-built" 2>/dev/null)" = "$stamp $(built | xargs)" ]; then
+		verb='exec'
+		say "the build in $build is of these sources (kunit.sh --build-only): kunit.py exec"
 	fi
 	rm -f "$build/.skbfactory-stamp"
+	# The guest's monitor, for SysRq when it stalls, and the key's enabled.
+	# Not in the stamp: where it goes changes nothing built.
+	for a in "${!KUNIT_ARGS[@]}"; do
+		case ${KUNIT_ARGS[$a]} in
+		--qemu_args=*) KUNIT_ARGS[a]+=" -monitor unix:$build/monitor.sock,server=on,wait=off" ;;
+		esac
+	done
+	[ "$arch" = um ] || KUNIT_ARGS+=(--kernel_args=sysrq_always_enabled)
+	rm -f "$build/monitor.sock"
 	say "cd $tree && $(kunit_command "${KUNIT_ARGS[@]}" | sed "s/ run / $verb /")"
 	# A process group of its own (set -m), so stop() ends make and QEMU too.
 	set -m
@@ -188,9 +233,17 @@ main() {
 	) &
 	pid=$!
 	set +m
-	wait "$pid" || rc=$?
+	watch_qemu "$pid" "${KUNIT_STALL:-300}" "$build/monitor.sock" "$LOG" "$build/test.log" || rc=$?
 	pid=
-	[ "$rc" = 0 ] || { failed=1; printf 'skbfactory: kunit: kunit.py run failed (exit %s)\n' "$rc" >&2; }
+	if [ "$STALLED" = 1 ]; then
+		failed=1
+		printf 'skbfactory: kunit: the guest stalled: no new line for %s s; %s\n' "${KUNIT_STALL:-300}" \
+			"$([ "$STALL_DUMP" -gt 0 ] && echo "its tasks (SysRq w, l, t) are in $build/test.log" ||
+				echo "its kernel did not answer SysRq")" >&2
+	elif [ "$rc" != 0 ]; then
+		failed=1
+		printf 'skbfactory: kunit: kunit.py %s failed (exit %s)\n' "$verb" "$rc" >&2
+	fi
 
 	problems=$(kernel_problems "$build/test.log")
 	if [ -n "$problems" ]; then

@@ -146,6 +146,7 @@ fetch_kernel() {
 		xargs -r sed -i -E "s#/usr/(src|lib)/linux-#$dir/root/usr/\1/linux-#g"
 	rel=$(ls "$part/root/lib/modules")
 	# The package's postinst would make modules.dep; here depmod does.
+	modules_readable "$part/root/lib/modules/$rel"
 	depmod -b "$part/root" "$rel"
 	echo "$rel" >"$part/release"
 	mv "$part" "$dir"
@@ -308,6 +309,146 @@ build_module() {
 		[ -f "$KO_DIR/${m##*/}" ] && KO_FILES+=("$KO_DIR/${m##*/}")
 	done <"$KO_DIR/modules.order"
 	[ ${#KO_FILES[@]} -gt 0 ] || die "building skbfactory for $krel made no module"
+}
+
+# The suffixes a kernel module file may have: the kernel's config decides
+# (CONFIG_MODULE_COMPRESS_XZ, _ZSTD, _GZIP; Debian's 6.12 compresses with
+# xz, DKMS then leaves skbfactory.ko.xz).  ko_find and ko_cat know them all.
+KO_SUFFIXES=".ko .ko.xz .ko.zst .ko.gz"
+
+# ko_find DIR NAME: the path of module NAME in DIR, whichever suffix it has
+# (NAME.ko, NAME.ko.xz, ...); 1 when there is none.
+ko_find() {
+	local s
+	for s in $KO_SUFFIXES; do
+		[ ! -f "$1/$2$s" ] || { echo "$1/$2$s" && return 0; }
+	done
+	return 1
+}
+
+# ko_cat FILE: a module file's ELF image on stdout, decompressed by its
+# suffix.
+ko_cat() {
+	case $1 in
+	*.ko.xz) xz -dc -- "$1" ;;
+	*.ko.zst) zstd -qdc -- "$1" ;;
+	*.ko.gz) gzip -dc -- "$1" ;;
+	*.ko) cat -- "$1" ;;
+	*) die "ko_cat: $1 is not a module file (${KO_SUFFIXES// /, })" ;;
+	esac
+}
+
+# kmod_reads SUFFIX: this machine's kmod (depmod, modprobe, modinfo) reads
+# modules compressed as SUFFIX (.ko, .ko.xz, .ko.zst, .ko.gz): its build
+# decides (bookworm's kmod 30: xz and zstd, no zlib).
+kmod_reads() {
+	local lib
+	case $1 in
+	.ko) return 0 ;;
+	.ko.xz) lib=XZ ;;
+	.ko.zst) lib=ZSTD ;;
+	.ko.gz) lib=ZLIB ;;
+	*) return 1 ;;
+	esac
+	kmod --version | grep -qw "+$lib"
+}
+
+# modules_readable DIR: the modules under DIR that kmod cannot read (see
+# kmod_reads) decompressed in place to NAME.ko, so that depmod lists them.
+modules_readable() {
+	local s f
+	for s in $KO_SUFFIXES; do
+		kmod_reads "$s" && continue
+		find "$1" -name "*$s" -print0 | while IFS= read -r -d '' f; do
+			ko_cat "$f" >"${f%"$s"}.ko" && rm -f "$f"
+		done
+	done
+}
+
+# module_paths KMODS KREL NAME...: kmod's list of the modules NAME and all
+# they depend on (modprobe --show-depends, from KMODS/lib/modules/KREL's
+# modules.dep): a line each, the path relative to that directory, whatever
+# its suffix, or "builtin NAME" for one built in.
+module_paths() {
+	local root=$1 rel=$2
+	shift 2
+	modprobe -C /dev/null -d "$root" -S "$rel" --show-depends -a "$@" |
+		sed -e "s#^insmod $root/lib/modules/$rel/\([^ ]*\).*#\1#"
+}
+
+# modules_stage KMODS KREL DEST PATH...: the modules at PATH (as
+# module_paths gives them) and the lists depmod needs, from KMODS into
+# DEST/lib/modules/KREL, each decompressed to NAME.ko: the guest's busybox
+# modprobe and depmod need not read the kernel's compression.
+modules_stage() {
+	local from=$1/lib/modules/$2 to=$3/lib/modules/$2 p
+	shift 3
+	mkdir -p "$to"
+	cp "$from/modules.builtin" "$from/modules.order" "$to/"
+	for p in "$@"; do
+		mkdir -p "$to/$(dirname "$p")"
+		ko_cat "$from/$p" >"$to/${p%.ko*}.ko" || return
+	done
+}
+
+# qemu_monitor SOCK COMMAND...: each HMP COMMAND to the QEMU monitor on the
+# unix socket SOCK (QEMU's -monitor unix:SOCK,server=on,wait=off), a second
+# apart; quiet, and false when no monitor answers.
+qemu_monitor() {
+	python3 - "$@" <<'EOF' 2>/dev/null
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+for command in sys.argv[2:]:
+    s.sendall(command.encode() + b"\n")
+    time.sleep(1)
+EOF
+}
+
+# bytes FILE...: the sum of FILEs' sizes (0 for one that is missing).
+bytes() {
+	stat -c %s "$@" 2>/dev/null | awk '{ n += $1 } END { print n + 0 }'
+}
+
+# watch_qemu PID STALL SOCK FILE...: wait for QEMU, PID (the leader of its
+# own process group: QEMU, or what starts it), while it makes progress:
+# while one of FILEs (its console, the job's output) grows.  The clock
+# runs once QEMU has made its monitor socket SOCK (kunit.py builds a
+# kernel first).  A guest slow to print is no stall; one silent for STALL
+# seconds is (0: never): then the guest's state goes
+# into its console first (SysRq w: blocked tasks, l: every CPU's
+# backtrace, t: every task, through QEMU's monitor at SOCK; the guest's
+# kernel needs sysrq_always_enabled), for up to 60 s while the dump grows,
+# and QEMU is stopped.  Sets STALLED (0 or 1) and STALL_DUMP (the bytes
+# the console got after the SysRq keys: 0 when the guest's kernel did not
+# answer); returns QEMU's exit status.
+watch_qemu() {
+	local pid=$1 stall=$2 sock=$3 size last=-1 since=$SECONDS quiet rc=0 before
+	shift 3
+	STALLED=0 STALL_DUMP=0
+	while kill -0 "$pid" 2>/dev/null; do
+		size=$(bytes "$@")
+		if [ "$size" != "$last" ] || [ ! -S "$sock" ]; then
+			last=$size since=$SECONDS
+		elif [ "$stall" -gt 0 ] && [ $((SECONDS - since)) -ge "$stall" ]; then
+			STALLED=1 before=$size
+			qemu_monitor "$sock" "sendkey alt-sysrq-w" "sendkey alt-sysrq-l" "sendkey alt-sysrq-t" || true
+			# The dump is over when the console has been quiet for 5 s.
+			quiet=0
+			while [ "$quiet" -lt 5 ] && [ $((SECONDS - since - stall)) -lt 60 ]; do
+				sleep 1
+				size=$(bytes "$@")
+				if [ "$size" = "$last" ]; then quiet=$((quiet + 1)); else quiet=0 last=$size; fi
+			done
+			STALL_DUMP=$((last - before))
+			kill -TERM -- "-$pid" 2>/dev/null || true
+			break
+		fi
+		sleep 2
+	done
+	wait "$pid" || rc=$?
+	return "$rc"
 }
 
 # host_key: names this machine, its kernel and its QEMU, for caches that

@@ -21,7 +21,16 @@
 #   --append "ARGS"        more kernel command line
 #   --name NAME            log directory build/vm/NAME/ (default: the job's
 #                          basename, or "shell")
-#   --timeout SECONDS      kill QEMU after that long (default 600; 0: never)
+#   --stall SECONDS        the guest stalls when neither its console nor the
+#                          job's output grows for that long (default 120;
+#                          0: never): its tasks are dumped to the console
+#                          (SysRq w, l, t) and QEMU is stopped, a failure.
+#                          A slow guest that prints is no stall; a job
+#                          with long silent stretches writes its budget
+#                          to /tmp/vm-budget and gets a heartbeat
+#                          (scripts/guest/init)
+#   --timeout SECONDS      stop QEMU after that long however it progresses
+#                          (default 0: never; a bound for CI only)
 #   --make "ARGS"          extra make arguments for the module build (W=1)
 #   --no-kmemleak          where the kernel has kmemleak, init clears it
 #                          before the job and scans twice after it (about
@@ -47,7 +56,8 @@
 # Oops, panic, GPF, UBSAN, lockdep splat, RCU stall, lockup, hung task or
 # kmemleak leak, kmemleak's own scan found nothing, and the taint has no
 # M, B, D, W or L.  Otherwise it says why and shows the console's last 40
-# lines.  A QEMU past --timeout is killed: a failure.  Logs in
+# lines.  A stalled guest (--stall) or a QEMU past --timeout is stopped:
+# a failure.  Logs in
 # build/vm/NAME/: console.log, dmesg.log (the whole kernel log, dumped at
 # the end), out.txt, qemu.log, accel (kvm or tcg).  Ctrl-C or a TERM stops
 # QEMU (its own process group) and removes the temporary files.
@@ -62,7 +72,7 @@ usage() {
 }
 
 kernel=$(default_kernel)
-job='' shell=0 load=1 name='' timeout=600 quiet=0 tail=1 kmemleak=1 append='' modules=''
+job='' shell=0 load=1 name='' timeout=0 stall=${VM_STALL:-120} quiet=0 tail=1 kmemleak=1 append='' modules=''
 adds=() envs=() make_args=()
 while [ $# -gt 0 ]; do
 	opt=$1
@@ -87,17 +97,18 @@ while [ $# -gt 0 ]; do
 	--append) append="$append $val" ;;
 	--name) name=$val ;;
 	--timeout) timeout=$val ;;
+	--stall) stall=$val ;;
 	--make) read -ra make_args <<<"$val" ;;
 	*) die "vm.sh: unknown option '$opt' (--help)" ;;
 	esac
 done
 [ -z "$job" ] || [ -f "$job" ] || die "no job file $job"
 [ "$shell" = 0 ] || [ -t 0 ] || die "--shell needs a terminal"
-[ "$shell" = 0 ] || timeout=0 tail=0
+[ "$shell" = 0 ] || timeout=0 stall=0 tail=0
 if [ -z "$name" ]; then
 	if [ "$shell" = 1 ]; then name=shell; else name=$(basename "${job:-vm}" .sh); fi
 fi
-[[ $timeout =~ ^[0-9]+$ ]] || die "--timeout needs seconds"
+[[ "$timeout $stall" =~ ^[0-9]+\ [0-9]+$ ]] || die "--timeout and --stall need seconds"
 
 cpus=${VM_CPUS:-2}
 mem=${VM_MEM:-1G}
@@ -114,13 +125,6 @@ say "building skbfactory for $KREL"
 build_module "$KBUILD" "$KREL" ${make_args[@]+"${make_args[@]}"}
 moddir=$KMODS/lib/modules/$KREL
 
-# module_paths NAME...: kmod's list of the modules and all they depend
-# on: paths relative to $moddir, "builtin NAME" for those built in.
-module_paths() {
-	modprobe -C /dev/null -d "$KMODS" -S "$KREL" --show-depends -a "$@" |
-		sed -e "s#^insmod $moddir/\([^ ]*\).*#\1#"
-}
-
 # The in-tree modules: the NIC's, the ones asked for, and what skbfactory's
 # modules need.
 nic_modules="virtio_pci virtio_net"
@@ -131,7 +135,7 @@ for ko in "${KO_FILES[@]}"; do
 	deps=$(tr ' ' '\n' <<<"$deps" | grep -vx -e "$own" -e "${own//_/-}" | xargs || true)
 done
 # shellcheck disable=SC2086 # one word a module
-list=$(module_paths $nic_modules $modules $deps) || die "kernel $KREL lacks a module (modprobe's message above)"
+list=$(module_paths "$KMODS" "$KREL" $nic_modules $modules $deps) || die "kernel $KREL lacks a module (modprobe's message above)"
 paths=()
 while read -r p m; do
 	case $p in
@@ -164,16 +168,7 @@ base_cpio() {
 	cp /bin/busybox "$stage/bin/"
 	cp "$SCRIPTS/guest/init" "$stage/init"
 	cp "$SCRIPTS/guest/finish" "$stage/usr/local/sbin/vm-finish"
-	cp "$moddir/modules.builtin" "$moddir/modules.order" "$stage/lib/modules/$KREL/"
-	for p in ${paths[@]+"${paths[@]}"}; do
-		mkdir -p "$stage/lib/modules/$KREL/$(dirname "$p")"
-		case $p in
-		*.xz) xz -dc "$moddir/$p" >"$stage/lib/modules/$KREL/${p%.xz}" ;;
-		*.gz) gzip -dc "$moddir/$p" >"$stage/lib/modules/$KREL/${p%.gz}" ;;
-		*.zst) zstd -qdc "$moddir/$p" >"$stage/lib/modules/$KREL/${p%.zst}" ;;
-		*) cp "$moddir/$p" "$stage/lib/modules/$KREL/$p" ;;
-		esac
-	done
+	modules_stage "$KMODS" "$KREL" "$stage" ${paths[@]+"${paths[@]}"}
 	chmod 755 "$stage/init" "$stage/usr/local/sbin/"*
 	mkcpio "$stage" "$stage.cpio"
 	# Bases differ by the modules asked for; drop only stale ones.
@@ -241,20 +236,25 @@ probe_kvm() {
 		mv "$stage.cpio" "$pcpio"
 	fi
 	# A KVM guest boots this in about a second; give it 10.  timeout puts
-	# it in a process group of its own, which on_exit stops.
-	timeout 10 qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
-		-accel kvm -cpu host -smp 1 -m 256M -kernel "$KIMAGE" -initrd "$pcpio" \
-		-append "console=ttyS0 panic=-1 loglevel=1" -serial "file:$plog" \
-		</dev/null >"$plog.err" 2>&1 &
-	pid=$!
-	PGROUPS+=("$pid")
-	until grep -qs SKBFACTORY-PROBE-OK "$plog" || ! kill -0 "$pid" 2>/dev/null ||
-		grep -qs 'internal error' "$plog.err"; do
-		sleep 0.25
-	done
-	kill -TERM -- "-$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	PGROUPS=()
+	# it in a process group of its own, which on_exit stops.  QEMU ends
+	# by SIGABRT where KVM is broken (-cpu host on an MSR it cannot set):
+	# the expected outcome, so the shell's job report ("Aborted ...") goes
+	# to the probe's log with QEMU's own output, not to the terminal.
+	{
+		timeout 10 qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
+			-accel kvm -cpu host -smp 1 -m 256M -kernel "$KIMAGE" -initrd "$pcpio" \
+			-append "console=ttyS0 panic=-1 loglevel=1" -serial "file:$plog" \
+			</dev/null >"$plog.err" 2>&1 &
+		pid=$!
+		PGROUPS+=("$pid")
+		until grep -qs SKBFACTORY-PROBE-OK "$plog" || ! kill -0 "$pid" 2>/dev/null ||
+			grep -qs 'internal error' "$plog.err"; do
+			sleep 0.25
+		done
+		kill -TERM -- "-$pid" 2>/dev/null || true
+		wait "$pid" || true
+		PGROUPS=()
+	} 2>"$plog.jobs"
 	grep -qs SKBFACTORY-PROBE-OK "$plog"
 }
 
@@ -272,11 +272,14 @@ choose_accel() {
 	if [ -s "$verdict" ]; then
 		accel=$(cat "$verdict")
 	else
-		say "probing KVM (once for this machine)"
 		mkdir -p "$CACHE_DIR"
-		if probe_kvm; then accel=kvm; else
-			say "KVM does not boot a guest here: using TCG (remembered in $verdict)"
+		if probe_kvm; then
+			accel=kvm
+			say "KVM boots a guest here: using it (remembered in $verdict)"
+		else
 			accel=tcg
+			why=$(sed -n 's/^qemu-system-x86_64: //p' "$dir/probe.log.err" 2>/dev/null | head -n 1)
+			say "KVM is not usable here (a probe guest did not boot${why:+: $why}; $dir/probe.log*): using TCG, remembered in $verdict"
 		fi
 		echo "$accel" >"$verdict"
 	fi
@@ -288,7 +291,7 @@ echo "$accel" >"$dir/accel"
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
 	-smp "$cpus" -m "$mem"
 	-kernel "$KIMAGE" -initrd "$dir/initrd.cpio"
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 printk.time=1 edd=off cryptomgr.notests$append"
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 printk.time=1 edd=off cryptomgr.notests sysrq_always_enabled$append"
 	-netdev "user,id=n0,restrict=on" -device "virtio-net-pci,netdev=n0"
 	-chardev "file,id=out,path=$dir/out.txt"
 	-chardev "file,id=kmsg,path=$dir/dmesg.log")
@@ -300,7 +303,9 @@ if [ "$shell" = 1 ]; then
 	qemu+=(-chardev "stdio,id=con,mux=on,signal=off,logfile=$dir/console.log"
 		-mon "chardev=con,mode=readline")
 else
-	qemu+=(-chardev "stdio,id=con,logfile=$dir/console.log")
+	# The monitor watch_qemu sends SysRq through when the guest stalls.
+	qemu+=(-chardev "stdio,id=con,logfile=$dir/console.log"
+		-monitor "unix:$dir/monitor.sock,server=on,wait=off")
 fi
 # ttyS0 the console, ttyS1 the job's VM_OUT, ttyS2 the final dmesg.
 qemu+=(-serial chardev:con -serial chardev:out -serial chardev:kmsg)
@@ -314,16 +319,25 @@ if [ "$shell" = 1 ]; then
 else
 	# timeout puts QEMU in a process group of its own: on_exit stops it.
 	if [ "$quiet" = 1 ]; then exec 3>/dev/null; else exec 3>&2; fi
+	rm -f "$dir/monitor.sock"
 	timeout -k 5 "$timeout" "${qemu[@]}" </dev/null >&3 2>"$dir/qemu.log" &
 	PGROUPS+=("$!")
-	wait "$!" || rc=$?
+	watch_qemu "$!" "$stall" "$dir/monitor.sock" "$dir/console.log" "$dir/out.txt" || rc=$?
 	PGROUPS=()
 fi
 elapsed=$((SECONDS - start))
 
 # The verdict.
 failures=()
-[ "$rc" != 124 ] && [ "$rc" != 137 ] || failures+=("timed out after $timeout s")
+if [ "${STALLED:-0}" = 1 ]; then
+	if [ "$STALL_DUMP" -gt 0 ]; then
+		failures+=("stalled: no console or job output for $stall s (no heartbeat: a job within its budget has one); the guest's kernel answered SysRq w, l and t with $STALL_DUMP bytes of task and CPU state in console.log")
+	else
+		failures+=("stalled: no console or job output for $stall s, and the guest's kernel did not answer SysRq: it is stuck itself (console.log)")
+	fi
+elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	failures+=("timed out after $timeout s (--timeout)")
+fi
 [ "$rc" = 0 ] || [ ${#failures[@]} -gt 0 ] || failures+=("qemu exited with $rc: $(head -c 300 "$dir/qemu.log")")
 log=$(tr -d '\r' <"$dir/console.log" 2>/dev/null || true)
 setup=$(sed -n 's/.*SKBFACTORY-VM: setup failed: //p' <<<"$log")

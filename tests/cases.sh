@@ -39,6 +39,15 @@ cases_plan() {
 	[ "$1" = debug ] && echo kunit_module kmemleak || echo insmod_cycles
 }
 
+# case_budget NAME: the seconds case NAME may take at the reference speed
+# (tests/lib.sh budget_of scales it to this guest's): about four times
+# what it takes on a warm, idle machine.
+case_budget() {
+	case $1 in
+	*) echo 60 ;;
+	esac
+}
+
 # cases_apart KIND: the cases a second VM runs at the same time as the
 # first, which runs the rest of the plan: the debug kernel's VM is make
 # check's longest job, and its 200 module reloads nearly half of it.

@@ -14,16 +14,19 @@ kernels = $(shell bash -c '. scripts/lib.sh && kernel_names $(1)')
 KERNELS := $(or $(CHECK_KERNELS),$(call kernels))
 SOURCE := $(filter $(call kernels,source),$(KERNELS))
 STOCK := $(filter-out $(SOURCE),$(KERNELS))
-# In the order make should start them, the long ones first (dkms, half a
-# minute, before the stock VMs so that the end is short checks); CHECKS="..."
-# in the environment picks some.
-CHECKS ?= $(SOURCE:%=tests-%) kunit dkms $(STOCK:%=tests-%) ctrl-c \
-	$(KERNELS:%=build-%) checkpatch shellcheck readme
+# In the order make should start them, the long ones first; CHECKS="..." in
+# the environment picks some.  The VMs (and dkms's builds) wait for the
+# kernel builds: cold, the debug kernel and kunit.py's kernel each keep
+# both cores busy for 10-25 min, and a VM beside them crawls; warm, the
+# builds take seconds.  The light checks fill the second make slot.
+VMS := $(SOURCE:%=tests-%) kunit dkms $(STOCK:%=tests-%) ctrl-c stall
+LIGHT := compressed-ko $(KERNELS:%=build-%) checkpatch shellcheck readme
+CHECKS ?= $(VMS) $(LIGHT)
 
-.PHONY: all list kernels deps debug-kernel $(CHECKS)
+.PHONY: all list kernels deps debug-kernel kunit-build $(VMS) $(LIGHT)
 all: $(CHECKS)
 list:
-	@echo deps debug-kernel $(CHECKS)
+	@echo deps debug-kernel $(if $(filter kunit,$(CHECKS)),kunit-build) $(CHECKS)
 kernels:
 	@echo $(KERNELS)
 
@@ -31,11 +34,14 @@ deps:
 	@$(STEP) $@ run scripts/deps.sh vm check debug
 debug-kernel: deps
 	@$(STEP) $@ run scripts/debug-kernel.sh
+# After the debug kernel: two kernel builds at once only slow each other.
+kunit-build: debug-kernel
+	@$(STEP) $@ slot scripts/kunit.sh --arch=x86_64 --build-only
 
-# All wait for the debug kernel: warm it takes a second; cold, its build
-# keeps both cores busy anyway.  So the long checks, listed first, start
-# first (make -j goes down the list, and never back to a check it passed).
-$(CHECKS): debug-kernel
+$(filter $(VMS),$(CHECKS)): debug-kernel $(if $(filter kunit,$(CHECKS)),kunit-build)
+$(filter $(LIGHT),$(CHECKS)): deps
+# build-debug and checkpatch (the debug kernel's source tree) need it built.
+$(filter build-$(SOURCE) checkpatch,$(CHECKS)): debug-kernel
 
 $(KERNELS:%=tests-%): tests-%:
 	@$(STEP) $@ tests $*
@@ -53,3 +59,9 @@ dkms:
 # Ctrl-C leaves nothing running.
 ctrl-c:
 	@$(STEP) $@ slot tests/host/ctrl-c.sh
+# A stalled guest fails with its tasks dumped; a slow one passes.
+stall:
+	@$(STEP) $@ slot tests/host/stall.sh
+# Modules compressed as a kernel's config says are found and read.
+compressed-ko:
+	@$(STEP) $@ slot tests/host/compressed-ko.sh

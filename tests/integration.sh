@@ -11,9 +11,11 @@
 # stderr.  Exit 0 when nothing failed or went missing.
 #
 # Environment: FUZZ_SEED (default: the time), FUZZ_WRITES (1000), CYCLES
-# and RACE (tests/job.sh), TESTS_ONLY (cases to run), TESTS_TIMEOUT (VM
-# seconds; 300, 600 on the debug kernel), SKBFACTORY_SRC (the module's
-# sources), and vm.sh's VM_CPUS, VM_MEM (512M, so that memory_pressure
+# and RACE (tests/job.sh), TESTS_ONLY (cases to run), TESTS_STALL (vm.sh
+# --stall: seconds without console output, KTAP line or heartbeat before
+# the guest counts as stalled; 120), TESTS_TIMEOUT (vm.sh --timeout, a
+# bound on the whole VM whatever its progress; 0, none), SKBFACTORY_SRC
+# (the module's sources), and vm.sh's VM_CPUS, VM_MEM (512M, so that memory_pressure
 # fills it quickly and kmemleak scans it quickly), VM_NIC_CPU,
 # ACCEL.  Logs in build/vm/tests-KERNEL/ (out.txt is the KTAP) and
 # build/check/tests-KERNEL.*; a plan split over two VMs (cases_apart in
@@ -48,8 +50,8 @@ kunit_tool() {
 if [ $# != 1 ] || [ -z "$(kernel_kind "$1")" ]; then
 	die "usage: tests/integration.sh KERNEL (one of $(kernel_names | xargs))"
 fi
-kernel=$1 kind=stock timeout=${TESTS_TIMEOUT:-300}
-[ "$(kernel_kind "$kernel")" != source ] || kind=debug timeout=${TESTS_TIMEOUT:-600}
+kernel=$1 kind=stock
+[ "$(kernel_kind "$kernel")" != source ] || kind=debug
 export VM_MEM=${VM_MEM:-512M}
 name=tests-$kernel
 log=$BUILD_DIR/check/$name
@@ -63,7 +65,7 @@ mapfile -t plan < <(TESTS_KIND=$kind TESTS_PART='' busybox sh "$ROOT/tests/job.s
 
 # dummy: link_del's device.
 args=(--kernel "$kernel" --job "$ROOT/tests/job.sh" --add "$ROOT/tests:tests" --modules dummy
-	--quiet --timeout "$timeout" --append "log_buf_len=8M"
+	--quiet --stall "${TESTS_STALL:-120}" --timeout "${TESTS_TIMEOUT:-0}" --append "log_buf_len=8M"
 	--env "TESTS_KIND=$kind" --env "FUZZ_SEED=$seed")
 for v in TESTS_ONLY FUZZ_WRITES CYCLES RACE; do
 	[ -z "${!v:-}" ] || args+=(--env "$v=${!v}")

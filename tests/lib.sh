@@ -396,13 +396,31 @@ ensure_loaded() {
 	}
 }
 
+# budget_of NAME: BUDGET = case NAME's budget in seconds here: its time at
+# the reference speed (case_budget in tests/cases.sh: a warm, idle 2-core
+# machine, where alloc_skb(1500) calibrates to NSOP_REF ns) times how much
+# slower this guest is, NSOP / NSOP_REF (never below 1: a fast guest keeps
+# the reference budget).  SPEED says it, for the messages.
+budget_of() {
+	_base=$(case_budget "$1")
+	_f=100
+	[ -z "${NSOP:-}" ] || [ $((NSOP * 100 / NSOP_REF)) -le 100 ] || _f=$((NSOP * 100 / NSOP_REF))
+	BUDGET=$((_base * _f / 100))
+	SPEED="$_base s at the reference speed x $((_f / 100)).$((_f / 10 % 10))$((_f % 10)), this guest's calibration ${NSOP:-(none yet)} ns against $NSOP_REF"
+}
+
 # run_case N NAME: case_NAME as test N, with skbfactory loaded and the
 # default config; after it no writer, run or skb may be left (unless it set
-# CASE_UNLOADS) and the kernel must not have complained.
+# CASE_UNLOADS) and the kernel must not have complained, and it must end
+# within its budget (budget_of).  The budget goes to /tmp/vm-budget for
+# the guest's heartbeat (scripts/guest/init): past it, the guest falls
+# silent and the host's stall detector dumps its tasks.
 run_case() {
 	CASE=$2 FAILED='' SKIPPED='' BG=''
 	up_cs
 	_t0=$UP
+	budget_of "$CASE"
+	echo "$CASE $((_t0 / 100 + BUDGET))" >/tmp/vm-budget
 	kmark "case $CASE begin"
 	if ensure_loaded; then
 		wr config reset
@@ -435,6 +453,8 @@ run_case() {
 	fi
 	up_cs
 	cs_str $((UP - _t0))
+	[ $((UP - _t0)) -le $((BUDGET * 100)) ] || fail "took $CS_STR s, over its budget of $BUDGET s ($SPEED)"
+	rm -f /tmp/vm-budget
 	if [ -n "$SKIPPED" ] && [ -z "$FAILED" ]; then
 		emit "ok $1 $CASE # SKIP $SKIPPED"
 	else
