@@ -93,11 +93,19 @@ static const struct skbf_col {
 	{ "lat_samples",    SKBF_FMT_U64,  SKBF_ROW(lat_samples), true, true },
 };
 
+/* Hundredths as a decimal, or "-" for a value that is not there (< 0). */
+static void skbf_x100_show(struct seq_buf *s, s64 x100)
+{
+	if (x100 < 0)
+		skbf_puts(s, "-");
+	else
+		seq_buf_printf(s, "%lld.%02lld", x100 / 100, x100 % 100);
+}
+
 static void skbf_col_show(struct seq_buf *s, const struct skbf_results *res,
 			  const struct skbf_row *row, const struct skbf_col *col)
 {
 	const void *val = (const char *)row + col->off;
-	s64 x100;
 
 	if (row->cpu < 0 && col->per_cpu) {
 		skbf_puts(s, "-");
@@ -127,11 +135,7 @@ static void skbf_col_show(struct seq_buf *s, const struct skbf_results *res,
 		seq_buf_printf(s, "%llu", *(const u64 *)val);
 		break;
 	case SKBF_FMT_X100:
-		x100 = *(const s64 *)val;
-		if (x100 < 0)
-			skbf_puts(s, "-");
-		else
-			seq_buf_printf(s, "%lld.%02lld", x100 / 100, x100 % 100);
+		skbf_x100_show(s, *(const s64 *)val);
 		break;
 	}
 }
@@ -278,6 +282,23 @@ VISIBLE_IF_KUNIT void skbf_results_show(struct seq_buf *s, const struct skbf_res
 			if (c)
 				skbf_puts(s, " ");
 			skbf_col_show(s, res, &res->rows[r], &skbf_cols[c]);
+		}
+		skbf_puts(s, "\n");
+	}
+	/*
+	 * Each CPU row's repetitions as they ran, so that a later comparison
+	 * (scripts/compare.py) has the spread without rerunning.
+	 */
+	for (r = 0; r < res->nr_rows; r++) {
+		const struct skbf_row *row = &res->rows[r];
+		u32 i;
+
+		if (row->cpu < 0)
+			continue;
+		seq_buf_printf(s, "# reps: %s %d", skbf_mode_name(row->mode), row->cpu);
+		for (i = 0; i < row->nreps; i++) {
+			skbf_puts(s, " ");
+			skbf_x100_show(s, row->rep_x100[i]);
 		}
 		skbf_puts(s, "\n");
 	}

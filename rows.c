@@ -80,12 +80,14 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 
 	row->mode = w->f.mode;
 	row->cpu = w->cpu;
+	row->nreps = w->nreps;
 	for (i = 0; i < w->nreps; i++) {
 		const struct skbf_rep *r = &w->reps[i];
 
 		/* A repetition whose chunks were all dropped counts, untimed. */
+		row->rep_x100[i] = r->steps ? skbf_rep_ns_x100(r) : -1;
 		if (r->steps)
-			tmp[n++] = skbf_rep_ns_x100(r);
+			tmp[n++] = row->rep_x100[i];
 		all.ns += r->ns;
 		all.steps += r->steps;
 		all.all_steps += r->all_steps;

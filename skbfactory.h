@@ -302,6 +302,9 @@ struct skbf_target {
  * @p50_ns: median single-op latency
  * @p99_ns: 99th percentile
  * @p999_ns: 99.9th percentile
+ * @nreps: kept repetitions of a CPU's row (0 in a sum row)
+ * @rep_x100: each one's ns per op times 100, in the order they ran; -1
+ *	for one whose chunks were all left out
  */
 struct skbf_row {
 	enum skbf_mode mode;
@@ -326,6 +329,8 @@ struct skbf_row {
 	u64 p50_ns;
 	u64 p99_ns;
 	u64 p999_ns;
+	u32 nreps;
+	s64 rep_x100[SKBF_REPEAT_MAX];
 };
 
 /**
