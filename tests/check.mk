@@ -17,7 +17,7 @@ STOCK := $(filter-out $(SOURCE),$(KERNELS))
 # In the order make should start them, the long ones first (dkms, half a
 # minute, before the stock VMs so that the end is short checks); CHECKS="..."
 # in the environment picks some.
-CHECKS ?= $(SOURCE:%=tests-%) kunit dkms $(STOCK:%=tests-%) ctrl-c \
+CHECKS ?= $(SOURCE:%=tests-%) kunit dkms $(STOCK:%=tests-%) ctrl-c compare \
 	$(KERNELS:%=build-%) checkpatch shellcheck readme
 
 .PHONY: all list kernels deps debug-kernel $(CHECKS)
@@ -53,3 +53,6 @@ dkms:
 # Ctrl-C leaves nothing running.
 ctrl-c:
 	@$(STEP) $@ slot tests/host/ctrl-c.sh
+# make compare's verdicts, intervals and gate on synthetic runs.
+compare:
+	@$(STEP) $@ slot tests/compare/test-compare.py
