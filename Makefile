@@ -8,7 +8,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 
 SCRIPTS := scripts
 
-.PHONY: all modules clean run shell kunit kunit-um kunit-module check bench help distclean dkms
+.PHONY: all modules clean run shell kunit kunit-um kunit-module check bench compare help distclean dkms
 
 all: modules
 
@@ -54,6 +54,11 @@ check:
 bench:
 	@$(SCRIPTS)/bench.sh
 
+# Two runs side by side, with confidence: A=RUN B=RUN, SAVE=NAME (a
+# baseline in the cache), BASE=NAME (exit 1 when slower beyond THRESHOLD %).
+compare:
+	@$(SCRIPTS)/compare.sh
+
 # dkms build, in a DKMS tree of its own, for each stock kernel.
 dkms:
 	@$(SCRIPTS)/dkms-check.sh
@@ -67,6 +72,8 @@ help:
 	@echo "make kunit-module  the KUnit suite as modules on the debug kernel, then kmemleak"
 	@echo "make check      run every test"
 	@echo "make bench      the full sweep: table, JSON and plots"
+	@echo "make compare    the newest run against the one before: ratios, 95% intervals, verdicts"
+	@echo "                (A=RUN B=RUN; SAVE=NAME keeps a baseline; BASE=NAME exits 1 when slower beyond THRESHOLD=10 %)"
 	@echo "make clean      remove everything built here"
-	@echo "make distclean  clean, and the cache (~/.cache/skbfactory: kernels, debug kernel)"
+	@echo "make distclean  clean, and the cache (~/.cache/skbfactory: kernels, debug kernel, compare baselines)"
 	@echo "make dkms       check dkms.conf: dkms build for each stock kernel, installing nothing"

@@ -7,8 +7,8 @@
 # on the .ko: mode=empty's calls are still there), checkpatch --strict,
 # every script through shellcheck, readme (docs.py --check: the docs' lists
 # match the module's tables), tests-K (tests/integration.sh K: each case a
-# check, and the VM one more), kunit (kunit.py run), dkms and ctrl-c
-# (tests/host/ctrl-c.sh).
+# check, and the VM one more), kunit (kunit.py run), dkms, ctrl-c
+# (tests/host/ctrl-c.sh) and compare (tests/compare/test-compare.py).
 # A line per check as it ends; then the failures with their details and
 # the failed VMs' consoles, and last exactly one line:
 #   N passed, N failed[, N skipped]

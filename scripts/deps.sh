@@ -5,9 +5,10 @@
 # missing ones: tools, never a kernel image or headers (the stock kernels are
 # unpacked into the cache by lib.sh's stock_kernel).  Groups: vm (build the
 # module, boot the test VM), check (sparse, shellcheck, python3, perl, dkms,
-# binutils for objdump), bench (gnuplot, python3), debug (build the debug
-# kernel from linux-source), all (the default).  Quick when everything is there: one
-# dpkg-query, no apt-get.  Not root: prints the apt-get line and fails.
+# binutils for objdump, gnuplot for the compare check's bench report), bench
+# (gnuplot, python3), debug (build the debug kernel from linux-source), all
+# (the default).  Quick when everything is there: one dpkg-query, no
+# apt-get.  Not root: prints the apt-get line and fails.
 
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -21,7 +22,7 @@ packages() {
 		echo qemu-system-x86 busybox-static kmod xz-utils zstd cpio make gcc rsync python3 \
 			libelf1 libssl3
 		;;
-	check) echo sparse shellcheck python3 perl dkms binutils ;;
+	check) echo sparse shellcheck python3 perl dkms binutils gnuplot-nox ;;
 	bench) echo gnuplot-nox python3 ;;
 	debug)
 		echo make gcc bc bison flex libelf-dev libssl-dev dwarves rsync kmod xz-utils cpio python3

@@ -20,7 +20,7 @@ STOCK := $(filter-out $(SOURCE),$(KERNELS))
 # both cores busy for 10-25 min, and a VM beside them crawls; warm, the
 # builds take seconds.  The light checks fill the second make slot.
 VMS := $(SOURCE:%=tests-%) kunit dkms $(STOCK:%=tests-%) ctrl-c stall
-LIGHT := compressed-ko $(KERNELS:%=build-%) checkpatch shellcheck readme
+LIGHT := compressed-ko compare $(KERNELS:%=build-%) checkpatch shellcheck readme
 CHECKS ?= $(VMS) $(LIGHT)
 
 .PHONY: all list kernels deps debug-kernel kunit-build $(VMS) $(LIGHT)
@@ -65,3 +65,6 @@ stall:
 # Modules compressed as a kernel's config says are found and read.
 compressed-ko:
 	@$(STEP) $@ slot tests/host/compressed-ko.sh
+# make compare's verdicts, intervals and gate on synthetic runs.
+compare:
+	@$(STEP) $@ slot tests/compare/test-compare.py

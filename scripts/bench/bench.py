@@ -9,7 +9,10 @@
   bench.py report OUT KERNEL...          OUT/raw/KERNEL/out.txt (the job's
       output) in; results.json, results.md, the plots (gnuplot -c plot.gp,
       data in plotdata/) and each step's text (raw/KERNEL/) out; the summary
-      on stdout.  Exit 1 when a step failed.
+      on stdout.  With two kernels, scripts/compare.py's second kernel
+      against the first: compare.txt, compare.json, compare.png (a compare
+      that fails is said, not a failure of the report).  Exit 1 when a step
+      failed.
 
 QUICK, BENCH_SCALE, BENCH_APPEND and VM_CPUS come from the environment, as
 bench.sh has them.  Rows keep every column of the module's results by its
@@ -362,6 +365,29 @@ def plots(kernels, out, accel):
     return made, failed
 
 
+def compare(out, kernels):
+    """scripts/compare.py on the first two kernels with rows, the second
+    against the first (B/A: below 1, the second is faster): the files made,
+    or the reason for none.  Never fatal: the report stands without it."""
+    ks = [k for k in kernels if find(kernel=k)][:2]
+    if len(ks) < 2:
+        return [], None
+    txt = os.path.join(out, "compare.txt")
+    cmd = [sys.executable, os.path.join(HERE, "..", "compare.py"), *(os.path.join(out, "raw", k) for k in ks),
+           "--json", os.path.join(out, "compare.json"), "--plot", os.path.join(out, "compare.png")]
+    try:
+        with open(txt, "w") as f:
+            p = subprocess.run(cmd, stdout=f, stderr=subprocess.PIPE, text=True, timeout=600)
+        why = p.returncode and f"exit {p.returncode}: {p.stderr.strip()}"
+    except (OSError, subprocess.SubprocessError) as e:
+        why = str(e)
+    if why:
+        if os.path.exists(txt):
+            os.remove(txt)
+        return [], f"compare.py {ks[1]} against {ks[0]} failed ({why})"
+    return [n for n in ("compare.txt", "compare.json", "compare.png") if os.path.exists(os.path.join(out, n))], None
+
+
 def report(out, kernels):
     errors, skips, infos = [], [], {}
     for k in kernels:
@@ -389,6 +415,8 @@ def report(out, kernels):
     count = f"{COUNT_BASE}{'' if SCALE == 1 else f' x{SCALE}'}*1500/(size+1500)"
     summ = summary(kernels)
     made, failed = plots(kernels, out, accel)
+    compared, compare_failed = compare(out, kernels)
+    made += [n for n in compared if n.endswith(".png")]
     meta = dict(stamp=os.path.basename(out), quick=QUICK, accel=accel, seconds=secs, load=load.strip(), host_cpus=os.cpu_count(),
                 vm_cpus=vcpus, headroom=HEADROOM, put=PUT, repeat=REPEAT, ref_size=REF, append=append,
                 count=f"{count}, rounded to 100, at least 1000; latency: {int(640000 / REPEAT * SCALE)}",
@@ -407,8 +435,8 @@ def report(out, kernels):
                 + "".join(f"\n{h}\n\n" + "\n".join(x) + "\n" for h, x in [("## Skipped", [f"- {s}" for s in skips]),
                           ("## Plots", [f"![{p}]({p})" for p in made])] if x) + tables(kernels) + "\n")
     print(f"\nskbfactory bench {meta['stamp']} ({hms(secs)}, {accel}; load average before / after: {load.strip()}):\n{summ}\n")
-    print(f"==> results in {out} (results.md, results.json, {' '.join(made)})", file=sys.stderr)
-    for e in errors + failed:
+    print(f"==> results in {out} (results.md, results.json, {' '.join(dict.fromkeys(made + compared))})", file=sys.stderr)
+    for e in errors + failed + [compare_failed] * bool(compare_failed):
         print(f"skbfactory: bench: {e}", file=sys.stderr)
     return 1 if errors or failed else 0
 

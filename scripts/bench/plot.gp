@@ -8,6 +8,9 @@
 #                        and high (the slowest and fastest repetition), the
 #                        last pktgen; YRANGE "LO HI" for both panels
 #   ratio latency scaling release   FILE: a label, then N series (bars)
+#   compare              FILE (scripts/compare.py): a mode, then N series of
+#                        three columns: B/A and its interval's low and high
+#                        (NaN: none); YRANGE: the threshold in percent
 
 kind = ARG1
 title = ARG3 . "\n" . ARG4
@@ -46,6 +49,32 @@ if (kind eq "ops") {
 		}
 	}
 	unset multiplot
+	exit
+}
+
+if (kind eq "compare") {
+	set title title noenhanced
+	set logscale y
+	set autoscale yfix
+	set ytics add (0.25, 0.5, 0.67, 0.8, 0.9, 1.1, 1.25, 1.5, 2, 4)
+	set format y "%g"
+	unset mytics
+	set ylabel "B's ns per op / A's (log scale)"
+	set xtics rotate by -30 noenhanced
+	set key below noenhanced
+	set offsets 0.5, 0.5, graph 0.05, graph 0.05
+	set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb "black"
+	t = ARG8 + 0
+	if (t > 0) {
+		set arrow 2 from graph 0, first 1 + t / 100.0 to graph 1, first 1 + t / 100.0 nohead dt 3 lc rgb "#888888"
+		set arrow 3 from graph 0, first 1 - t / 100.0 to graph 1, first 1 - t / 100.0 nohead dt 3 lc rgb "#888888"
+	}
+	# The series side by side around each mode; the labels from an unseen one.
+	x(i) = $0 + (i - (n + 1) / 2.0) * 0.7 / n
+	plot file using 0:(1):xtic(1) with points ps 0 notitle, \
+		for [i = 1:n] file using (x(i)):(column(3 * i - 1)):(column(3 * i)):(column(3 * i + 1)) \
+			with yerrorbars lt i ps 1 title columnhead(3 * i - 1), \
+		for [i = 1:n] file using (x(i)):(column(3 * i - 1)) with points lt i ps 1 notitle
 	exit
 }
 
