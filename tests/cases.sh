@@ -44,6 +44,11 @@ cases_plan() {
 # what it takes on a warm, idle machine.
 case_budget() {
 	case $1 in
+	# The debug kernel's long ones: 200 module reloads (85 s warm), the
+	# KUnit suite as a module (15-36 s), a kmemleak scan, the fuzz.
+	rmmod_race) echo 360 ;;
+	kunit_module | fuzz | failslab) echo 180 ;;
+	kmemleak | memory_pressure | insmod_cycles | watchdog) echo 120 ;;
 	*) echo 60 ;;
 	esac
 }
