@@ -25,8 +25,10 @@ CHECKS ?= $(VMS) $(LIGHT)
 
 .PHONY: all list kernels deps debug-kernel kunit-build $(VMS) $(LIGHT)
 all: $(CHECKS)
+# What runs: the checks, and the steps they wait for.
+NEEDS_DEBUG := $(filter $(VMS) build-$(SOURCE) checkpatch,$(CHECKS))
 list:
-	@echo deps debug-kernel $(if $(filter kunit,$(CHECKS)),kunit-build) $(CHECKS)
+	@echo deps $(if $(NEEDS_DEBUG),debug-kernel) $(if $(filter kunit,$(CHECKS)),kunit-build) $(CHECKS)
 kernels:
 	@echo $(KERNELS)
 
