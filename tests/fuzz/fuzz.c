@@ -258,9 +258,14 @@ static struct {
 	const char *dir;
 } env;
 
+/*
+ * @path's text, from one open, in @b; 0 or the errno.  A read that returns
+ * less than it asked for ends it: debugfs files and /proc give all they
+ * have (a read saved on each of the fuzz's 30000 or so).
+ */
 static int read_text(const char *path, struct bytes *b)
 {
-	char tmp[4096];
+	static char tmp[65536];
 	ssize_t n;
 	int fd;
 
@@ -269,8 +274,11 @@ static int read_text(const char *path, struct bytes *b)
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return errno;
-	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0) {
 		b_put(b, tmp, n);
+		if (n < (ssize_t)sizeof(tmp))
+			break;
+	}
 	if (n < 0) {
 		n = errno;
 		close(fd);
