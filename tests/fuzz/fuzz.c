@@ -1334,10 +1334,19 @@ static void gen_token(struct bytes *b, enum file file)
 	}
 }
 
+/* A value at a bound of param @p or one either side (the minimum's less one when it is above 0). */
+static unsigned long long near(const struct param *p)
+{
+	unsigned int c = rn(p->min ? 6 : 5);
+
+	return c < 3 ? p->max + 1 - c : c < 5 ? p->min + c - 3 : p->min - 1;
+}
+
 /* Values that make a config write succeed: size, headroom and put that fit, and more. */
 static void gen_coherent(struct bytes *b)
 {
 	unsigned long long size = 1 + rnd() % 65536, h, p;
+	unsigned int k;
 
 	if (pct(30))
 		size = strtoull(PICK("64", "256", "1500", "2048", "4096", "9000", "65536"), NULL, 10);
@@ -1347,6 +1356,13 @@ static void gen_coherent(struct bytes *b)
 		p = size - h;	/* headroom + put == size */
 	if (pct(10))
 		p = size - h + 1;	/* one past */
+	if (pct(25)) {
+		/* at the bounds: size's, or headroom's or put's under the largest size */
+		k = rn(3);
+		size = k ? params[P_SIZE].max : near(&params[P_SIZE]);
+		h = k == 1 ? near(&params[P_HEADROOM]) : 0;
+		p = k == 2 ? near(&params[P_PUT]) : 0;
+	}
 	b_printf(b, "size=%llu headroom=%llu put=%llu", size, h, p);
 	if (pct(20))
 		b_printf(b, " free_cpu=same batch=%u", 1 + rn(4096));
