@@ -39,6 +39,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,7 +47,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -1945,6 +1945,8 @@ static bool perform(const struct wspec *w, struct mismatch *mm)
 			b_printf(&mm->detail, " (%s), got %s", e.why, outcome_name[o]);
 			if (o == O_SHORT)
 				b_printf(&mm->detail, " (%zd of %zu bytes)", r, len);
+			if (o == O_OTHER)
+				b_printf(&mm->detail, " (%s)", strerror(err));
 			if (o == O_EINTR && w->file == F_RUN)
 				b_printf(&mm->detail, " (the fuzz stopped the run after %d s)", RUN_ALARM);
 			if (o != O_OK) {
