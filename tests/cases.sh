@@ -402,7 +402,7 @@ case_memory_bound() {
 # ---- The write grammar, fuzzed against a model ----
 
 # fuzz: FUZZ_WRITES random writes (FUZZ_DEFAULT: 20000 on a stock kernel,
-# 2000 on the debug one) to config and run, from FUZZ_SEED, made and
+# 1000 on the debug one) to config and run, from FUZZ_SEED, made and
 # checked by skbf-fuzz (tests/fuzz/fuzz.c, built by tests/integration.sh)
 # against its model of the contract; its "# fuzz:" lines become the case's.
 # FUZZ_ARGS: more options of skbf-fuzz (-b KEY=MIN..MAX: a wrong model).

@@ -11,7 +11,7 @@
 # stderr.  Exit 0 when nothing failed or went missing.
 #
 # Environment: FUZZ_SEED (default: the time), FUZZ_WRITES (the fuzz case's
-# writes: 20000, 2000 on the debug kernel; tests/job.sh), FUZZ_ARGS (more
+# writes: 20000, 1000 on the debug kernel; tests/job.sh), FUZZ_ARGS (more
 # options of skbf-fuzz, tests/fuzz/fuzz.c), CYCLES and RACE (tests/job.sh),
 # TESTS_ONLY (cases to run), TESTS_TIMEOUT (VM seconds; 300, 600 on the
 # debug kernel), SKBFACTORY_SRC (the module's sources), and vm.sh's

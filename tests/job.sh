@@ -10,8 +10,8 @@
 # Environment (vm.sh --env): TESTS_KIND, TESTS_ONLY, TESTS_PART, CYCLES
 # (insmod/rmmod cycles, 25), RACE (rmmod_race's iterations: 25, 200 on the
 # debug kernel, where KASAN and lockdep watch the race), KUNIT_SUITES
-# (kunit_module's), FUZZ_SEED, FUZZ_WRITES (the fuzz's writes: 20000, 2000 on
-# the debug kernel), FUZZ_ARGS.
+# (kunit_module's), FUZZ_SEED, FUZZ_WRITES (the fuzz's writes: 20000, 1000 on
+# the debug kernel, where each costs ~70 ms), FUZZ_ARGS.
 
 TESTS_DIR=$(dirname "$0")
 [ -f "$TESTS_DIR/cases.sh" ] || TESTS_DIR=/skbfactory/tests
@@ -44,7 +44,7 @@ klog_start
 # How big the runs are: the debug kernel (KASAN, kmemleak, lockdep under
 # TCG) makes an skb in ~0.5 ms, a stock kernel in ~1-4 us.
 if [ "$KIND" = debug ]; then
-	CAL_COUNT=100 QCOUNT=20 KILL_BATCH=256 RACE=${RACE:-200} FUZZ_DEFAULT=2000
+	CAL_COUNT=100 QCOUNT=20 KILL_BATCH=256 RACE=${RACE:-200} FUZZ_DEFAULT=1000
 	# kmemleak: forget what the boot left.
 	{ echo scan >/sys/kernel/debug/kmemleak && echo clear >/sys/kernel/debug/kmemleak; } 2>/dev/null
 else
