@@ -8,7 +8,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 
 SCRIPTS := scripts
 
-.PHONY: all modules clean run shell kunit kunit-um kunit-module check bench compare help distclean dkms
+.PHONY: all modules clean run shell kunit kunit-um kunit-module check fuzz bench compare help distclean dkms
 
 all: modules
 
@@ -51,6 +51,16 @@ kunit-module:
 check:
 	@$(SCRIPTS)/check.sh
 
+# The fuzz case alone, in one VM of KVER (default the first stock kernel):
+# N writes (default 100000) from SEED (default the time), then the case's
+# "# fuzz:" lines.  FUZZ_ARGS: more options of skbf-fuzz (tests/fuzz/fuzz.c).
+fuzz:
+	@bash -c '. $(SCRIPTS)/lib.sh && k=$$(default_kernel) n=$${N:-100000} s=$${SEED:-$$(date +%s)} && \
+		say "make fuzz: $$n writes on $$k, seed $$s (replay: make fuzz N=$$n SEED=$$s KVER=$$k)" && \
+		rc=0 && TESTS_ONLY=fuzz FUZZ_WRITES=$$n FUZZ_SEED=$$s \
+			TESTS_TIMEOUT=$${TESTS_TIMEOUT:-$$((300 + n / 100))} tests/integration.sh "$$k" || rc=$$?; \
+		sed -n "s/^# fuzz: //p" "$$BUILD_DIR/vm/tests-$$k/out.txt" 2>/dev/null; exit $$rc'
+
 bench:
 	@$(SCRIPTS)/bench.sh
 
@@ -71,6 +81,7 @@ help:
 	@echo "make kunit-um   kunit.py run on UML (also: make kunit ARCH=um)"
 	@echo "make kunit-module  the KUnit suite as modules on the debug kernel, then kmemleak"
 	@echo "make check      run every test"
+	@echo "make fuzz       the fuzz alone in one VM: N=100000 writes, SEED=, KVER= (replays a seed)"
 	@echo "make bench      the full sweep: table, JSON and plots"
 	@echo "make compare    the newest run against the one before: ratios, 95% intervals, verdicts"
 	@echo "                (A=RUN B=RUN; SAVE=NAME keeps a baseline; BASE=NAME exits 1 when slower beyond THRESHOLD=10 %)"

@@ -15,10 +15,11 @@
 # A case skipped but not in tests/expected-skips for that kernel fails, as
 # does a planned case that never reported.  Exit 1 when a check failed.
 #
-# Environment: FUZZ_SEED (the debug kernel's fuzz; default the time, printed
-# for a replay), CHECK_KERNELS (default all of scripts/kernels), CHECKS (the
-# targets to run, default all), SKBFACTORY_SRC (the module's sources), and
-# what tests/integration.sh and scripts/vm.sh read.  Logs in build/check/.
+# Environment: FUZZ_SEED (the fuzz case's, on every kernel; default the
+# time, printed for a replay), CHECK_KERNELS (default all of
+# scripts/kernels), CHECKS (the targets to run, default all),
+# SKBFACTORY_SRC (the module's sources), and what tests/integration.sh and
+# scripts/vm.sh read.  Logs in build/check/.
 # Nothing here loads a module into this machine's kernel.
 
 set -eu

@@ -18,9 +18,10 @@ set -eu
 packages() {
 	case $1 in
 	vm)
-		# libelf1 and libssl3: what Debian's kbuild tools (linux-kbuild-*) run on.
-		echo qemu-system-x86 busybox-static kmod xz-utils zstd cpio make gcc rsync python3 \
-			libelf1 libssl3
+		# libelf1 and libssl3: what Debian's kbuild tools (linux-kbuild-*) run on;
+		# libc6-dev: the static libc of the fuzz's writer (tests/fuzz/fuzz.c).
+		echo qemu-system-x86 busybox-static kmod xz-utils zstd cpio make gcc libc6-dev rsync \
+			python3 libelf1 libssl3
 		;;
 	check) echo sparse shellcheck python3 perl dkms binutils gnuplot-nox ;;
 	bench) echo gnuplot-nox python3 ;;

@@ -9,10 +9,10 @@
 # cases_plan KIND: the cases for a stock or the debug kernel, in order.
 # Those that take a CPU or the NIC away, or unload the module, come late.
 # The debug kernel (KASAN, lockdep, kmemleak; each op ~1000x slower) skips
-# what does not depend on the kernel: the parser's bad writes (its fuzz
-# covers them there), the timing checks, memory_pressure (failslab fails
-# allocations there) and insmod_cycles (rmmod_race loads the module 200
-# times there).
+# what does not depend on the kernel: the parser's bad writes (the fuzz,
+# planned on every kernel, covers them there), the timing checks,
+# memory_pressure (failslab fails allocations there) and insmod_cycles
+# (rmmod_race loads the module 200 times there).
 cases_plan() {
 	echo files_mode config_roundtrip
 	[ "$1" = debug ] || cat <<-EOF
@@ -22,7 +22,7 @@ cases_plan() {
 		bad_empty_key bad_trailing_garbage bad_random_4k bad_nul bad_cpu_reversed bad_cpu_offline
 		bad_mode bad_dev_name bad_whitespace_only bad_reset_mixed bad_too_long bad_run_start_twice
 	EOF
-	echo bad_run_dev_missing bad_readonly_files memory_bound
+	echo bad_run_dev_missing bad_readonly_files memory_bound fuzz
 	echo run_default_nic_cpu run_irq_move run_cpu_all run_cpu_list run_cpu_offline run_mode_all
 	echo run_tokens_override run_latency new_columns free_cpu softirq_context no_drop_events
 	# KASAN makes single ops take milliseconds: no BH-off bound there.
@@ -34,7 +34,7 @@ cases_plan() {
 	# Real pressure fills a stock kernel's 512 MiB VM in seconds; the debug
 	# kernel's failing allocations come from failslab, under KASAN.
 	[ "$1" = debug ] || echo memory_pressure
-	[ "$1" != debug ] || echo fuzz failslab
+	[ "$1" != debug ] || echo failslab
 	echo rmmod_during_run rmmod_files_open rmmod_race
 	[ "$1" = debug ] && echo kunit_module kmemleak || echo insmod_cycles
 }
@@ -411,6 +411,46 @@ case_memory_bound() {
 	expect_err EINVAL "batch=4096 size=65536 cpu=all"
 	last_error_is '-22 EINVAL run: batch=4096 x size=65536 on [0-9]* CPUs holds [0-9]* MiB, over the bound of [0-9]* MiB (a quarter of available memory)' \
 		"the memory bound"
+}
+
+# ---- The write grammar, fuzzed against a model ----
+
+# fuzz: FUZZ_WRITES random writes (FUZZ_DEFAULT: 20000 on a stock kernel,
+# 1000 on the debug one) to config and run, from FUZZ_SEED, made and
+# checked by skbf-fuzz (tests/fuzz/fuzz.c, built by tests/integration.sh)
+# against its model of the contract; its "# fuzz:" lines become the case's.
+# FUZZ_ARGS: more options of skbf-fuzz (-b KEY=MIN..MAX: a wrong model).
+case_fuzz() {
+	seed=${FUZZ_SEED:-$(date +%s)} n=${FUZZ_WRITES:-$FUZZ_DEFAULT}
+	bin=/skbfactory/skbf-fuzz
+	[ -x "$bin" ] || { fail "no $bin (tests/integration.sh builds tests/fuzz/fuzz.c)" && return; }
+	tic
+	# shellcheck disable=SC2086 # FUZZ_ARGS: more options, a word each
+	"$bin" -s "$seed" -n "$n" -d "$D" ${FUZZ_ARGS:-} >"$T/fuzz.out" 2>&1
+	rc=$?
+	toc
+	while IFS= read -r l; do note "${l#"# fuzz: "}"; done <"$T/fuzz.out"
+	case $rc in
+	0) ;;
+	1) fail "the module and the model of the contract disagree (above: each kind once, shrunk); replay: FUZZ_SEED=$seed FUZZ_WRITES=$n" ;;
+	*) fail "skbf-fuzz failed (exit $rc)" ;;
+	esac
+	note "took $CS_STR s"
+	# Afterwards config reads, and takes its own text back; the files read; a run works.
+	slurp "$D/config"
+	eq "$READ_RC" 0 "reading config after the fuzz"
+	cfg=$SLURP
+	wr config "$cfg"
+	expect_ok "writing config's text back after the fuzz"
+	slurp "$D/config"
+	[ "$SLURP" = "$cfg" ] || fail "config changed when its text was written back"
+	for f in layout results stats; do
+		slurp "$D/$f"
+		eq "$READ_RC" 0 "reading $f after the fuzz"
+	done
+	check_idle "after the fuzz"
+	wr config reset
+	run1 "count=$QCOUNT repeat=1" || fail "a run after the fuzz fails"
 }
 
 # ---- Runs ----
@@ -1302,102 +1342,6 @@ case_timing_empty_vs_alloc() {
 }
 
 # ---- Debug kernel only ----
-
-case_fuzz() {
-	# FUZZ_WRITES random writes (tests/fuzz.awk); FUZZ_SEED replays them.
-	seed=${FUZZ_SEED:-$(date +%s)} n=${FUZZ_WRITES:-1000}
-	note "$n writes, seed $seed (replay: FUZZ_SEED=$seed)"
-	slurp "$D/config"
-	keys0=
-	for l in $SLURP; do keys0="$keys0 ${l%%=*}"; done
-	# tests/integration.sh makes it with the same busybox: awk is slow here.
-	script=/skbfactory/fuzz.sh
-	read -r first <"$script" 2>/dev/null
-	if [ "$first" != "# fuzz seed=$seed writes=$n" ]; then
-		script=$T/fuzz.sh
-		awk -v seed="$seed" -v n="$n" -f "$TESTS_DIR/fuzz.awk" >"$script" || { fail "the fuzz generator failed" && return; }
-	fi
-	FZ_OK=0 FZ_FAILED=0 FZ_EINVAL=0 FZ_OTHER=0 FZ_BAD=0 FZ_CFG='' FZ_KNOWN=0
-	# 4089 spaces: 4096 (2^12) less 7, the length of "count=5".
-	SP4089=' '
-	for _ in 1 2 3 4 5 6 7 8 9 10 11 12; do SP4089="$SP4089$SP4089"; done
-	SP4089=${SP4089%???????}
-	tic
-	# shellcheck source=/dev/null
-	. "$script"
-	toc
-	note "$FZ_OK writes succeeded, $FZ_FAILED failed (of the failures checked: $FZ_EINVAL EINVAL, $FZ_OTHER ENODEV/EBUSY/ESRCH/other), in $CS_STR s"
-	# config is still readable, valid, and takes its own text back.
-	slurp "$D/config"
-	eq "$READ_RC" 0 "reading config after the fuzz"
-	keys=
-	for l in $SLURP; do keys="$keys ${l%%=*}"; done
-	eq "$keys" "$keys0" "config's keys after the fuzz"
-	cfg=$SLURP
-	wr config "$cfg"
-	expect_ok "writing config's text back after the fuzz"
-	slurp "$D/config"
-	[ "$SLURP" = "$cfg" ] || fail "config changed when its text was written back"
-	for f in layout results; do
-		slurp "$D/$f"
-		eq "$READ_RC" 0 "reading $f after the fuzz"
-	done
-	check_idle "after the fuzz"
-	wr config reset
-	run1 "count=$QCOUNT repeat=1" || fail "a run after the fuzz fails"
-}
-
-# fz I FILE ESCAPED [PAD]: fuzz write I, ESCAPED through echo -ne, then PAD
-# spaces.  Every tenth failure's errno is checked, every fifth failed write
-# to config must have left it as it was (always would double the time).
-fz() {
-	if [ "$2" = config ] && [ "$FZ_KNOWN" = 0 ]; then
-		slurp "$D/config"
-		FZ_CFG=$SLURP FZ_KNOWN=1
-	fi
-	case ${4:-} in
-	4089) _p="$3$SP4089" ;;
-	4090) _p="$3$SP4089 " ;;
-	*) _p=$3 ;;
-	esac
-	if [ $(($1 % 10)) = 0 ]; then
-		wre "$2" "$_p"
-	else
-		echo -ne "$_p" 2>/dev/null >"$D/$2"
-		# shellcheck disable=SC2320 # echo's status is the point
-		WR_RC=$? WR_ERR=unchecked
-	fi
-	if [ "$WR_RC" = 0 ]; then
-		FZ_OK=$((FZ_OK + 1))
-		[ "$2" != config ] || FZ_KNOWN=0
-	else
-		FZ_FAILED=$((FZ_FAILED + 1))
-		case $WR_ERR in
-		unchecked) ;;
-		*"Invalid argument"*) FZ_EINVAL=$((FZ_EINVAL + 1)) ;;
-		*"No such device"* | *"Device or resource busy"* | *"No such process"*) FZ_OTHER=$((FZ_OTHER + 1)) ;;
-		*)
-			FZ_OTHER=$((FZ_OTHER + 1)) FZ_BAD=$((FZ_BAD + 1))
-			[ "$FZ_BAD" -gt 5 ] || fail "fuzz write $1 to $2 failed oddly: $WR_ERR (payload '$3')"
-			;;
-		esac
-		if [ "$2" = config ] && [ $(($1 % 5)) = 0 ]; then
-			slurp "$D/config"
-			[ "$SLURP" = "$FZ_CFG" ] || { fail "fuzz write $1 failed but changed config (payload '$3')" && FZ_KNOWN=0; }
-		fi
-	fi
-	if [ $(($1 % 250)) = 0 ]; then
-		kmark "fuzz write $1"
-		stat_get skbs_outstanding
-		eq "$STAT" 0 "fuzz write $1: skbs_outstanding"
-	fi
-}
-
-# fr FILE: a fuzz read (from the generated script).
-fr() {
-	slurp "$D/$1"
-	[ "$READ_RC" = 0 ] || [ "$1" = layout ] || fail "reading $1 failed during the fuzz"
-}
 
 case_failslab() {
 	F=/sys/kernel/debug/failslab

@@ -10,14 +10,16 @@
 # KASAN, lockdep, stall or leak; no bad taint).  kunit.py's report goes to
 # stderr.  Exit 0 when nothing failed or went missing.
 #
-# Environment: FUZZ_SEED (default: the time), FUZZ_WRITES (1000), CYCLES
-# and RACE (tests/job.sh), TESTS_ONLY (cases to run), TESTS_STALL (vm.sh
-# --stall: seconds without console output, KTAP line or heartbeat before
-# the guest counts as stalled; 120), TESTS_TIMEOUT (vm.sh --timeout, a
-# bound on the whole VM whatever its progress; 0, none), SKBFACTORY_SRC
-# (the module's sources), and vm.sh's VM_CPUS, VM_MEM (512M, so that memory_pressure
-# fills it quickly and kmemleak scans it quickly), VM_NIC_CPU,
-# ACCEL.  Logs in build/vm/tests-KERNEL/ (out.txt is the KTAP) and
+# Environment: FUZZ_SEED (default: the time), FUZZ_WRITES (the fuzz case's
+# writes: 20000, 1000 on the debug kernel; tests/job.sh), FUZZ_ARGS (more
+# options of skbf-fuzz, tests/fuzz/fuzz.c), CYCLES and RACE (tests/job.sh),
+# TESTS_ONLY (cases to run), TESTS_STALL (vm.sh --stall: seconds without
+# console output, KTAP line or heartbeat before the guest counts as
+# stalled; 120), TESTS_TIMEOUT (vm.sh --timeout, a bound on the whole VM
+# whatever its progress; 0, none), SKBFACTORY_SRC (the module's sources),
+# and vm.sh's VM_CPUS, VM_MEM (512M, so that memory_pressure fills it
+# quickly and kmemleak scans it quickly), VM_NIC_CPU, ACCEL.  Logs in
+# build/vm/tests-KERNEL/ (out.txt is the KTAP) and
 # build/check/tests-KERNEL.*; a plan split over two VMs (cases_apart in
 # tests/cases.sh) adds build/vm/tests-KERNEL-2/ and tests-KERNEL-2.*.
 
@@ -67,17 +69,24 @@ mapfile -t plan < <(TESTS_KIND=$kind TESTS_PART='' busybox sh "$ROOT/tests/job.s
 args=(--kernel "$kernel" --job "$ROOT/tests/job.sh" --add "$ROOT/tests:tests" --modules dummy
 	--quiet --stall "${TESTS_STALL:-120}" --timeout "${TESTS_TIMEOUT:-0}" --append "log_buf_len=8M"
 	--env "TESTS_KIND=$kind" --env "FUZZ_SEED=$seed")
-for v in TESTS_ONLY FUZZ_WRITES CYCLES RACE; do
+for v in TESTS_ONLY FUZZ_WRITES FUZZ_ARGS CYCLES RACE; do
 	[ -z "${!v:-}" ] || args+=(--env "$v=${!v}")
 done
+# The fuzz's writer and model (tests/fuzz/fuzz.c), static for the busybox
+# guest, when the plan has the case; made once for every kernel.
+if [[ " ${plan[*]} " == *" fuzz "* ]]; then
+	fuzz=$BUILD_DIR/fuzz/skbf-fuzz
+	mkdir -p "$BUILD_DIR/fuzz"
+	if [ ! -x "$fuzz" ] || [ "$ROOT/tests/fuzz/fuzz.c" -nt "$fuzz" ]; then
+		gcc -static -O2 -Wall -Wextra -Werror -o "$fuzz.$$" "$ROOT/tests/fuzz/fuzz.c" >&2 ||
+			die "building tests/fuzz/fuzz.c failed (gcc -static needs libc6-dev: scripts/deps.sh vm)"
+		mv -f "$fuzz.$$" "$fuzz"
+	fi
+	args+=(--add "$fuzz:skbf-fuzz")
+fi
 # The debug job runs the KUnit suite as a module and scans for leaks
-# itself, as cases, once skbfactory is unloaded.  Its fuzz script is made here, by the same busybox awk (slow
-# under TCG), with the keys of the module's parameter table.
+# itself, as cases, once skbfactory is unloaded.
 if [ "$kind" = debug ]; then
-	keys=$(awk '/^static const struct skbf_param skbf_params\[\]/,/^};/ { if (match($0, /\{ "[a-z_]+"/)) print substr($0, RSTART + 3, RLENGTH - 4) }' \
-		"${SKBFACTORY_SRC:-$ROOT}/config.c" | xargs)
-	busybox awk -v seed="$seed" -v n="${FUZZ_WRITES:-1000}" -v keys="$keys" -f "$ROOT/tests/fuzz.awk" >"$log.fuzz.sh" ||
-		die "tests/fuzz.awk failed"
 	# kunit_module's suites: the names of skbfactory_kunit.c's.
 	suites=$(awk '/^static struct kunit_suite / { on = 1 }
 		on && match($0, /\.name = "[a-z_0-9]+"/) { print substr($0, RSTART + 9, RLENGTH - 10); on = 0 }' \
@@ -87,7 +96,7 @@ if [ "$kind" = debug ]; then
 	# the module's lock keys after one each); expedited, a reload of
 	# rmmod_race's 200 takes 0.15 s rather than 0.27.  KASAN still sees a
 	# use after a grace period too short, sooner if anything.
-	args+=(--no-kmemleak --add "$log.fuzz.sh:fuzz.sh" --env "KUNIT_SUITES=$suites"
+	args+=(--no-kmemleak --env "KUNIT_SUITES=$suites"
 		--append "rcupdate.rcu_expedited=1")
 fi
 
