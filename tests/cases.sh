@@ -1556,7 +1556,7 @@ case_alloc_sizes_traced() {
 	cpu=$VM_NIC_CPU
 	# mode size headroom put: the head's SKB_HEAD_ALIGN, its size class
 	for t in "alloc_skb 1500 14 100:1856 2048" "alloc_skb 3000 14 100:3328 4096" \
-		"alloc_skb_with_frags 9000 14 1000:1344 2048" "alloc_skb_with_frags 9000 64 2000:2432 4096"; do
+		"alloc_skb_with_frags 9000 14 1000:1344 2048" "alloc_skb_with_frags 9000 64 1700:2112 4096"; do
 		# shellcheck disable=SC2086 # four words
 		set -- ${t%%:*}
 		want=${t#*:} req=${want% *} class=${want#* }
@@ -1813,7 +1813,6 @@ case_failslab() {
 	if row_find alloc_skb sum; then row_is "$ROW" fails "$fails"; else fail "no sum row"; fi
 	echo 0 >"$F/probability"
 	echo 0 >"$F/space"
-	echo N >"$F/task-filter"
 	if [ "$fails" = 0 ]; then
 		read_err "$T/err"
 		fail "no allocation failed in $tries runs under failslab (last: rc $rc, $WR_ERR)"
@@ -1823,6 +1822,20 @@ case_failslab() {
 	check_idle "after failslab"
 	stat_get alloc_failures
 	[ "$STAT" -gt "$f0" ] || fail "alloc_failures stayed $STAT"
+	# The write's own allocation fails (the first one after make-it-fail,
+	# on a file opened before): ENOMEM, and nothing runs or is left.
+	echo 0 >"$F/space"
+	echo 1 >"$F/times"
+	echo 100 >"$F/probability"
+	(exec 3>"$D/run" && echo 1 >/proc/self/make-it-fail && echo "1 count=10 repeat=1" >&3) 2>"$T/err"
+	rc=$?
+	echo 0 >"$F/probability"
+	echo -1 >"$F/times"
+	echo N >"$F/task-filter"
+	read_err "$T/err"
+	[ "$rc" != 0 ] || fail "a write whose own allocation failed succeeded"
+	like "$WR_ERR" '*Cannot allocate memory*' "a write whose own allocation failed (want ENOMEM)"
+	check_idle "after ENOMEM"
 	# Usable afterwards, and without fault injection nothing fails.
 	run1 "count=$QCOUNT repeat=1 batch=4" || fail "a run after failslab fails"
 }
