@@ -12,13 +12,26 @@
  * line compared whole.
  */
 
-#include <linux/version.h>
 #include <net/gro.h>
 #include <net/tcp.h>
+
+/* The kernels whose rules these are: 6.10 (napi_alloc_skb() without gfp) on. */
+#ifdef SKBF_HAVE_NAPI_ALLOC_SKB_NOGFP
+#define SKBF_KLAY_RULES		true
+#else
+#define SKBF_KLAY_RULES		false
+#endif
 
 /* The headroom and put every size is walked with: an Ethernet header's. */
 #define SKBF_KLAY_HEADROOM	14
 #define SKBF_KLAY_PUT		100
+
+/* skbuff.c's NAPI_HAS_SMALL_PAGE_FRAG: small NAPI heads are 1 KiB slices of a page. */
+#if PAGE_SIZE == SZ_4K
+#define SKBF_KLAY_SMALL_FRAG	true
+#else
+#define SKBF_KLAY_SMALL_FRAG	false
+#endif
 
 static const unsigned int skbf_klay_sizes[] = { 64, 1500, 4096, 9000 };
 
@@ -115,7 +128,10 @@ static void skbf_klay_frag(struct skbf_klay *e, unsigned int len, const char *wh
 	snprintf(e->src, sizeof(e->src), "%s (%u bytes)", what, len);
 }
 
-/* alloc_skb_with_frags(): pages of at most order 3 (PAGE_ALLOC_COSTLY_ORDER), each as small as it can be. */
+/*
+ * alloc_skb_with_frags(): pages of at most order 3 (PAGE_ALLOC_COSTLY_ORDER),
+ * each of the least order that holds what is left, up to that.
+ */
 static void skbf_klay_pages(struct skbf_klay *e, unsigned int len)
 {
 	unsigned int order = PAGE_ALLOC_COSTLY_ORDER;
@@ -171,9 +187,9 @@ static void skbf_klay_expect(struct skbf_klay *e, enum skbf_mode mode, unsigned 
 		snprintf(e->name, sizeof(e->name), "napi_alloc_skb(%u)", size);
 		len = size + NET_SKB_PAD + NET_IP_ALIGN;
 		if (len > SKB_WITH_OVERHEAD(PAGE_SIZE) ||
-		    (PAGE_SIZE != SZ_4K && len <= SKB_WITH_OVERHEAD(skbf_klay_small_head())))
+		    (!SKBF_KLAY_SMALL_FRAG && len <= SKB_WITH_OVERHEAD(skbf_klay_small_head())))
 			skbf_klay_kmalloc(e, len);
-		else if (PAGE_SIZE == SZ_4K && len <= SKB_WITH_OVERHEAD(SZ_1K))
+		else if (SKBF_KLAY_SMALL_FRAG && len <= SKB_WITH_OVERHEAD(SZ_1K))
 			skbf_klay_frag(e, SZ_1K, "page fragment");
 		else
 			skbf_klay_frag(e, SKB_HEAD_ALIGN(len), "page fragment");
@@ -213,7 +229,8 @@ static int skbf_klay_lines(struct seq_buf *w, const struct skbf_klay *e, unsigne
 			       "  sk_buff: skbuff_fclone_cache (%zu bytes: the skb, its companion)",
 			       sizeof(struct sk_buff_fclones));
 	else
-		seq_buf_printf(w, "  sk_buff: skbuff_head_cache (%zu bytes)", sizeof(struct sk_buff));
+		seq_buf_printf(w, "  sk_buff: skbuff_head_cache (%zu bytes)",
+			       sizeof(struct sk_buff));
 	seq_buf_printf(w, "  head: %s  skb_shared_info: at end, %u bytes", e->src,
 		       skbf_klay_shinfo());
 	if (e->fclone)
@@ -227,7 +244,8 @@ static int skbf_klay_lines(struct seq_buf *w, const struct skbf_klay *e, unsigne
 	seq_buf_printf(w, "\n  truesize: %u = sk_buff %u + head %u", truesize, sk, e->head);
 	if (e->paged)
 		seq_buf_printf(w, " + paged %u", e->paged);
-	seq_buf_printf(w, "\nskb_reserve(%u)  data: %u -> %u  tail: %u -> %u  headroom: %u -> %u  tailroom: %u -> %u\n",
+	seq_buf_printf(w,
+		       "\nskb_reserve(%u)  data: %u -> %u  tail: %u -> %u  headroom: %u -> %u  tailroom: %u -> %u\n",
 		       h, d, d + h, d, d + h, d, d + h, e->end - d, e->end - d - h);
 	seq_buf_printf(w, "skb_put(%u)  tail: %u -> %u  len: 0 -> %u  tailroom: %u -> %u\n", put,
 		       d + h, d + h + put, put, e->end - d - h, e->end - d - h - put);
@@ -251,11 +269,13 @@ static void skbf_klay_expect_parts(struct kunit *test, const char *text)
 {
 	unsigned int total, sk, head, paged, n = 0;
 	const char *line;
+	int got;
 
 	while ((line = skbf_klay_nth(test, text, "  truesize: ", n++))) {
 		paged = 0;
-		KUNIT_ASSERT_GE_MSG(test, sscanf(line, "  truesize: %u = sk_buff %u + head %u + paged %u",
-						 &total, &sk, &head, &paged), 3, "%s", line);
+		got = sscanf(line, "  truesize: %u = sk_buff %u + head %u + paged %u", &total, &sk,
+			     &head, &paged);
+		KUNIT_ASSERT_GE_MSG(test, got, 3, "%s", line);
 		KUNIT_EXPECT_EQ_MSG(test, sk + head + paged, total, "%s", line);
 	}
 	KUNIT_EXPECT_GE(test, n, 3);
@@ -275,7 +295,7 @@ static void layout_exact_test(struct kunit *test)
 	struct skbf_klay e;
 	char config[96], paged_line[192];
 
-	if (LINUX_VERSION_CODE < KERNEL_VERSION(6, 10, 0))
+	if (!SKBF_KLAY_RULES)
 		kunit_skip(test, "the rules here are 6.10's to 6.12's");
 	snprintf(config, sizeof(config), "mode=%s size=%u headroom=%u put=%u",
 		 skbf_kunit_mode_names[p->mode], p->size, SKBF_KLAY_HEADROOM, put);
@@ -309,13 +329,15 @@ static void layout_exact_test(struct kunit *test)
 	if (e.fclone) {
 		line = skbf_klay_nth(test, text, "  sk_buff: ", 1);
 		KUNIT_ASSERT_NOT_NULL_MSG(test, line, "%s", text);
-		KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(line, "  sk_buff: skbuff_fclone_cache ("),
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      str_has_prefix(line, "  sk_buff: skbuff_fclone_cache ("),
 				      "%s", line);
 		want = p->mode == SKBF_SKB_CLONE ? "  fclone: clone" : "  fclone: orig";
 		KUNIT_EXPECT_STREQ(test, line + strlen(line) - strlen(want), want);
 	}
 	if (p->mode == SKBF_SKB_CLONE) {
-		unsigned int h = SKBF_KLAY_HEADROOM, t = SKB_DATA_ALIGN(sizeof(struct sk_buff)) + e.head;
+		unsigned int h = SKBF_KLAY_HEADROOM;
+		unsigned int t = SKB_DATA_ALIGN(sizeof(struct sk_buff)) + e.head;
 		char clone[320];
 
 		line = skbf_klay_nth(test, text, "skb_clone: the original", 0);
