@@ -1610,6 +1610,10 @@ case_irqs_csw_outside() {
 	# dropped ones and TCG's stalls).  csw, switches of the measuring
 	# thread during chunks, is at most the sched_switch events that switch
 	# it out.  A chunk with a switch is dropped: dropped_chunks >= 1 then.
+	# tsc_per_op / ns_per_op, over the same chunks (one repetition), is the
+	# TSC's rate the kernel measured at boot ("cpu MHz" in /proc/cpuinfo,
+	# tsc_khz here, no APERF/MPERF under TCG), within 25 %: TCG's clock
+	# reads jitter, the rate does not.
 	[ "$VM_CPUS" -ge 2 ] || { skip "one CPU" && return; }
 	count_for 300
 	tr_begin sched/sched_switch || return
@@ -1626,6 +1630,12 @@ case_irqs_csw_outside() {
 	[ $((R1_irqs * 4)) -ge "$loc" ] || fail "irqs $R1_irqs is under a quarter of CPU 1's $loc timer ticks during the run"
 	[ "$R1_csw" -le "$sw" ] || fail "csw $R1_csw is more than the $sw times the thread was switched out"
 	[ "$R1_csw" = 0 ] || [ "$R1_dropped_chunks" -ge 1 ] || fail "csw $R1_csw but no chunk dropped"
+	mhz=$(awk -F ': ' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)
+	awk_check -v tsc="$R1_tsc_per_op" -v ns="$R1_ns_per_op" -v mhz="$mhz" 'BEGIN {
+		r = ns > 0 ? tsc / ns * 1000 : 0
+		printf "  tsc_per_op %s / ns_per_op %s = %.0f MHz; cpu MHz %s\n", tsc, ns, r, mhz
+		if (!(mhz > 0)) print "no cpu MHz in /proc/cpuinfo"
+		else if (r < mhz * 0.75 || r > mhz * 1.25) print "tsc_per_op / ns_per_op is " r " MHz, not the TSC rate, " mhz " MHz" }'
 }
 
 # ---- The measurement, checked from the outside ----
