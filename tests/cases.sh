@@ -1206,11 +1206,15 @@ case_insmod_cycles() {
 	run1 "count=$QCOUNT repeat=1" || fail "a run after the cycles fails"
 }
 
-# spin_start CPU / spin_stop: a busy loop pinned to CPU, SPIN its pid: it
-# takes that CPU half the time from the run's thread there.
+# spin_start CPU [NICE] / spin_stop: a busy loop pinned to CPU, SPIN its
+# pid, at nice NICE (0): at -20 it leaves the run's thread there about 1 %
+# of that CPU.  It ends itself when it finds itself elsewhere (CPU offline).
 spin_start() {
-	taskset -c "$1" sh -c 'while :; do :; done' &
+	# shellcheck disable=SC2016 # the loop's own variables
+	taskset -c "$1" sh -c 'while read -r a b c d e f g h i j k l m n o p q r s t u v w x y z A B C D E F G H I J K L M rest </proc/self/stat &&
+		[ "$M" = "$0" ]; do :; done' "$1" &
 	SPIN=$!
+	[ "${2:-0}" = 0 ] || renice -n "$2" -p "$SPIN" >/dev/null || fail "renice -n $2 -p $SPIN"
 }
 spin_stop() {
 	[ -z "${SPIN:-}" ] || { kill -9 "$SPIN" 2>/dev/null && wait "$SPIN" 2>/dev/null; }
@@ -1236,26 +1240,49 @@ idle_worker() {
 	return 1
 }
 
+# bounded WHAT CMD...: CMD in the background, done within 2 s, else fail
+# and 1: what hangs fails the case, not the VM.
+bounded() {
+	_w=$1
+	shift
+	"$@" &
+	wait_gone "$!" 2 || { fail "$_w: still not done after 2 s" && return 1; }
+}
+
+# deliver HOW: stop a run so.
+deliver() {
+	case $1 in
+	stop) wr run stop && expect_ok "stop" ;;
+	signal) kill -TERM "$BG" ;;
+	offline) bounded "CPU 1 offline" cpu_set 1 0 ;;
+	nic) bounded "ip link del dummy0" ip link del dummy0 ;;
+	esac
+}
+
 # stop_where HOW WHERE: a run stopped by HOW (stop, signal, offline: CPU 1
 # goes, nic: its dummy0 is deleted) WHERE: barrier (cpu=all, 100
-# repetitions after a warmup, CPU 1 shared with a busy loop so that CPU 0
-# waits for it at each repetition's start; HOW comes when a thread is seen
-# waiting there), chunk (in a repetition on CPU 1), ring (free_cpu=1 shared
-# with a busy loop, the ring of 512 full most of the time) or warmup (in
-# the first of 10 warmup repetitions).  After a random delay, HOW; the
-# writer must return within 2 s with HOW's errno and last_error, and
-# nothing is left (stopped).
+# repetitions after a warmup, CPU 1 shared with a busy loop at nice -20 so
+# that CPU 0 waits for it at each repetition's start; HOW comes when a
+# thread is seen waiting there), chunk (in a repetition on CPU 1), ring
+# (free_cpu=1 shared with a busy loop, the ring of 512 full most of the
+# time) or warmup (in the first of 10 warmup repetitions).  After a random
+# delay, HOW; the writer must return within 2 s with HOW's errno and
+# last_error, and nothing is left (stopped).  Offlining CPU 1 needs that
+# CPU (its hotplug thread, the run's thread finishing its chunk): its
+# busy loop stays at nice 0, so its barrier waits are short and the stop
+# may come just after one.
 stop_where() {
-	m=alloc_skb
+	m=alloc_skb nice=-20
 	[ "$1" != nic ] || m="netdev_alloc_skb dev=dummy0"
+	[ "$1" != offline ] || nice=0
 	if [ "$1" = nic ] && ! { ip link add dummy0 type dummy && ip link set dummy0 up; }; then
 		fail "cannot make dummy0"
 		return 1
 	fi
 	case $2 in
-	barrier) count_for 20 && tok="cpu=all repeat=100 warmup=1 count=$COUNT" && spin_start 1 ;;
+	barrier) count_for 20 && tok="cpu=all repeat=100 warmup=1 count=$COUNT" && spin_start 1 "$nice" ;;
 	chunk) count_for 20000 && tok="cpu=1 repeat=1 warmup=0 count=$COUNT" ;;
-	ring) count_for 20000 && tok="cpu=0 free_cpu=1 repeat=1 warmup=0 count=$COUNT" && spin_start 1 ;;
+	ring) count_for 20000 && tok="cpu=0 free_cpu=1 repeat=1 warmup=0 count=$COUNT" && spin_start 1 "$nice" ;;
 	warmup) count_for 2000 && tok="cpu=1 repeat=1 warmup=10 count=$COUNT" ;;
 	esac
 	run_then "$1 in $2" "mode=$m $tok" || { spin_stop && return 1; }
@@ -1263,19 +1290,16 @@ stop_where() {
 	nap "0.$((RANDOM % 5))$((RANDOM % 10))"
 	case $2 in
 	barrier)
+		# A thread waits there (repetitions remain), and HOW comes at once.
 		workers
-		# a thread waits there while repetitions remain
-		! poll 1 idle_worker || running_is '*repetition 10[01] of 101 done*' || running_is no || HIT=1
+		if ! running_is '*repetition 10[01] of 101 done*' && poll 1 idle_worker; then
+			HIT=1
+		fi
 		;;
 	warmup) running_is '*repetition 0 of 11 done*' || fail "$1 in $2: not in the first warmup repetition any more" ;;
 	esac
 	tic
-	case $1 in
-	stop) wr run stop && expect_ok "stop" ;;
-	signal) kill -TERM "$BG" ;;
-	offline) cpu_set 1 0 ;;
-	nic) ip link del dummy0 || fail "$1 in $2: ip link del dummy0 failed" ;;
-	esac
+	deliver "$1" || { spin_stop && return 1; }
 	toc
 	[ "$TOC" -le 200 ] || fail "$1 in $2: delivering it took $CS_STR s, over 2 s"
 	case $1 in
@@ -1284,11 +1308,11 @@ stop_where() {
 	offline) e=EAGAIN t="Resource temporarily unavailable" w='-11 EAGAIN run: cpu 1 went offline' ;;
 	nic) e=ENODEV t="No such device" w='-19 ENODEV run: dummy0 went away (unregistered) during the run' ;;
 	esac
-	stopped "$e" "$t" 2
+	stopped "$e" "$t" 2 || { spin_stop && return 1; }
 	spin_stop
 	last_error_is "$w" "$1 in $2"
-	[ "$1" != nic ] || ! ip link show dummy0 >/dev/null 2>&1 || ip link del dummy0
-	[ "$1" != offline ] || cpu_set 1 1
+	[ "$1" != nic ] || ! ip link show dummy0 >/dev/null 2>&1 || bounded "ip link del dummy0" ip link del dummy0
+	[ "$1" != offline ] || bounded "CPU 1 online" cpu_set 1 1
 }
 
 case_stops_everywhere() {
@@ -1302,7 +1326,7 @@ case_stops_everywhere() {
 			HIT=0 k=0
 			while [ "$HIT" = 0 ] && [ "$k" -lt 4 ]; do
 				k=$((k + 1)) tries=$((tries + 1))
-				stop_where "$how" "$where" || break
+				stop_where "$how" "$where" || return
 				[ "$where" = barrier ] || HIT=1
 			done
 			[ "$HIT" = 1 ] || fail "$how: no try of $k came while a thread waited at the barrier"
