@@ -1884,6 +1884,7 @@ case_failslab() {
 		done
 	done
 	if row_find alloc_skb sum; then row_is "$ROW" fails "$fails"; else fail "no sum row"; fi
+	[ "$fails" = 0 ] || eq "$RES_fails" "$fails allocations failed; an op is an attempt, so these figures count the failed ones, which cost less" "# fails"
 	echo 0 >"$F/probability"
 	echo 0 >"$F/space"
 	if [ "$fails" = 0 ]; then
