@@ -1306,7 +1306,7 @@ stop_where() {
 		return 1
 	fi
 	case $2 in
-	barrier) count_for 20 && tok="cpu=all repeat=100 warmup=1 count=$COUNT" && spin_start 1 "$nice" ;;
+	barrier) count_for 100 && tok="cpu=all repeat=100 warmup=1 count=$COUNT" && spin_start 1 "$nice" ;;
 	chunk) count_for 20000 && tok="cpu=1 repeat=1 warmup=0 count=$COUNT" ;;
 	ring) count_for 20000 && tok="cpu=0 free_cpu=1 repeat=1 warmup=0 count=$COUNT" && spin_start 1 "$nice" ;;
 	warmup) count_for 5000 && tok="cpu=1 repeat=1 warmup=10 count=$COUNT" ;;
