@@ -1250,11 +1250,11 @@ idle_worker() {
 	return 1
 }
 
-# at_barrier: idle_worker, and the same thread still idle 20 ms later:
+# at_barrier: idle_worker, and the same thread still idle 10 ms later:
 # longer than a chunk, so at the barrier in a NAPI mode too.
 at_barrier() {
 	idle_worker || return 1
-	nap 0.02
+	nap 0.01
 	read -r _x _y _s _rest 2>/dev/null <"/proc/$IDLE_PID/stat" && [ "$_s" = I ]
 }
 
@@ -1316,11 +1316,12 @@ stop_where() {
 	nap "0.$((RANDOM % 5))$((RANDOM % 10))"
 	case $2 in
 	barrier)
-		# A thread waits there (repetitions remain), and HOW comes at once;
-		# offline's short waits (see above) are caught by idle_worker only.
+		# A thread waits there (repetitions remain), and HOW comes at once.
+		# In a task mode TASK_IDLE is the barrier: one sighting; in a NAPI
+		# mode (nic) it must last longer than a chunk.
 		workers
-		w=at_barrier
-		[ "$1" != offline ] || w=idle_worker
+		w=idle_worker
+		[ "$1" != nic ] || w=at_barrier
 		if ! running_is '*repetition 10[01] of 101 done*' && poll 1 "$w"; then
 			HIT=1
 		fi
