@@ -308,10 +308,11 @@ static bool skbf_kunit_makes_skbs(enum skbf_mode mode)
 	return mode < SKBF_KMALLOC_FLOOR;
 }
 
-/* The receive paths: their chunks run in a NAPI poll. */
+/* The receive paths: their chunks run in a NAPI poll, as the contract says. */
 static bool skbf_kunit_in_napi(enum skbf_mode mode)
 {
-	return skbf_mode_ctx(mode) == SKBF_CTX_NAPI;
+	return mode == SKBF_NETDEV_ALLOC_SKB || mode == SKBF_NAPI_ALLOC_SKB ||
+	       mode == SKBF_BUILD_SKB || mode == SKBF_PAGE_POOL;
 }
 
 /* The first online CPU other than @cpu, or nr_cpu_ids. */
@@ -3613,8 +3614,10 @@ static struct kunit_suite skbf_text_suite = {
 	.test_cases = skbf_text_cases,
 };
 
+#include "kunit_layout.c"
+
 kunit_test_suites(&skbf_config_suite, &skbf_factory_suite, &skbf_nic_suite, &skbf_run_suite,
-		  &skbf_lifetime_suite, &skbf_text_suite);
+		  &skbf_lifetime_suite, &skbf_text_suite, &skbf_layout_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for skbfactory");

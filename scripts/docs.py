@@ -18,7 +18,14 @@ The last column of checks and cases is written by hand: it is kept, row
 by row, and a new row says TODO.  docs/testing.md's list between
 "<!-- checked: helpers -->" and "<!-- end: helpers -->" must name every
 function of tests/lib.sh, and nothing that neither tests/lib.sh nor
-tests/cases.sh defines.  docs/debugfs.md's table of "#" lines and
+tests/cases.sh defines.  docs/testing.md's behaviours table (generated:
+behaviours) has a row for every behaviour docs/debugfs.md documents: its
+files, the parameters, modes and columns of skbfactory.c's tables, its
+"#" lines, errnos, stopping rules and bold-headed rules; its last cell,
+by hand, names the cases that test it, `CASE` for an integration case
+(a case_CASE of tests/*.sh) and `SUITE.CASE` for a KUnit one (a case of
+a suite in skbfactory_kunit.c or a kunit_*.c file), each checked to
+exist.  docs/debugfs.md's table of "#" lines and
 tests/lib.sh's RES_KEYS must name exactly the "# NAME:" lines skbfactory.c
 prints in results.  With --check it writes nothing and fails
 when a file is out of date, a table misses a case or a target or names one
@@ -35,7 +42,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "skbfactory.c"
 TESTING = ROOT / "docs" / "testing.md"
 ENTRY = re.compile(r'/\*(?P<doc>(?:[^*]|\*(?!/))*)\*/\s*(?:\[\w+\]\s*=\s*)?\{\s*"(?P<name>[a-z_0-9]*)",(?P<rest>[^}]*)\}')
-CELLS = {"checks": 2, "cases": 3}
+CELLS = {"checks": 2, "cases": 3, "behaviours": 3}
 TODO = "TODO: what it checks, and what fails it"
 
 
@@ -161,7 +168,7 @@ def kept(old, name):
         if not line.startswith("| `"):
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        key = re.fullmatch(r"`([\w.-]+)`", cells[0])
+        key = re.fullmatch(r"`([\w.:-]+)`", cells[0])
         if len(cells) != CELLS[name] or not key:
             sys.exit(f"docs.py: a {name} row must have {CELLS[name]} cells (a | in its text?):\n{line}")
         rows[key[1]] = cells[-1]
@@ -200,6 +207,94 @@ def cases_table(ks):
                 out += ["", f"### {title}", "", md(["case", "kernels", "what it checks, and what fails it"], rows)]
         return "\n".join(out)
     return order, write
+
+
+def slug(text):
+    """A short key of a bold lead: "The NIC going away" -> nic-going-away."""
+    text = re.sub(r"^(an?|the) ", "", text.strip(" .:`*").lower())
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def md_table(doc, header):
+    """The rows of the table of @doc that starts with the line @header, as cell lists."""
+    body = doc[doc.index(header):]
+    body = body[:body.index("\n\n")] if "\n\n" in body else body
+    return [[c.strip() for c in row.strip().strip("|").split("|")] for row in body.splitlines()[2:]]
+
+
+def behaviours(text):
+    """Every behaviour docs/debugfs.md documents: [(key, what)], the
+    parameters, modes and columns from skbfactory.c's tables (@text)."""
+    doc = (ROOT / "docs" / "debugfs.md").read_text()
+    out = []
+    for row in md_table(doc, "| file | mode | what it does |"):
+        out.append((f"file:{row[0].strip('`')}", f"file, mode {row[1]}"))
+    for kind, what, start in [("param", "parameter", "static const struct skbf_param skbf_params"),
+                              ("mode", "mode", "static const struct skbf_mode_info skbf_modes"),
+                              ("column", "results column", "} skbf_cols[] = {")]:
+        out += [(f"{kind}:{n}", what) for n, _, _ in table(text, start)]
+    for row in md_table(doc, "| line | says |"):
+        out += [(f"line:{n}", "`#` line of results") for n in re.findall(r"`([a-z_]+)`", row[0])]
+    for row in md_table(doc, "| errno | when |"):
+        out.append((f"errno:{row[0].strip('`')}", "error"))
+    stopping = doc[doc.index("## Stopping and unloading"):]
+    out += [(f"stop:{slug(m)}", "stopping rule")
+            for m in re.findall(r"^- \*\*(.+?)\*\*", stopping, re.M)]
+    rest = doc[:doc.index("## Stopping and unloading")]
+    out += [(f"rule:{slug(m)}", "rule") for m in re.findall(r"^\*\*(.+?)\*\*", rest, re.M)]
+    return out
+
+
+def kunit_cases():
+    """{SUITE.CASE} of skbfactory_kunit.c and the kunit_*.c files it includes."""
+    found = set()
+    for path in [ROOT / "skbfactory_kunit.c", *sorted(ROOT.glob("kunit_*.c"))]:
+        src = path.read_text()
+        arrays = {m[1]: re.findall(r"KUNIT_CASE\w*\(\s*(\w+)", m[2])
+                  for m in re.finditer(r"struct kunit_case (\w+)\[\] = \{(.*?)\n\};", src, re.S)}
+        for m in re.finditer(r"struct kunit_suite \w+ = \{(.*?)\n\};", src, re.S):
+            name = re.search(r'\.name = "(\w+)"', m[1])
+            cases = re.search(r"\.test_cases = (\w+)", m[1])
+            if name and cases:
+                found |= {f"{name[1]}.{c}" for c in arrays.get(cases[1], [])}
+    return found
+
+
+def integration_cases():
+    """The case_NAME functions of tests/ (cases.sh, and any other shell file there)."""
+    return {f[len("case_"):] for path in sorted((ROOT / "tests").rglob("*.sh"))
+            for f in functions(path) if f.startswith("case_")}
+
+
+def behaviours_table(text):
+    """The behaviours of docs/debugfs.md, and write(old): their table, the cases named by hand kept."""
+    rows = behaviours(text)
+
+    def write(old):
+        named = kept(old, "behaviours")
+        head = ("A behaviour is `KIND:NAME`; it is tested by integration cases (`tests/cases.sh`) "
+                "and KUnit cases, `SUITE.CASE`.\n\n")
+        return head + md(["behaviour", "documented as", "tested by"],
+                         [(f"`{k}`", w, named.get(k, "TODO: the cases that fail when it is wrong"))
+                          for k, w in rows])
+    return [k for k, _ in rows], write
+
+
+def behaviour_problems(text):
+    """A behaviour row that names no case, or a case that does not exist."""
+    body = block(text, "behaviours")
+    if body is None:
+        return []
+    known_i, known_k = integration_cases(), kunit_cases()
+    out = []
+    for key, cell in kept(body, "behaviours").items():
+        names = re.findall(r"`([^`]+)`", cell)
+        if not names and not cell.startswith("TODO"):
+            out.append(f"behaviour {key}: names no case")
+        for n in names:
+            if ("." in n and n not in known_k) or ("." not in n and n not in known_i):
+                out.append(f"behaviour {key}: no such {'KUnit' if '.' in n else 'integration'} case {n}")
+    return out
 
 
 def block(text, name):
@@ -251,9 +346,12 @@ def helper_problems(text):
     return out
 
 
-def testing_problems(text, case_names, target_names):
+def testing_problems(text, case_names, target_names, behaviour_names):
     """Everything docs/testing.md (@text) gets wrong that writing it cannot fix."""
     return (keyed_problems(text, "cases", case_names, "planned cases", "cases in no plan")
+            + keyed_problems(text, "behaviours", behaviour_names, "documented behaviours",
+                             "behaviours docs/debugfs.md no longer documents")
+            + behaviour_problems(text)
             + keyed_problems(text, "checks", target_names, "make check targets",
                              "targets tests/check.mk does not have")
             + helper_problems(text))
@@ -307,6 +405,7 @@ def main():
     ks = kernels()
     case_names, tables["cases"] = cases_table(ks)
     target_names, tables["checks"] = checks_table([n for n, _ in ks])
+    behaviour_names, tables["behaviours"] = behaviours_table(module_text())
     tables["reading"] = reading()
     stale, problems = [], result_line_problems(module_text())
     for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
@@ -318,7 +417,8 @@ def main():
                          new, flags=re.S)
         if path == TESTING:
             problems += [f"docs.py: {path.relative_to(ROOT)}: {p}"
-                         for p in testing_problems(old if check else new, case_names, target_names)]
+                         for p in testing_problems(old if check else new, case_names, target_names,
+                                                   behaviour_names)]
         if new != old:
             stale.append(path.relative_to(ROOT))
             if not check:

@@ -90,7 +90,7 @@ if [ "$kind" = debug ]; then
 	# kunit_module's suites: the names of skbfactory_kunit.c's.
 	suites=$(awk '/^static struct kunit_suite / { on = 1 }
 		on && match($0, /\.name = "[a-z_0-9]+"/) { print substr($0, RSTART + 9, RLENGTH - 10); on = 0 }' \
-		"${SKBFACTORY_SRC:-$ROOT}/skbfactory_kunit.c" | xargs)
+		"${SKBFACTORY_SRC:-$ROOT}"/skbfactory_kunit.c "${SKBFACTORY_SRC:-$ROOT}"/kunit_*.c | xargs)
 	[ -n "$suites" ] || die "no kunit_suite in skbfactory_kunit.c"
 	# Every rmmod waits for several RCU grace periods there (lockdep frees
 	# the module's lock keys after one each); expedited, a reload of
