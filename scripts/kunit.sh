@@ -17,9 +17,10 @@
 #
 # Build dirs: $CACHE_DIR/kunit/<arch>-<version>-<key>/, <key> a hash of the
 # kunitconfigs' option lines; a second run rebuilds only what changed.
-# --build-only: steps 1 and `kunit.py build` only, so that make check can
-# build before its VMs start; a run after it boots that build (kunit.py
-# exec).  The guest fails on lack of progress, not on a slow clock: no new
+# --build-only: steps 1 and `kunit.py build` only, when the build dir has
+# no kernel yet (cold: 15-25 min), so that make check builds it before its
+# VMs start; a run after it boots that build (kunit.py exec).  Warm, it
+# does nothing: the run's update of a built kernel is short.  The guest fails on lack of progress, not on a slow clock: no new
 # line in kunit.py's log or the kernel's for KUNIT_STALL seconds (300), and
 # its tasks are dumped to test.log first (SysRq through QEMU's monitor).
 # Output: build/kunit/<arch>.log (kunit.py's), build/kunit/<arch>.json
@@ -134,6 +135,12 @@ build_only() {
 	if [ -f "$2/vmlinux" ] && { [ "$(cat "$2/.skbfactory-built" 2>/dev/null)" = "$3 $(built | xargs)" ] ||
 		[ "$(cat "$2/.skbfactory-stamp" 2>/dev/null)" = "$3 $(built | xargs)" ]; }; then
 		say "$2 is built from these sources already"
+		return
+	fi
+	# Warm: what is left to build is skbfactory and a relink, a minute at
+	# most; the run does it beside the guests rather than hold them up.
+	if [ -f "$2/vmlinux" ]; then
+		say "$2 has a kernel built: the run brings it up to date"
 		return
 	fi
 	rm -f "$2/.skbfactory-built"
