@@ -2723,6 +2723,19 @@ static void run_results_text_test(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		p++;
 	}
+	/* Then each row's repetitions, one here: "# reps: MODE CPU NS". */
+	for (i = 0; i < SKBF_NR_MODES; i++) {
+		const char *line = skbf_kunit_copy_line(test, p);
+		char start[48];
+
+		snprintf(start, sizeof(start), "# reps: %s %u ", skbf_kunit_mode_names[i],
+			 cpumask_first(cpu_online_mask));
+		KUNIT_EXPECT_EQ_MSG(test, strncmp(line, start, strlen(start)), 0, "%s", line);
+		KUNIT_EXPECT_EQ_MSG(test, skbf_kunit_fields(line), 5, "%s", line);
+		p = strchr(p, '\n');
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		p++;
+	}
 	KUNIT_EXPECT_EQ(test, *p, '\0');
 }
 

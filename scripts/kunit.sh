@@ -229,7 +229,9 @@ main() {
 		--qemu_args=*) KUNIT_ARGS[a]+=" -monitor unix:$build/monitor.sock,server=on,wait=off" ;;
 		esac
 	done
-	[ "$arch" = um ] || KUNIT_ARGS+=(--kernel_args=sysrq_always_enabled)
+	# As scripts/vm.sh boots its guests: SysRq for a stall, and the soft
+	# lockup detector at 120 s, as a host that starves the guest needs.
+	[ "$arch" = um ] || KUNIT_ARGS+=(--kernel_args=sysrq_always_enabled --kernel_args=watchdog_thresh=60)
 	rm -f "$build/monitor.sock"
 	say "cd $tree && $(kunit_command "${KUNIT_ARGS[@]}" | sed "s/ run / $verb /")"
 	# A process group of its own (set -m), so stop() ends make and QEMU too.

@@ -288,10 +288,15 @@ choose_accel() {
 choose_accel
 echo "$accel" >"$dir/accel"
 # cryptomgr.notests: the crypto self-tests take about 1 s of a TCG boot.
+# sysrq_always_enabled: the stall detector's SysRq w, l and t.
+# watchdog_thresh=60: a guest the host starves (TCG on a busy machine) sees
+# tens of seconds pass in a boot loop of the debug kernel's; its soft
+# lockup detector reports after 120 s, not 20, and still catches a CPU
+# that never schedules.
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
 	-smp "$cpus" -m "$mem"
 	-kernel "$KIMAGE" -initrd "$dir/initrd.cpio"
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 printk.time=1 edd=off cryptomgr.notests sysrq_always_enabled$append"
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 printk.time=1 edd=off cryptomgr.notests sysrq_always_enabled watchdog_thresh=60$append"
 	-netdev "user,id=n0,restrict=on" -device "virtio-net-pci,netdev=n0"
 	-chardev "file,id=out,path=$dir/out.txt"
 	-chardev "file,id=kmsg,path=$dir/dmesg.log")
