@@ -996,8 +996,9 @@ bg_start() {
 # says it; runs_stopped is one up from S0 (set from stats before), nothing
 # runs or is left; results are R0 still (from results_of).
 stopped() {
-	if ! wait_gone "$BG" "$3"; then
-		fail "the writer is still there $3 s later"
+	scaled "$3"
+	if ! wait_gone "$BG" "$SCALED"; then
+		fail "the writer is still there $SCALED s later ($3 s at the reference speed)"
 		wait_gone "$BG" 10 || return 1
 	fi
 	toc
@@ -1125,7 +1126,8 @@ case_cpu_offline() {
 		cpu_set 1 0 || break
 		toc
 		note "$t: offlining CPU 1 took $CS_STR s"
-		[ "$TOC" -le 200 ] || fail "$t: offlining CPU 1 took $CS_STR s, over 2 s"
+		scaled 2
+		[ "$TOC" -le "$SCALED_CS" ] || fail "$t: offlining CPU 1 took $CS_STR s, over $SCALED s (2 s at the reference speed)"
 		stopped EAGAIN "Resource temporarily unavailable" 2
 		last_error_is '-11 EAGAIN run: cpu 1 went offline' "$t"
 		cpu_set 1 1 || break
@@ -1145,7 +1147,8 @@ case_link_del() {
 	ip link del dummy0 || fail "ip link del dummy0 failed"
 	toc
 	note "ip link del took $CS_STR s"
-	[ "$TOC" -le 200 ] || fail "ip link del took $CS_STR s, over 2 s"
+	scaled 2
+	[ "$TOC" -le "$SCALED_CS" ] || fail "ip link del took $CS_STR s, over $SCALED s (2 s at the reference speed)"
 	stopped ENODEV "No such device" 2
 	last_error_is '-19 ENODEV run: dummy0 went away (unregistered) during the run' "ip link del"
 	rmmod dummy || fail "rmmod dummy failed"
@@ -1183,7 +1186,8 @@ case_nic_driver_unload() {
 	nic_remove
 	toc
 	note "the NIC's driver went in $CS_STR s during a netdev_alloc_skb run"
-	[ "$TOC" -le 200 ] || fail "the NIC's driver took $CS_STR s to go, over 2 s"
+	scaled 2
+	[ "$TOC" -le "$SCALED_CS" ] || fail "the NIC's driver took $CS_STR s to go, over $SCALED s (2 s at the reference speed)"
 	stopped ENODEV "No such device" 2
 	last_error_is '-19 ENODEV run: eth0 went away (unregistered) during the run' "the NIC removed"
 	# No NIC: cpu=nic falls back to the writer's CPU.
@@ -1197,7 +1201,8 @@ case_nic_driver_unload() {
 	nic_remove
 	toc
 	note "the NIC's driver went in $CS_STR s during an alloc_skb run"
-	[ "$TOC" -le 200 ] || fail "the NIC's driver took $CS_STR s to go, over 2 s"
+	scaled 2
+	[ "$TOC" -le "$SCALED_CS" ] || fail "the NIC's driver took $CS_STR s to go, over $SCALED s (2 s at the reference speed)"
 	wait_gone "$BG" 60 || fail "the alloc_skb run did not end"
 	read_err "$T/bg.err"
 	eq "$WR_ERR" "" "the alloc_skb run's write"
@@ -1341,16 +1346,18 @@ at_barrier() {
 	read -r _x _y _s _rest 2>/dev/null <"/proc/$IDLE_PID/stat" && [ "$_s" = I ]
 }
 
-# bounded WHAT CMD...: CMD in the background, done within 5 s, else fail
+# bounded WHAT CMD...: CMD in the background, done within 5 s at the
+# reference speed (scaled), else fail
 # and 1: what hangs fails the case, not the VM.  (The kernel's own work,
 # slow here: a CPU's per-CPU workers starved by a busy loop at nice -20
 # hold up an unregistration's flush of every CPU's backlog; the debug
 # kernel's hotplug and unregistration alone take 1 to 2 s under TCG.)
 bounded() {
-	_w=$1 _b=5
+	_w=$1
+	scaled 5
 	shift
 	"$@" &
-	wait_gone "$!" "$_b" || { fail "$_w: still not done after $_b s" && return 1; }
+	wait_gone "$!" "$SCALED" || { fail "$_w: still not done after $SCALED s (5 s at the reference speed)" && return 1; }
 }
 
 # deliver HOW: stop a run so.

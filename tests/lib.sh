@@ -403,10 +403,26 @@ ensure_loaded() {
 # the reference budget).  SPEED says it, for the messages.
 budget_of() {
 	_base=$(case_budget "$1")
-	_f=100
-	[ -z "${NSOP:-}" ] || [ $((NSOP * 100 / NSOP_REF)) -le 100 ] || _f=$((NSOP * 100 / NSOP_REF))
-	BUDGET=$((_base * _f / 100))
-	SPEED="$_base s at the reference speed x $((_f / 100)).$((_f / 10 % 10))$((_f % 10)), this guest's calibration ${NSOP:-(none yet)} ns against $NSOP_REF"
+	slowness
+	BUDGET=$((_base * SLOW / 100))
+	SPEED="$_base s at the reference speed x $((SLOW / 100)).$((SLOW / 10 % 10))$((SLOW % 10)), this guest's calibration ${NSOP:-(none yet)} ns against $NSOP_REF"
+}
+
+# slowness: SLOW = how much slower this guest is than the reference, in
+# percent: 100 * NSOP / NSOP_REF, never below 100 (and 100 before the
+# calibration).
+slowness() {
+	SLOW=100
+	[ -z "${NSOP:-}" ] || [ $((NSOP * 100 / NSOP_REF)) -le 100 ] || SLOW=$((NSOP * 100 / NSOP_REF))
+}
+
+# scaled SECONDS: SCALED = SECONDS at the reference speed, on this guest
+# (whole seconds, rounded up), SCALED_CS the same in centiseconds.  A bound
+# on the wall clock in a case is one of these: a slow guest is no failure.
+scaled() {
+	slowness
+	SCALED_CS=$(($1 * SLOW))
+	SCALED=$(((SCALED_CS + 99) / 100))
 }
 
 # run_case N NAME: case_NAME as test N, with skbfactory loaded and the
