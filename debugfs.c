@@ -105,14 +105,8 @@ static bool skbf_is_stop(const char *buf, size_t len)
 
 static int skbf_stop_write(void)
 {
-	int err = -ESRCH;
+	int err = skbf_run_stop_active(-ECANCELED, "stopped by a write of stop to run");
 
-	spin_lock(&skbf.active_lock);
-	if (skbf.active) {
-		skbf_run_stop(skbf.active, -ECANCELED, "stopped by a write of stop to run");
-		err = 0;
-	}
-	spin_unlock(&skbf.active_lock);
 	if (err)
 		skbf_error("run", err, "stop: no run in progress");
 	return err;
@@ -137,8 +131,6 @@ static int skbf_run_file_write(const char *buf, size_t len)
 		/* The open file pins the module: no rmmod while this runs. */
 		atomic64_inc(&skbf_stats.runs);
 		err = skbf_run_exec(run);
-		if (err == -EINTR || err == -ECANCELED || err == -EAGAIN || err == -ENODEV)
-			atomic64_inc(&skbf_stats.runs_stopped);
 	}
 	if (!err) {
 		mutex_lock(&skbf.lock);

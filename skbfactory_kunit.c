@@ -2998,7 +2998,7 @@ static struct skbf_results *skbf_kunit_results(struct kunit *test)
 	res->where.rule = SKBF_RULE_LIST;
 	res->where.irq = -1;
 	res->where.free_cpu = SKBF_NO_CPU;
-	strscpy(res->cpus, "0-1", sizeof(res->cpus));
+	res->cpus = "0-1";
 	res->timer_ns = 40;
 	res->pmu_err = -ENOENT;
 	res->overlap_pct = 97;
