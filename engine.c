@@ -602,7 +602,12 @@ static void skbf_chunk(struct skbf_worker *w)
  * The NAPI poll of the receive-path modes: one chunk per poll, in softirq
  * on the worker's CPU, with the poll's own budget for napi_consume_skb().
  * It completes at once, so the CPU leaves softirq after every chunk; the
- * worker schedules the next poll.
+ * worker schedules the next poll.  The worker hears of the chunk only
+ * once the NAPI is complete: napi_complete_done() returns false when the
+ * NAPI was scheduled again meanwhile (NAPI_STATE_MISSED) or belongs to a
+ * busy poller (the instances are NAPI_STATE_NO_BUSY_POLL: none should),
+ * and then the next poll reports, so that no poll ever runs while the
+ * worker does.
  */
 static int skbf_poll(struct napi_struct *napi, int budget)
 {
@@ -613,8 +618,7 @@ static int skbf_poll(struct napi_struct *napi, int budget)
 		w->f.budget = budget;
 		skbf_chunk(w);
 	}
-	napi_complete_done(napi, 0);
-	if (likely(w))
+	if (napi_complete_done(napi, 0) && likely(w))
 		complete(&w->polled);
 	return 0;
 }

@@ -477,6 +477,7 @@ u64 skbf_footprint(const struct skbf_config *cfg, enum skbf_mode mode);
 int skbf_run_exec(struct skbf_run *run);
 void skbf_run_stop(struct skbf_run *run, int err, const char *why);
 int skbf_run_stop_active(int err, const char *why);
+struct napi_struct *skbf_napi(unsigned int cpu);
 void skbf_results_free(struct skbf_results *res);
 void skbf_results_show(struct seq_buf *s, const struct skbf_results *res);
 int skbf_layout_show(struct seq_buf *s, const struct skbf_config *cfg);
