@@ -374,8 +374,8 @@ static int skbf_config_check(const struct skbf_config *cfg, char *why, size_t wh
  * @cfg: the config to change
  * @buf: the text written, not NUL-terminated
  * @len: its length
- * @run: parse a write to run (accepts "1" or "start") rather than to config
- *       (accepts a lone "reset")
+ * @run: parse a write to run (which needs "1" or "start") rather than to
+ *       config (which accepts a lone "reset")
  * @why: on error, set to one line naming the bad token
  * @why_len: size of @why
  *
@@ -430,6 +430,11 @@ VISIBLE_IF_KUNIT int skbf_config_parse(struct skbf_config *cfg, const char *buf,
 	if (!ntok) {
 		snprintf(why, why_len, "empty write: expected %s",
 			 run ? "1, start, stop or key=value tokens" : "key=value tokens or reset");
+		goto out;
+	}
+	if (run && !start) {
+		snprintf(why, why_len,
+			 "no 1 or start: key=value tokens alone start no run (they belong in config)");
 		goto out;
 	}
 	if (reset) {

@@ -515,7 +515,6 @@ static const struct skbf_kunit_input skbf_kunit_run_ok[] = {
 	SKBF_IN("1\n"),
 	SKBF_IN("start count=5"),
 	SKBF_IN("count=5 repeat=2 1"),
-	SKBF_IN("count=5"),
 };
 
 static const struct skbf_kunit_input skbf_kunit_run_bad[] = {
@@ -531,6 +530,8 @@ static const struct skbf_kunit_input skbf_kunit_run_bad[] = {
 	SKBF_IN("start\0"),
 	SKBF_IN("stop count=5"),
 	SKBF_IN("1 stop"),
+	/* key=value tokens alone start nothing: they belong in config. */
+	SKBF_IN("count=5"),
 };
 
 KUNIT_ARRAY_PARAM(skbf_config_ok, skbf_kunit_config_ok, skbf_kunit_input_desc);
