@@ -36,13 +36,15 @@ static const struct skbf_mode_info skbf_modes[SKBF_NR_MODES] = {
 	 */
 	[SKBF_SKB_CLONE]	    = { "skb_clone",		SKBF_CTX_TASK, true },
 	/*
-	 * __netdev_alloc_skb() from the page-fragment cache (or kmalloc for large sizes) for the
-	 * NIC, in a NAPI poll, released with dev_consume_skb_any()
+	 * __netdev_alloc_skb() for the NIC, in a NAPI poll, released with dev_consume_skb_any():
+	 * the head from the page-fragment cache, from the slab for small sizes (up to 640 bytes on
+	 * 6.1; on 6.12 up to about 320, by the kernel's MAX_HEADER) and above 3712 bytes
 	 */
 	[SKBF_NETDEV_ALLOC_SKB]	    = { "netdev_alloc_skb",	SKBF_CTX_NAPI, true, true },
 	/*
-	 * napi_alloc_skb() from the per-CPU NAPI caches, in a NAPI poll, released with
-	 * napi_consume_skb() and the poll's budget
+	 * napi_alloc_skb() from the per-CPU NAPI caches (a 1 KiB fragment up to 640 bytes, a page
+	 * fragment up to 3712, kmalloc above), in a NAPI poll, released with napi_consume_skb()
+	 * and the poll's budget
 	 */
 	[SKBF_NAPI_ALLOC_SKB]	    = { "napi_alloc_skb",	SKBF_CTX_NAPI, true },
 	/*

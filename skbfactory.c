@@ -43,6 +43,7 @@
 #include <linux/utsname.h>
 #include <linux/wait_bit.h>
 #include <net/net_namespace.h>
+#include <net/sock.h>
 #include <net/rtnetlink.h>
 
 #include "skbfactory.h"
@@ -53,7 +54,10 @@
 
 /* Process-context allocations: never warn, never call the OOM killer. */
 #define SKBF_GFP	(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY)
-/* Softirq allocations take no reserves, as pktgen's do. */
+/*
+ * Softirq allocations ask for no reserves, as pktgen's do; the kernel adds
+ * __GFP_MEMALLOC itself to a receive skb's while sk_memalloc_socks().
+ */
 #define SKBF_GFP_NAPI	(GFP_NOWAIT | __GFP_NOWARN)
 #define SKBF_BLOCK_NS	(100 * 1000)	/* the clock is read about this often */
 #define SKBF_BLOCK_MAX	64		/* and at least every this many steps */
