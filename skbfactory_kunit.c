@@ -3666,8 +3666,10 @@ static struct kunit_suite skbf_text_suite = {
 	.test_cases = skbf_text_cases,
 };
 
+#include "kunit_contract.c"
+
 kunit_test_suites(&skbf_config_suite, &skbf_factory_suite, &skbf_nic_suite, &skbf_run_suite,
-		  &skbf_lifetime_suite, &skbf_text_suite);
+		  &skbf_lifetime_suite, &skbf_text_suite, &skbf_contract_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for skbfactory");
