@@ -8,7 +8,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 
 SCRIPTS := scripts
 
-.PHONY: all modules clean run shell kunit kunit-um kunit-module check bench help distclean dkms
+.PHONY: all modules clean run shell kunit kunit-um kunit-module check race bench help distclean dkms
 
 all: modules
 
@@ -51,6 +51,11 @@ kunit-module:
 check:
 	@$(SCRIPTS)/check.sh
 
+# The lifetime cases and a storm of concurrent stops, writes, reads and CPU
+# hotplug on the KCSAN variant of the debug kernel: what KCSAN reports.
+race:
+	@$(SCRIPTS)/race.sh
+
 bench:
 	@$(SCRIPTS)/bench.sh
 
@@ -66,6 +71,7 @@ help:
 	@echo "make kunit-um   kunit.py run on UML (also: make kunit ARCH=um)"
 	@echo "make kunit-module  the KUnit suite as modules on the debug kernel, then kmemleak"
 	@echo "make check      run every test"
+	@echo "make race       lifetime cases and a stop/hotplug storm on a KCSAN debug kernel"
 	@echo "make bench      the full sweep: table, JSON and plots"
 	@echo "make clean      remove everything built here"
 	@echo "make distclean  clean, and the cache (~/.cache/skbfactory: kernels, debug kernel)"

@@ -51,7 +51,9 @@ fi
 kernel=$1 kind=stock timeout=${TESTS_TIMEOUT:-300}
 [ "$(kernel_kind "$kernel")" != source ] || kind=debug timeout=${TESTS_TIMEOUT:-600}
 export VM_MEM=${VM_MEM:-512M}
-name=tests-$kernel
+# A variant of the debug kernel (DEBUG_VARIANT, scripts/debug-kernel.sh)
+# keeps its logs apart.
+name=tests-$kernel${DEBUG_VARIANT:+-$DEBUG_VARIANT}
 log=$BUILD_DIR/check/$name
 out=$BUILD_DIR/vm/$name/out.txt
 rc=0
