@@ -85,10 +85,14 @@ static void contract_stop_race_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, skbf_outstanding(), 0);
 }
 
-/* A short sleep in every task chunk: a context switch, so none is kept. */
+/*
+ * A sleep of a jiffy or more in every task chunk: a context switch, so
+ * none is kept (a hrtimer sleep of microseconds may expire before the
+ * thread is switched out, and then there is none).
+ */
 static void skbf_kunit_switch_out(struct skbf_run *run)
 {
-	usleep_range(50, 100);
+	msleep(1);
 }
 
 /*
@@ -104,7 +108,7 @@ static void contract_latency_untimed_test(struct kunit *test)
 	struct skbf_run *run;
 	char want[64];
 
-	run = skbf_kunit_run(test, "mode=alloc_skb count=256 repeat=1 latency=1");
+	run = skbf_kunit_run(test, "mode=alloc_skb count=64 repeat=1 latency=1");
 	run->in_chunk = skbf_kunit_switch_out;
 	KUNIT_ASSERT_EQ_MSG(test, skbf_kunit_exec(test, run), 0, "%s", run->stop_why);
 	row = &run->res->rows[0];
