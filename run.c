@@ -225,6 +225,10 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 	run->stop_why[0] = '\0';
 	run->res = NULL;
 	run->dev = NULL;
+	/* What stats shows of the run, set before stats can see it. */
+	run->modes = last - first + 1;
+	run->progress_mode = 0;
+	run->progress_rep = 0;
 	if (!zalloc_cpumask_var(&run->watch, GFP_KERNEL))
 		return skbf_run_fail(run, -ENOMEM, "out of memory");
 	err = skbf_activate(run);
@@ -273,7 +277,6 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 		cpumask_set_cpu(t.w.free_cpu, run->watch);
 	spin_unlock(&skbf.active_lock);
 
-	run->modes = last - first + 1;
 	err = 0;
 	for (mode = first; mode <= last && !err; mode++) {
 		WRITE_ONCE(run->progress_mode, mode - first + 1);
