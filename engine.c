@@ -1203,9 +1203,9 @@ static const char *skbf_stop_reason(void)
 	unsigned long jobctl = READ_ONCE(current->jobctl);
 
 	if (freezing(current) || (jobctl & JOBCTL_TRAP_FREEZE))
-		return "stopped: the writer is being frozen (suspend, a cgroup freeze); every skb released";
+		return "stopped: the writer is being frozen; every skb released";
 	if (jobctl & (JOBCTL_STOP_PENDING | JOBCTL_TRAP_MASK))
-		return "stopped: the writer is being stopped (a group stop, a debugger); every skb released";
+		return "stopped: the writer is being stopped; every skb released";
 	return "stopped by a signal to the writer; every skb released";
 }
 

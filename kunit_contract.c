@@ -86,13 +86,13 @@ static void contract_stop_race_test(struct kunit *test)
 }
 
 /*
- * A sleep of a jiffy or more in every task chunk: a context switch, so
- * none is kept (a hrtimer sleep of microseconds may expire before the
- * thread is switched out, and then there is none).
+ * A sleep in every task chunk: a context switch, so none is kept.  Two
+ * jiffies, so that the timer cannot fire before the thread is switched
+ * out (a hrtimer sleep of microseconds did, and left chunks kept).
  */
 static void skbf_kunit_switch_out(struct skbf_run *run)
 {
-	msleep(1);
+	schedule_timeout_uninterruptible(2);
 }
 
 /*
