@@ -16,7 +16,8 @@
 # when a case or the VM failed.
 #
 # Environment: RACE_CASES (the cases; default below), RACE (rmmod_race's
-# reloads, 50), STORM (race_storm's rounds, 30), TESTS_TIMEOUT (1200), and
+# reloads, 50), STORM and RACE_SECONDS (race_storm's rounds, 30, and
+# seconds a data path, 10), TESTS_TIMEOUT (1200), and
 # what tests/integration.sh and scripts/vm.sh read.
 
 set -eu
@@ -24,7 +25,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 export DEBUG_VARIANT=kcsan
-export TESTS_ONLY=${RACE_CASES:-run_cpu_all free_cpu run_ebusy run_kill9 run_killterm eintr_trapped freeze_cgroup stop_write cpu_offline link_del nic_driver_unload rmmod_during_run rmmod_race race_storm}
+export TESTS_ONLY=${RACE_CASES:-free_cpu run_ebusy run_kill9 run_killterm eintr_trapped freeze_cgroup stop_write cpu_offline link_del nic_driver_unload rmmod_during_run rmmod_race race_storm}
 export RACE=${RACE:-50} TESTS_TIMEOUT=${TESTS_TIMEOUT:-1200}
 out=$BUILD_DIR/race
 mkdir -p "$out"

@@ -1667,7 +1667,7 @@ storm_run() {
 	3) _m="mode=page_pool batch=16" ;;
 	*) _m="mode=skb_clone cpu=1 free_cpu=0" ;;
 	esac
-	echo -n "1 $_m count=$QCOUNT repeat=2 warmup=0" >"$D/run"
+	echo -n "1 $_m count=$STORM_COUNT repeat=2 warmup=0" >"$D/run"
 }
 storm_stop() { rnd 10 && nap "0.0$RND" && echo -n stop >"$D/run"; }
 storm_config() {
@@ -1679,13 +1679,57 @@ storm_config() {
 storm_read() { slurp "$D/stats" && slurp "$D/results" && slurp "$D/config" && slurp "$D/layout"; }
 storm_hotplug() { echo 0 >/sys/devices/system/cpu/cpu1/online && nap 0.05 && echo 1 >/sys/devices/system/cpu/cpu1/online; }
 
+# race_data SECONDS TOKENS: a run of TOKENS for SECONDS, stats read all
+# along, then stopped.
+race_data() {
+	bg_run "$2 count=100000000 repeat=1 warmup=0"
+	wait_running 10 || { fail "$2: the run never showed in stats" && return 1; }
+	up_cs
+	_end=$((UP + $1 * 100))
+	while [ "$UP" -lt "$_end" ]; do
+		slurp "$D/stats"
+		nap 0.05
+		up_cs
+	done
+	wr run stop
+	wait_gone "$BG" 60 || fail "$2: the run does not stop"
+	BG=
+}
+
 case_race_storm() {
-	# Runs, stops, config writes, readers and CPU 1 going on and off
-	# line, all at once, STORM (30) rounds each: whatever they return, no
-	# splat, no hang, nothing left over.  Its point is the kernel's race
-	# detectors: make race runs it on the KCSAN kernel.
+	# First the data paths, for the race detectors: each receive path on
+	# every CPU, and the releasing CPU's ring, RACE_SECONDS (10) each,
+	# stats read all along, then stopped.  Under KCSAN, it watches one
+	# access in 100, for up to 1 ms: under TCG an op takes hundreds of us,
+	# and its defaults (one in 4000, 80 us) would almost never catch two.
+	# Then runs, stops, config writes, readers and CPU 1 going off and on
+	# line, all at once, STORM (30) rounds each.  Whatever they return: no
+	# splat, no hang, nothing left over.  make race runs it on the KCSAN
+	# kernel.
 	[ "$VM_CPUS" -ge 2 ] || { skip "one CPU: no hotplug, no concurrency" && return; }
-	n=${STORM:-30}
+	n=${STORM:-30} s=${RACE_SECONDS:-10}
+	K=/sys/module/kcsan/parameters kcsan=
+	if [ -w $K/skip_watch ]; then
+		read -r k1 <$K/skip_watch
+		read -r k2 <$K/udelay_task
+		read -r k3 <$K/udelay_interrupt
+		kcsan="$k1 $k2 $k3"
+		echo 100 >$K/skip_watch && echo 1000 >$K/udelay_task && echo 200 >$K/udelay_interrupt
+	fi
+	tic
+	for t in "mode=alloc_skb cpu=all" "mode=napi_alloc_skb cpu=all" "mode=netdev_alloc_skb cpu=all" \
+		"mode=page_pool cpu=all batch=16" "mode=alloc_skb cpu=1 free_cpu=0" "mode=skb_clone cpu=1 free_cpu=0"; do
+		race_data "$s" "$t" || break
+	done
+	if [ -n "$kcsan" ]; then
+		# shellcheck disable=SC2086 # three numbers
+		set -- $kcsan
+		echo "$1" >$K/skip_watch && echo "$2" >$K/udelay_task && echo "$3" >$K/udelay_interrupt
+	fi
+	toc
+	note "the data paths, $s s each, in $CS_STR s${kcsan:+, KCSAN watching one access in 100 for up to 1 ms}"
+	count_for 100
+	STORM_COUNT=$COUNT
 	tic
 	storm_loop "$n" storm_run &
 	p1=$!
@@ -1701,7 +1745,7 @@ case_race_storm() {
 		wait_gone "$p" 600 || fail "a storm loop ($p) still runs after 600 s"
 	done
 	toc
-	note "$n rounds in $CS_STR s"
+	note "the storm, $n rounds, in $CS_STR s"
 	read -r v </sys/devices/system/cpu/cpu1/online
 	[ "$v" = 1 ] || cpu_set 1 1
 	nic_repin
