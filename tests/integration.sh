@@ -11,7 +11,8 @@
 # stderr.  Exit 0 when nothing failed or went missing.
 #
 # Environment: FUZZ_SEED (default: the time), FUZZ_WRITES (1000), CYCLES,
-# RACE (tests/job.sh), STORM and RACE_SECONDS (race_storm), TESTS_ONLY
+# RACE (tests/job.sh), STORM and RACE_SECONDS (race_storm), SPLAT_SKIP
+# (tests/lib.sh), TESTS_ONLY
 # (cases to run), TESTS_TIMEOUT (VM
 # seconds; 300, 600 on the debug kernel), SKBFACTORY_SRC (the module's
 # sources), and vm.sh's VM_CPUS, VM_MEM (512M, so that memory_pressure
@@ -68,7 +69,7 @@ mapfile -t plan < <(TESTS_KIND=$kind TESTS_PART='' busybox sh "$ROOT/tests/job.s
 args=(--kernel "$kernel" --job "$ROOT/tests/job.sh" --add "$ROOT/tests:tests" --modules dummy
 	--quiet --timeout "$timeout" --append "log_buf_len=8M"
 	--env "TESTS_KIND=$kind" --env "FUZZ_SEED=$seed")
-for v in TESTS_ONLY FUZZ_WRITES CYCLES RACE STORM RACE_SECONDS; do
+for v in TESTS_ONLY FUZZ_WRITES CYCLES RACE STORM RACE_SECONDS SPLAT_SKIP; do
 	[ -z "${!v:-}" ] || args+=(--env "$v=${!v}")
 done
 # The debug job runs the KUnit suite as a module and scans for leaks
