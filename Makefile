@@ -8,7 +8,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 
 SCRIPTS := scripts
 
-.PHONY: all modules clean run shell kunit kunit-um kunit-module check fuzz bench compare help distclean dkms
+.PHONY: all modules clean run shell kunit kunit-um kunit-module check fuzz race bench compare help distclean dkms
 
 all: modules
 
@@ -60,6 +60,10 @@ fuzz:
 		rc=0 && TESTS_ONLY=fuzz FUZZ_WRITES=$$n FUZZ_SEED=$$s \
 			TESTS_TIMEOUT=$${TESTS_TIMEOUT:-$$((300 + n / 100))} tests/integration.sh "$$k" || rc=$$?; \
 		sed -n "s/^# fuzz: //p" "$$BUILD_DIR/vm/tests-$$k/out.txt" 2>/dev/null; exit $$rc'
+# The lifetime cases and a storm of concurrent stops, writes, reads and CPU
+# hotplug on the KCSAN variant of the debug kernel: what KCSAN reports.
+race:
+	@$(SCRIPTS)/race.sh
 
 bench:
 	@$(SCRIPTS)/bench.sh
@@ -82,6 +86,7 @@ help:
 	@echo "make kunit-module  the KUnit suite as modules on the debug kernel, then kmemleak"
 	@echo "make check      run every test"
 	@echo "make fuzz       the fuzz alone in one VM: N=100000 writes, SEED=, KVER= (replays a seed)"
+	@echo "make race       lifetime cases and a stop/hotplug storm on a KCSAN debug kernel"
 	@echo "make bench      the full sweep: table, JSON and plots"
 	@echo "make compare    the newest run against the one before: ratios, 95% intervals, verdicts"
 	@echo "                (A=RUN B=RUN; SAVE=NAME keeps a baseline; BASE=NAME exits 1 when slower beyond THRESHOLD=10 %)"

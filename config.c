@@ -36,13 +36,15 @@ static const struct skbf_mode_info skbf_modes[SKBF_NR_MODES] = {
 	 */
 	[SKBF_SKB_CLONE]	    = { "skb_clone",		SKBF_CTX_TASK, true },
 	/*
-	 * __netdev_alloc_skb() from the page-fragment cache (or kmalloc for large sizes) for the
-	 * NIC, in a NAPI poll, released with dev_consume_skb_any()
+	 * __netdev_alloc_skb() for the NIC, in a NAPI poll, released with dev_consume_skb_any():
+	 * the head from the page-fragment cache, from the slab for small sizes (up to 640 bytes on
+	 * 6.1; on 6.12 up to about 320, by the kernel's MAX_HEADER) and above 3712 bytes
 	 */
 	[SKBF_NETDEV_ALLOC_SKB]	    = { "netdev_alloc_skb",	SKBF_CTX_NAPI, true, true },
 	/*
-	 * napi_alloc_skb() from the per-CPU NAPI caches, in a NAPI poll, released with
-	 * napi_consume_skb() and the poll's budget
+	 * napi_alloc_skb() from the per-CPU NAPI caches (a 1 KiB fragment up to 640 bytes, a page
+	 * fragment up to 3712, kmalloc above), in a NAPI poll, released with napi_consume_skb()
+	 * and the poll's budget
 	 */
 	[SKBF_NAPI_ALLOC_SKB]	    = { "napi_alloc_skb",	SKBF_CTX_NAPI, true },
 	/*
@@ -374,8 +376,8 @@ static int skbf_config_check(const struct skbf_config *cfg, char *why, size_t wh
  * @cfg: the config to change
  * @buf: the text written, not NUL-terminated
  * @len: its length
- * @run: parse a write to run (accepts "1" or "start") rather than to config
- *       (accepts a lone "reset")
+ * @run: parse a write to run (which needs "1" or "start") rather than to
+ *       config (which accepts a lone "reset")
  * @why: on error, set to one line naming the bad token
  * @why_len: size of @why
  *
@@ -430,6 +432,11 @@ VISIBLE_IF_KUNIT int skbf_config_parse(struct skbf_config *cfg, const char *buf,
 	if (!ntok) {
 		snprintf(why, why_len, "empty write: expected %s",
 			 run ? "1, start, stop or key=value tokens" : "key=value tokens or reset");
+		goto out;
+	}
+	if (run && !start) {
+		snprintf(why, why_len,
+			 "no 1 or start: key=value tokens alone start no run (they belong in config)");
 		goto out;
 	}
 	if (reset) {

@@ -6,37 +6,107 @@
 
 /* ---- Stats ---- */
 
+/* How a line of the stats file finds its value. */
+enum skbf_stat_kind {
+	SKBF_STAT_COUNTER,	/* an atomic64_t of skbf_stats */
+	SKBF_STAT_OUTSTANDING,	/* skbs_allocated - skbs_freed */
+	SKBF_STAT_LAST_ERROR,	/* skbf.last_error */
+	SKBF_STAT_RUNNING,	/* the run in progress */
+};
+
+/*
+ * The stats file, a line each, in this order: the table docs/debugfs.md's
+ * list of them is generated from (scripts/docs.py).
+ */
+static const struct skbf_stat_line {
+	const char *name;
+	enum skbf_stat_kind kind;
+	atomic64_t *counter;
+} skbf_stat_lines[] = {
+	/*
+	 * writes to run whose tokens were valid, since the module was loaded: each started a
+	 * run, whatever its end (EBUSY, the memory bound, a stop included)
+	 */
+	{ "runs",		SKBF_STAT_COUNTER,	&skbf_stats.runs },
+	/*
+	 * of those, runs ended early, once measuring, by a signal (EINTR), stop (ECANCELED), a
+	 * CPU going offline (EAGAIN) or the NIC going away (ENODEV); named runs_interrupted, and
+	 * counting signals only, before commit 164d646
+	 */
+	{ "runs_stopped",	SKBF_STAT_COUNTER,	&skbf_stats.runs_stopped },
+	/*
+	 * sk_buffs the module made: runs (warmup included, skb_clone's parents too), layout reads
+	 * and the KUnit suite; kmalloc_floor and empty make none
+	 */
+	{ "skbs_allocated",	SKBF_STAT_COUNTER,	&skbf_stats.allocated },
+	/* of those, sk_buffs released, wherever (a run's own CPU, free_cpu, a stop's cleanup) */
+	{ "skbs_freed",		SKBF_STAT_COUNTER,	&skbf_stats.freed },
+	/* skbs_allocated - skbs_freed: held by a run in progress, and 0 whenever none is */
+	{ "skbs_outstanding",	SKBF_STAT_OUTSTANDING },
+	/*
+	 * allocations that returned NULL, in every mode (kmalloc_floor's and skb_clone's parents
+	 * too): the fails of runs, layout and KUnit
+	 */
+	{ "alloc_failures",	SKBF_STAT_COUNTER,	&skbf_stats.alloc_failures },
+	/*
+	 * the last failed write: "ERRNO NAME FILE: why", e.g. -22 EINVAL run: ...; 0 until a
+	 * write fails
+	 */
+	{ "last_error",		SKBF_STAT_LAST_ERROR },
+	/*
+	 * no; starting; or mode M (I of N), repetition R of T done (W warmup): the run in
+	 * progress
+	 */
+	{ "running",		SKBF_STAT_RUNNING },
+};
+
+static void skbf_stat_running(struct seq_buf *s)
+{
+	struct skbf_run *run;
+
+	spin_lock(&skbf.active_lock);
+	run = skbf.active;
+	if (run && !READ_ONCE(run->progress_mode))
+		skbf_puts(s, "starting");
+	else if (run)
+		seq_buf_printf(s, "mode %s (%u of %u), repetition %u of %u done (%u warmup)",
+			       skbf_mode_name(READ_ONCE(run->mode_now)),
+			       READ_ONCE(run->progress_mode), run->modes,
+			       READ_ONCE(run->progress_rep), run->cfg.warmup + run->cfg.repeat,
+			       run->cfg.warmup);
+	else
+		skbf_puts(s, "no");
+	spin_unlock(&skbf.active_lock);
+}
+
 /**
  * skbf_stats_show() - the text of the stats file: "name: value" lines
  * @s: where to print
  */
 VISIBLE_IF_KUNIT void skbf_stats_show(struct seq_buf *s)
 {
-	struct skbf_run *run;
+	const struct skbf_stat_line *l;
 
-	seq_buf_printf(s, "runs: %lld\nruns_stopped: %lld\n", atomic64_read(&skbf_stats.runs),
-		       atomic64_read(&skbf_stats.runs_stopped));
-	seq_buf_printf(s, "skbs_allocated: %lld\nskbs_freed: %lld\nskbs_outstanding: %lld\n",
-		       atomic64_read(&skbf_stats.allocated),
-		       atomic64_read(&skbf_stats.freed), skbf_outstanding());
-	seq_buf_printf(s, "alloc_failures: %lld\n", atomic64_read(&skbf_stats.alloc_failures));
-	mutex_lock(&skbf.lock);
-	seq_buf_printf(s, "last_error: %s\n", skbf.last_error);
-	mutex_unlock(&skbf.lock);
-	spin_lock(&skbf.active_lock);
-	run = skbf.active;
-	if (run && !READ_ONCE(run->progress_mode))
-		skbf_puts(s, "running: starting\n");
-	else if (run)
-		seq_buf_printf(s,
-			       "running: mode %s (%u of %u), repetition %u of %u done (%u warmup)\n",
-			       skbf_mode_name(READ_ONCE(run->mode_now)),
-			       READ_ONCE(run->progress_mode), run->modes,
-			       READ_ONCE(run->progress_rep), run->cfg.warmup + run->cfg.repeat,
-			       run->cfg.warmup);
-	else
-		skbf_puts(s, "running: no\n");
-	spin_unlock(&skbf.active_lock);
+	for (l = skbf_stat_lines; l < skbf_stat_lines + ARRAY_SIZE(skbf_stat_lines); l++) {
+		seq_buf_printf(s, "%s: ", l->name);
+		switch (l->kind) {
+		case SKBF_STAT_COUNTER:
+			seq_buf_printf(s, "%lld", atomic64_read(l->counter));
+			break;
+		case SKBF_STAT_OUTSTANDING:
+			seq_buf_printf(s, "%lld", skbf_outstanding());
+			break;
+		case SKBF_STAT_LAST_ERROR:
+			mutex_lock(&skbf.lock);
+			skbf_puts(s, skbf.last_error);
+			mutex_unlock(&skbf.lock);
+			break;
+		case SKBF_STAT_RUNNING:
+			skbf_stat_running(s);
+			break;
+		}
+		skbf_putc(s, '\n');
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(skbf_stats_show);
 
@@ -105,14 +175,8 @@ static bool skbf_is_stop(const char *buf, size_t len)
 
 static int skbf_stop_write(void)
 {
-	int err = -ESRCH;
+	int err = skbf_run_stop_active(-ECANCELED, "stopped by a write of stop to run");
 
-	spin_lock(&skbf.active_lock);
-	if (skbf.active) {
-		skbf_run_stop(skbf.active, -ECANCELED, "stopped by a write of stop to run");
-		err = 0;
-	}
-	spin_unlock(&skbf.active_lock);
 	if (err)
 		skbf_error("run", err, "stop: no run in progress");
 	return err;
@@ -137,8 +201,6 @@ static int skbf_run_file_write(const char *buf, size_t len)
 		/* The open file pins the module: no rmmod while this runs. */
 		atomic64_inc(&skbf_stats.runs);
 		err = skbf_run_exec(run);
-		if (err == -EINTR || err == -ECANCELED || err == -EAGAIN || err == -ENODEV)
-			atomic64_inc(&skbf_stats.runs_stopped);
 	}
 	if (!err) {
 		mutex_lock(&skbf.lock);
@@ -223,12 +285,25 @@ static ssize_t skbf_write(struct file *file, const char __user *ubuf, size_t cou
 			  loff_t *ppos)
 {
 	const struct skbf_file *sf = file_inode(file)->i_private;
-	char why[64];
+	char why[96];
 	char *buf;
 	int err;
 
 	if (!sf->write)
 		return -EINVAL;
+	/*
+	 * A write is one command, whole: a second write(2) on the same open
+	 * file would be the rest of a command cut in two, or another one
+	 * that could as well be applied before the first.  Refused, rather
+	 * than applied piece by piece.
+	 */
+	if (*ppos) {
+		snprintf(why, sizeof(why),
+			 "write at offset %lld: a command is one write at offset 0 (open the file again)",
+			 *ppos);
+		skbf_error(sf->name, -EINVAL, why);
+		return -EINVAL;
+	}
 	if (count > SKBF_WRITE_MAX) {
 		snprintf(why, sizeof(why), "write of %zu bytes, at most %d allowed",
 			 count, SKBF_WRITE_MAX);
@@ -240,7 +315,10 @@ static ssize_t skbf_write(struct file *file, const char __user *ubuf, size_t cou
 		return PTR_ERR(buf);
 	err = sf->write(buf, count);
 	kfree(buf);
-	return err ?: count;
+	if (err)
+		return err;
+	*ppos += count;
+	return count;
 }
 
 static int skbf_release_file(struct inode *inode, struct file *file)

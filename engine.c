@@ -602,7 +602,12 @@ static void skbf_chunk(struct skbf_worker *w)
  * The NAPI poll of the receive-path modes: one chunk per poll, in softirq
  * on the worker's CPU, with the poll's own budget for napi_consume_skb().
  * It completes at once, so the CPU leaves softirq after every chunk; the
- * worker schedules the next poll.
+ * worker schedules the next poll.  The worker hears of the chunk only
+ * once the NAPI is complete: napi_complete_done() returns false when the
+ * NAPI was scheduled again meanwhile (NAPI_STATE_MISSED) or belongs to a
+ * busy poller (the instances are NAPI_STATE_NO_BUSY_POLL: none should),
+ * and then the next poll reports, so that no poll ever runs while the
+ * worker does.
  */
 static int skbf_poll(struct napi_struct *napi, int budget)
 {
@@ -613,8 +618,7 @@ static int skbf_poll(struct napi_struct *napi, int budget)
 		w->f.budget = budget;
 		skbf_chunk(w);
 	}
-	napi_complete_done(napi, 0);
-	if (likely(w))
+	if (napi_complete_done(napi, 0) && likely(w))
 		complete(&w->polled);
 	return 0;
 }
@@ -1190,53 +1194,54 @@ out:
 }
 
 /*
- * Does a signal pending for the writer stop its run?  Every one but those
- * whose default action is to do nothing (SIGCHLD, SIGWINCH, SIGURG,
- * SIGCONT), even when the writer handles it: a shell writing run with its
- * builtin echo gets SIGCHLD whenever a job of its ends, SIGWINCH when its
- * terminal is resized, and neither means "stop".
+ * What set TIF_SIGPENDING, in last_error's words: words only, so a word
+ * read unlocked (jobctl changes under the writer's siglock, which
+ * lock_task_sighand(), not exported, would take).
  */
-static bool skbf_signal_stops(void)
+static const char *skbf_stop_reason(void)
 {
-	unsigned long pending;
-	unsigned int i;
-	bool stops = false;
+	unsigned long jobctl = READ_ONCE(current->jobctl);
 
-	/*
-	 * Unlocked: a word is read whole, and a signal that lands just after
-	 * is seen 10 ms later (skbf_wait()) or has woken the wait already.
-	 */
-	for (i = 0; i < _NSIG_WORDS; i++) {
-		pending = READ_ONCE(current->pending.signal.sig[i]) |
-			  READ_ONCE(current->signal->shared_pending.signal.sig[i]);
-		stops |= pending & ~current->blocked.sig[i] &
-			 (i ? ~0UL : ~(unsigned long)SIG_KERNEL_IGNORE_MASK);
-	}
-	return stops;
+	if (freezing(current) || (jobctl & JOBCTL_TRAP_FREEZE))
+		return "stopped: the writer is being frozen; every skb released";
+	if (jobctl & (JOBCTL_STOP_PENDING | JOBCTL_TRAP_MASK))
+		return "stopped: the writer is being stopped; every skb released";
+	return "stopped by a signal to the writer; every skb released";
 }
 
 /*
- * Wait for the threads; a signal to the writer (skbf_signal_stops()) stops
- * them within a chunk.  One that does not stays pending until the write
- * returns, and would end an interruptible wait at once: from then on the
- * wait is killable, and looks for a stopping signal every 10 ms.
+ * Wait for the threads.  What the kernel would act on when the writer
+ * returns to user space stops the run within a chunk: a signal whose
+ * default action is not to ignore it (caught or not), a fatal one, a group
+ * stop (even one whose SIGSTOP another thread took), a ptrace interrupt,
+ * the freezer (suspend, a cgroup v2 freeze).  The signals whose default
+ * action is to do nothing (SIGCHLD, SIGWINCH, SIGURG, SIGCONT) do not: a
+ * shell writing run with its builtin echo gets SIGCHLD whenever a job of
+ * its ends, SIGWINCH when its terminal is resized, and neither means
+ * "stop".  So they are blocked during the wait, and handled once the write
+ * returns; the kernel then sets TIF_SIGPENDING (recalc_sigpending()) for
+ * all the rest, task_sigpending(), and wakes the wait for them.
  */
 static int skbf_wait(struct skbf_run *run)
 {
-	/* 0: the threads are done; else a signal came (or 10 ms went by). */
-	long sig = wait_for_completion_interruptible(&run->done);
+	sigset_t benign, saved;
 
-	/*
-	 * The freezer (suspend, a cgroup's freeze) wakes the writer with no
-	 * signal queued and cannot freeze it in a killable wait: it stops the
-	 * run, as it always did.
-	 */
-	while (sig && !skbf_signal_stops() && !freezing(current))
-		sig = wait_for_completion_killable_timeout(&run->done, msecs_to_jiffies(10)) <= 0;
-	if (sig) {
-		skbf_run_stop(run, -EINTR, "stopped by a signal to the writer; every skb released");
-		wait_for_completion(&run->done);
+	siginitset(&benign, SIG_KERNEL_IGNORE_MASK);
+	sigprocmask(SIG_BLOCK, &benign, &saved);
+	while (wait_for_completion_interruptible(&run->done)) {
+		if (task_sigpending(current)) {
+			skbf_run_stop(run, -EINTR, skbf_stop_reason());
+			wait_for_completion(&run->done);
+			break;
+		}
+		/*
+		 * TIF_NOTIFY_SIGNAL alone (task work, io_uring's): it runs
+		 * when the write returns, and would end an interruptible
+		 * wait at once.  Killable meanwhile, looking every 10 ms.
+		 */
+		wait_for_completion_killable_timeout(&run->done, msecs_to_jiffies(10));
 	}
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 	return READ_ONCE(run->stop);
 }
 

@@ -485,6 +485,46 @@ VISIBLE_IF_KUNIT s64 skbf_outstanding(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(skbf_outstanding);
 
+/*
+ * The object a head of @len data bytes takes when kmalloc_reserve()
+ * allocates it: the small-head cache's where the kernel has one (6.3+) and
+ * the head fits, else kmalloc's size class, which above
+ * KMALLOC_MAX_CACHE_SIZE is whole pages of the next order (not
+ * PAGE_ALIGN(): 64 KiB of data take 128 KiB).
+ */
+static u64 skbf_slab_head(u64 len)
+{
+	u64 obj = SKB_HEAD_ALIGN(len);
+
+	return obj <= skbf.small_head ? skbf.small_head : kmalloc_size_roundup(obj);
+}
+
+/*
+ * What a page fragment of @frag bytes costs where fragments are cut from
+ * pages (page_pool's, or the fragment caches' order-0 fallback): the page
+ * shared by those that fit in it whole.
+ */
+static u64 skbf_frag_cost(u64 frag)
+{
+	return frag < PAGE_SIZE ? PAGE_SIZE / (PAGE_SIZE / frag) : PAGE_SIZE << get_order(frag);
+}
+
+/*
+ * The head of a receive skb, @len bytes with the pad the path adds: a page
+ * fragment, or a slab object for the sizes the path gives the slab (small
+ * ones since 6.3 for __netdev_alloc_skb(), large ones everywhere), or for
+ * napi_alloc_skb() a 1 KiB fragment of its own up to 640 bytes: the most
+ * of them, whichever the kernel takes.
+ */
+static u64 skbf_rx_head(u64 len, bool napi)
+{
+	u64 head = max(skbf_slab_head(len), skbf_frag_cost(SKB_HEAD_ALIGN(len)));
+
+	if (napi && len <= SKB_WITH_OVERHEAD(SZ_1K))
+		head = max_t(u64, head, SZ_1K);
+	return head;
+}
+
 /**
  * skbf_footprint() - bytes one CPU of a run holds at most
  * @cfg: size, batch and free_cpu
@@ -492,34 +532,45 @@ EXPORT_SYMBOL_IF_KUNIT(skbf_outstanding);
  *
  * What a batch holds (the sk_buff, the head as the allocator hands it out,
  * page fragments), plus the ring of skbs in flight to the releasing CPU,
- * plus skb_clone's parents.  An estimate from the allocators' size rules,
- * for the memory bound, not a measurement.
+ * plus skb_clone's parents and page_pool's own pages.  A bound from the
+ * allocators' size rules on 6.1 and 6.12, for the memory bound, not a
+ * measurement: where the kernels differ, the larger.
  *
  * Return: the bytes.
  */
 VISIBLE_IF_KUNIT u64 skbf_footprint(const struct skbf_config *cfg, enum skbf_mode mode)
 {
 	u64 skb = SKB_DATA_ALIGN(sizeof(struct sk_buff));
-	u64 head = SKB_HEAD_ALIGN(cfg->size), one;
-	u64 frag = head <= PAGE_SIZE ? head : PAGE_SIZE << get_order(head);
+	u64 fclone = SKB_DATA_ALIGN(sizeof(struct sk_buff_fclones));
+	u64 head = skbf_slab_head(cfg->size);
+	u64 frag = skbf_frag_cost(SKB_HEAD_ALIGN(cfg->size));
 	u64 slots = cfg->batch + (strcmp(cfg->free_cpu, "same") ? SKBF_RING + 1 : 0);
+	u64 one;
 
-	head = head <= KMALLOC_MAX_CACHE_SIZE ? kmalloc_size_roundup(head) : PAGE_ALIGN(head);
 	switch (mode) {
 	case SKBF_ALLOC_SKB:
 	case SKBF_KMALLOC_FLOOR:
 		one = skb + head;
 		break;
 	case SKBF_ALLOC_SKB_FCLONE:
-		one = 2 * skb + head;
+		one = fclone + head;
 		break;
 	case SKBF_ALLOC_SKB_WITH_FRAGS:
-		one = skb + kmalloc_size_roundup(SKB_HEAD_ALIGN(cfg->headroom + cfg->put)) +
+		one = skb + skbf_slab_head(cfg->headroom + cfg->put) +
 		      PAGE_ALIGN(cfg->size - cfg->headroom - cfg->put);
 		break;
 	case SKBF_SKB_CLONE:
-		/* The clones live in their parents' fclone pairs. */
-		return cfg->batch * (2 * skb + head);
+		/*
+		 * The parents, a pair each; a clone takes its parent's
+		 * companion, or, when that is still out, an sk_buff.
+		 */
+		return cfg->batch * (fclone + head) + slots * skb;
+	case SKBF_NETDEV_ALLOC_SKB:
+		one = skb + skbf_rx_head((u64)cfg->size + NET_SKB_PAD, false);
+		break;
+	case SKBF_NAPI_ALLOC_SKB:
+		one = skb + skbf_rx_head((u64)cfg->size + NET_SKB_PAD + NET_IP_ALIGN, true);
+		break;
 	case SKBF_EMPTY:
 		return 0;
 	case SKBF_PAGE_POOL:

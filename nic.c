@@ -365,9 +365,11 @@ static void skbf_env_show(struct seq_buf *s)
 #else
 	seq_buf_printf(s, " kfence=off");
 #endif
-	seq_buf_printf(s, " lockdep=%s kmemleak=%s slub_debug=%s\n",
+	seq_buf_printf(s, " lockdep=%s kmemleak=%s slub_debug=%s",
 		       IS_ENABLED(CONFIG_LOCKDEP) ? "on" : "off",
 		       IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ? "on" : "off",
 		       IS_ENABLED(CONFIG_SLUB_DEBUG_ON) ? "on" :
 		       "off by default (a slub_debug= boot option shows in /proc/cmdline only)");
+	/* Swap over NFS or NBD: the receive paths may then take the reserves. */
+	seq_buf_printf(s, " memalloc_socks=%d\n", sk_memalloc_socks());
 }

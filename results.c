@@ -14,6 +14,7 @@ enum skbf_fmt {
 	SKBF_FMT_CTX,		/* softirq, task or mixed: where the kept chunks ran */
 	SKBF_FMT_CFG,		/* a u32 of the run's config */
 	SKBF_FMT_U64,		/* a u64 of the row */
+	SKBF_FMT_S64,		/* an s64 of the row; "-" when negative */
 	SKBF_FMT_X100,		/* an s64 of the row in hundredths; "-" when negative */
 };
 
@@ -83,12 +84,12 @@ static const struct skbf_col {
 	{ "dropped_chunks", SKBF_FMT_U64,  SKBF_ROW(dropped) },
 	/* allocations that returned NULL */
 	{ "fails",	    SKBF_FMT_U64,  SKBF_ROW(fails) },
-	/* latency=1: the median single op, ns */
-	{ "p50_ns",	    SKBF_FMT_U64,  SKBF_ROW(p50_ns),	  true, true },
+	/* latency=1: the median single op, ns; - when every chunk was left out of the timing */
+	{ "p50_ns",	    SKBF_FMT_S64,  SKBF_ROW(p50_ns),	  true, true },
 	/* latency=1: the 99th percentile, ns */
-	{ "p99_ns",	    SKBF_FMT_U64,  SKBF_ROW(p99_ns),	  true, true },
+	{ "p99_ns",	    SKBF_FMT_S64,  SKBF_ROW(p99_ns),	  true, true },
 	/* latency=1: the 99.9th percentile, ns */
-	{ "p999_ns",	    SKBF_FMT_U64,  SKBF_ROW(p999_ns),	  true, true },
+	{ "p999_ns",	    SKBF_FMT_S64,  SKBF_ROW(p999_ns),	  true, true },
 	/* latency=1: ops timed alone */
 	{ "lat_samples",    SKBF_FMT_U64,  SKBF_ROW(lat_samples), true, true },
 };
@@ -133,6 +134,12 @@ static void skbf_col_show(struct seq_buf *s, const struct skbf_results *res,
 		break;
 	case SKBF_FMT_U64:
 		seq_buf_printf(s, "%llu", *(const u64 *)val);
+		break;
+	case SKBF_FMT_S64:
+		if (*(const s64 *)val < 0)
+			skbf_puts(s, "-");
+		else
+			seq_buf_printf(s, "%lld", *(const s64 *)val);
 		break;
 	case SKBF_FMT_X100:
 		skbf_x100_show(s, *(const s64 *)val);
@@ -242,11 +249,19 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 	}
 	if (cfg->latency) {
 		u64 cost_x100 = div_u64(200 * res->timer_ns, SKBF_LAT_EVERY);
+		unsigned int untimed = 0;
 
 		seq_buf_printf(s,
-			       "# latency: 1 op in %d on average (random gaps) timed alone with %s; a pair of reads costs %llu ns, so a sample reads up to %llu ns high and sampling adds about %llu.%02llu ns per op\n",
+			       "# latency: 1 op in %d on average (random gaps) timed alone with %s; a pair of reads costs %llu ns, so a sample reads up to %llu ns high and sampling adds about %llu.%02llu ns per op",
 			       SKBF_LAT_EVERY, skbf.have_tsc ? "get_cycles" : "ktime_get_ns",
 			       res->timer_ns, 2 * res->timer_ns, cost_x100 / 100, cost_x100 % 100);
+		for (r = 0; r < res->nr_rows; r++)
+			untimed += res->rows[r].cpu >= 0 && res->rows[r].p50_ns < 0;
+		if (untimed)
+			seq_buf_printf(s,
+				       "; p50_ns, p99_ns and p999_ns are - in %u row(s) whose chunks were all left out of the timing: no kept time turns their samples' ticks into ns",
+				       untimed);
+		skbf_puts(s, "\n");
 	}
 }
 

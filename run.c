@@ -122,6 +122,39 @@ static void skbf_deactivate(struct skbf_run *run)
 	wait_var_event(&run->pins, !atomic_read(&run->pins));
 }
 
+/**
+ * skbf_run_stop_active() - stop the run in progress, as a write of stop does
+ * @err: the errno its writer gets, unless a stop came first
+ * @why: what stopped it, for last_error
+ *
+ * Return: 0, or -ESRCH when no run is in progress.
+ */
+VISIBLE_IF_KUNIT int skbf_run_stop_active(int err, const char *why)
+{
+	int ret = -ESRCH;
+
+	spin_lock(&skbf.active_lock);
+	if (skbf.active) {
+		skbf_run_stop(skbf.active, err, why);
+		ret = 0;
+	}
+	spin_unlock(&skbf.active_lock);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_run_stop_active);
+
+/*
+ * A run that fails ends through skbf_run_stop(), as every stop does: once
+ * it is public, a stop, a hotplug callback or the netdev notifier may end
+ * it at the same time, and the first one wins, so that the errno returned
+ * and stop_why (last_error) always agree.  Return: the run's errno.
+ */
+static int skbf_run_fail(struct skbf_run *run, int err, const char *why)
+{
+	skbf_run_stop(run, err, why);
+	return READ_ONCE(run->stop);
+}
+
 /*
  * The memory bound: what the run's batches (and rings, and skb_clone's
  * parents) hold, summed over its CPUs, stays within a quarter of the
@@ -131,16 +164,25 @@ static int skbf_mem_check(struct skbf_run *run, unsigned int ncpus, enum skbf_mo
 			  enum skbf_mode last)
 {
 	u64 one = 0, bound = ((u64)si_mem_available() << PAGE_SHIFT) / 4;
+	char why[sizeof(run->stop_why)];
 	enum skbf_mode mode;
 
+	if (IS_ENABLED(CONFIG_KUNIT) && run->mem_bound)
+		bound = run->mem_bound;
 	for (mode = first; mode <= last; mode++)
 		one = max(one, skbf_footprint(&run->cfg, mode));
 	if (one * ncpus <= bound)
 		return 0;
-	snprintf(run->stop_why, sizeof(run->stop_why),
+	snprintf(why, sizeof(why),
 		 "batch=%u x size=%u on %u CPUs holds %llu MiB, over the bound of %llu MiB (a quarter of available memory)",
 		 run->cfg.batch, run->cfg.size, ncpus, (one * ncpus) >> 20, bound >> 20);
-	return -EINVAL;
+	return skbf_run_fail(run, -EINVAL, why);
+}
+
+/* A stop during the measuring part: what runs_stopped counts. */
+static bool skbf_stopped(int err)
+{
+	return err == -EINTR || err == -ECANCELED || err == -EAGAIN || err == -ENODEV;
 }
 
 /**
@@ -153,7 +195,9 @@ static int skbf_mem_check(struct skbf_run *run, unsigned int ncpus, enum skbf_mo
  * kernel thread bound to each target CPU (and a releasing thread on
  * free_cpu).  skbf_run_stop(), a signal to the caller, the NIC going away
  * or a CPU of the run going offline ends it within one chunk, with every
- * skb released.  On error @run->stop_why says why.
+ * skb released.  On error @run->stop_why says why; every error goes
+ * through skbf_run_stop(), so the first one wins and the errno returned
+ * is always the one stop_why is about.
  *
  * Return: 0; -EBUSY when a run is in progress; -ENODEV for a missing dev=
  * or a NIC that went away; -EINVAL for an offline cpu= or free_cpu=, or a
@@ -165,9 +209,12 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 	const struct skbf_config *cfg = &run->cfg;
 	enum skbf_mode first = cfg->mode == SKBF_ALL ? 0 : cfg->mode;
 	enum skbf_mode last = cfg->mode == SKBF_ALL ? SKBF_NR_MODES - 1 : cfg->mode;
+	char why[sizeof(run->stop_why)];
 	struct skbf_results *res = NULL;
-	struct skbf_target t;
 	unsigned int ncpus, mode;
+	struct skbf_target t;
+	size_t rows, len;
+	char *cpus;
 	int err;
 
 	spin_lock_init(&run->stop_lock);
@@ -175,20 +222,26 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 	memset(run->bh_hist, 0, sizeof(run->bh_hist));
 	atomic_set(&run->pins, 0);
 	run->stop = 0;
+	run->stop_why[0] = '\0';
 	run->res = NULL;
 	run->dev = NULL;
-	if (!zalloc_cpumask_var(&run->watch, GFP_KERNEL)) {
-		strscpy(run->stop_why, "out of memory", sizeof(run->stop_why));
-		return -ENOMEM;
-	}
+	/* What stats shows of the run, set before stats can see it. */
+	run->modes = last - first + 1;
+	run->progress_mode = 0;
+	run->progress_rep = 0;
+	if (!zalloc_cpumask_var(&run->watch, GFP_KERNEL))
+		return skbf_run_fail(run, -ENOMEM, "out of memory");
 	err = skbf_activate(run);
 	if (err) {
-		strscpy(run->stop_why, "a run is already in progress", sizeof(run->stop_why));
+		err = skbf_run_fail(run, err, "a run is already in progress");
 		goto out_watch;
 	}
-	err = skbf_target_resolve(cfg, &t, run->stop_why, sizeof(run->stop_why));
-	if (err)
+	/* From here the run is public: its errors go through skbf_run_stop(). */
+	err = skbf_target_resolve(cfg, &t, why, sizeof(why));
+	if (err) {
+		err = skbf_run_fail(run, err, why);
 		goto out_active;
+	}
 	ncpus = cpumask_weight(t.cpus);
 	err = skbf_mem_check(run, ncpus, first, last);
 	if (err)
@@ -196,21 +249,24 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 	if (last >= SKBF_KMALLOC_FLOOR && first <= SKBF_KMALLOC_FLOOR) {
 		err = skbf_floor_caches();
 		if (err) {
-			strscpy(run->stop_why, "out of memory", sizeof(run->stop_why));
+			err = skbf_run_fail(run, err, "out of memory");
 			goto out_target;
 		}
 	}
-	err = -ENOMEM;
-	res = kvzalloc(struct_size(res, rows, (ncpus + (ncpus > 1)) * (last - first + 1)),
-		       GFP_KERNEL);
+	/* The CPU list goes after the rows, as long as it takes. */
+	rows = (ncpus + (ncpus > 1)) * (last - first + 1);
+	len = snprintf(NULL, 0, "%*pbl", cpumask_pr_args(t.cpus)) + 1;
+	res = kvzalloc(size_add(struct_size(res, rows, rows), len), GFP_KERNEL);
 	if (!res) {
-		strscpy(run->stop_why, "out of memory", sizeof(run->stop_why));
+		err = skbf_run_fail(run, -ENOMEM, "out of memory");
 		goto out_target;
 	}
 	res->cfg = *cfg;
 	res->where = t.w;
 	res->overlap_pct = U32_MAX;
-	snprintf(res->cpus, sizeof(res->cpus), "%*pbl", cpumask_pr_args(t.cpus));
+	cpus = (char *)&res->rows[rows];
+	snprintf(cpus, len, "%*pbl", cpumask_pr_args(t.cpus));
+	res->cpus = cpus;
 	res->timer_ns = skbf_timer_cost();
 	run->res = res;
 
@@ -221,7 +277,6 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 		cpumask_set_cpu(t.w.free_cpu, run->watch);
 	spin_unlock(&skbf.active_lock);
 
-	run->modes = last - first + 1;
 	err = 0;
 	for (mode = first; mode <= last && !err; mode++) {
 		WRITE_ONCE(run->progress_mode, mode - first + 1);
@@ -229,9 +284,9 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 		err = skbf_run_mode(run, &t, mode);
 	}
 	if (err) {
-		/* The first stop wins, so errno and stop_why agree. */
-		skbf_run_stop(run, err, "out of memory");
-		err = READ_ONCE(run->stop);
+		err = skbf_run_fail(run, err, "out of memory");
+		if (skbf_stopped(err))
+			atomic64_inc(&skbf_stats.runs_stopped);
 	}
 out_target:
 	skbf_target_put(&t);

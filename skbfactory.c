@@ -43,6 +43,7 @@
 #include <linux/utsname.h>
 #include <linux/wait_bit.h>
 #include <net/net_namespace.h>
+#include <net/sock.h>
 #include <net/rtnetlink.h>
 
 #include "skbfactory.h"
@@ -53,7 +54,10 @@
 
 /* Process-context allocations: never warn, never call the OOM killer. */
 #define SKBF_GFP	(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY)
-/* Softirq allocations take no reserves, as pktgen's do. */
+/*
+ * Softirq allocations ask for no reserves, as pktgen's do; the kernel adds
+ * __GFP_MEMALLOC itself to a receive skb's while sk_memalloc_socks().
+ */
 #define SKBF_GFP_NAPI	(GFP_NOWAIT | __GFP_NOWARN)
 #define SKBF_BLOCK_NS	(100 * 1000)	/* the clock is read about this often */
 #define SKBF_BLOCK_MAX	64		/* and at least every this many steps */
@@ -198,9 +202,15 @@ static void skbf_napis_del(void)
 	kfree(skbf.pcpu);
 }
 
-/* A NAPI instance per CPU on the dummy netdev, disabled until a run. */
+/*
+ * A NAPI instance per CPU on the dummy netdev, disabled until a run.  No
+ * busy polling, as gro_cells' (the flag before netif_napi_add(), which
+ * then gives no napi_id): nothing outside a run's worker may poll one, nor
+ * find it by an id in an skb, a socket or netdev-genl.
+ */
 static int skbf_napis_add(void)
 {
+	struct napi_struct *napi;
 	unsigned int cpu;
 
 	skbf.pcpu = kcalloc(nr_cpu_ids, sizeof(*skbf.pcpu), GFP_KERNEL);
@@ -211,10 +221,26 @@ static int skbf_napis_add(void)
 					      cpu_to_node(cpu));
 		if (!skbf.pcpu[cpu])
 			return -ENOMEM;
-		netif_napi_add(skbf.dummy, &skbf.pcpu[cpu]->napi, skbf_poll);
+		napi = &skbf.pcpu[cpu]->napi;
+		set_bit(NAPI_STATE_NO_BUSY_POLL, &napi->state);
+		netif_napi_add(skbf.dummy, napi, skbf_poll);
 	}
 	return 0;
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * skbf_napi() - the NAPI instance the receive-path modes poll in on a CPU
+ * @cpu: a possible CPU
+ *
+ * Return: the instance.
+ */
+VISIBLE_IF_KUNIT struct napi_struct *skbf_napi(unsigned int cpu)
+{
+	return &skbf.pcpu[cpu]->napi;
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_napi);
+#endif
 
 static void skbf_cleanup(void)
 {

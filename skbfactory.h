@@ -299,9 +299,10 @@ struct skbf_target {
  * @irqs: hard IRQs and softirqs on the CPU during chunks
  * @dropped: chunks left out of the timing because of a context switch
  * @lat_samples: operations timed one by one (latency=1)
- * @p50_ns: median single-op latency
- * @p99_ns: 99th percentile
- * @p999_ns: 99.9th percentile
+ * @p50_ns: median single-op latency, or -1 when no kept chunk timed the
+ *	ticks the samples count (every chunk was left out)
+ * @p99_ns: 99th percentile, or -1 as @p50_ns
+ * @p999_ns: 99.9th percentile, or -1 as @p50_ns
  * @nreps: kept repetitions of a CPU's row (0 in a sum row)
  * @rep_x100: each one's ns per op times 100, in the order they ran; -1
  *	for one whose chunks were all left out
@@ -326,9 +327,9 @@ struct skbf_row {
 	u64 irqs;
 	u64 dropped;
 	u64 lat_samples;
-	u64 p50_ns;
-	u64 p99_ns;
-	u64 p999_ns;
+	s64 p50_ns;
+	s64 p99_ns;
+	s64 p999_ns;
 	u32 nreps;
 	s64 rep_x100[SKBF_REPEAT_MAX];
 };
@@ -337,7 +338,7 @@ struct skbf_row {
  * struct skbf_results - a finished run
  * @cfg: its parameters
  * @where: where it ran and the NIC (a copy: no references)
- * @cpus: the measuring CPUs as a list, e.g. "0-1"
+ * @cpus: the measuring CPUs as a list, e.g. "0-1", as long as it takes
  * @timer_ns: cost of a pair of latency timer reads, measured at run start
  * @pmu_err: 0 when the PMU counted cycles, else why not (an errno)
  * @bh_longest_ns: the longest chunk run with BH off (softirq modes)
@@ -363,7 +364,7 @@ struct skbf_row {
 struct skbf_results {
 	struct skbf_config cfg;
 	struct skbf_where where;
-	char cpus[SKBF_CPU_LEN];
+	const char *cpus;
 	u64 timer_ns;
 	int pmu_err;
 	u64 bh_longest_ns;
@@ -413,6 +414,8 @@ struct skbf_consumer;
  *	once it has been full
  * @in_chunk: KUnit hook: called in every task chunk, after its ops and
  *	before its counters are read again
+ * @mem_bound: KUnit hook: the memory bound in bytes (0: a quarter of the
+ *	memory available)
  * @done: completed when the last worker and the consumer finished
  * @running: threads still working
  * @nr_workers: worker threads of the current mode
@@ -443,6 +446,7 @@ struct skbf_run {
 	bool fail_burst;
 	bool release_late;
 	void (*in_chunk)(struct skbf_run *run);
+	u64 mem_bound;
 	struct completion done;
 	atomic_t running;
 	unsigned int nr_workers;
@@ -477,6 +481,8 @@ void skbf_nic_cpu(struct net_device *dev, struct skbf_target *t);
 u64 skbf_footprint(const struct skbf_config *cfg, enum skbf_mode mode);
 int skbf_run_exec(struct skbf_run *run);
 void skbf_run_stop(struct skbf_run *run, int err, const char *why);
+int skbf_run_stop_active(int err, const char *why);
+struct napi_struct *skbf_napi(unsigned int cpu);
 void skbf_results_free(struct skbf_results *res);
 void skbf_results_show(struct seq_buf *s, const struct skbf_results *res);
 int skbf_layout_show(struct seq_buf *s, const struct skbf_config *cfg);

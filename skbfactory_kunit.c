@@ -516,7 +516,6 @@ static const struct skbf_kunit_input skbf_kunit_run_ok[] = {
 	SKBF_IN("1\n"),
 	SKBF_IN("start count=5"),
 	SKBF_IN("count=5 repeat=2 1"),
-	SKBF_IN("count=5"),
 };
 
 static const struct skbf_kunit_input skbf_kunit_run_bad[] = {
@@ -532,6 +531,8 @@ static const struct skbf_kunit_input skbf_kunit_run_bad[] = {
 	SKBF_IN("start\0"),
 	SKBF_IN("stop count=5"),
 	SKBF_IN("1 stop"),
+	/* key=value tokens alone start nothing: they belong in config. */
+	SKBF_IN("count=5"),
 };
 
 KUNIT_ARRAY_PARAM(skbf_config_ok, skbf_kunit_config_ok, skbf_kunit_input_desc);
@@ -1284,27 +1285,79 @@ static void floor_size_class_test(struct kunit *test)
 	consume_skb(skb);
 }
 
-/* Bytes a CPU of a run holds: the batch, the ring, skb_clone's parents. */
-static void footprint_test(struct kunit *test)
+/*
+ * What one object of @mode holds, from the kernel's own accounting: the
+ * slab objects (ksize()) and pages it took, or its truesize where that is
+ * more (a page-fragment head is accounted there only).  A clone lives in
+ * its parent's fclone pair, whose head it shares.
+ */
+static u64 skbf_kunit_held(enum skbf_mode mode, const struct sk_buff *skb)
 {
-	struct skbf_kunit *ctx = test->priv;
-	u64 skb = SKB_DATA_ALIGN(sizeof(struct sk_buff));
-	u64 head = kmalloc_size_roundup(SKB_HEAD_ALIGN(1500));
+	const void *obj = skb;
+	u64 mem;
+	int i;
 
-	skbf_kunit_set(test, "size=1500 batch=64");
-	KUNIT_EXPECT_EQ(test, skbf_footprint(&ctx->cfg, SKBF_ALLOC_SKB), 64 * (skb + head));
-	KUNIT_EXPECT_EQ(test, skbf_footprint(&ctx->cfg, SKBF_ALLOC_SKB_FCLONE),
-			64 * (2 * skb + head));
-	KUNIT_EXPECT_EQ(test, skbf_footprint(&ctx->cfg, SKBF_SKB_CLONE), 64 * (2 * skb + head));
-	KUNIT_EXPECT_EQ(test, skbf_footprint(&ctx->cfg, SKBF_BUILD_SKB),
-			64 * (skb + SKB_HEAD_ALIGN(1500)));
-	KUNIT_EXPECT_EQ(test, skbf_footprint(&ctx->cfg, SKBF_EMPTY), 0);
-	skbf_kunit_set(test, "batch=1 free_cpu=0");
-	KUNIT_EXPECT_EQ(test, skbf_footprint(&ctx->cfg, SKBF_ALLOC_SKB),
-			(1 + SKBF_RING + 1) * (skb + head));
-	skbf_kunit_set(test, "size=65536 headroom=0 put=0 free_cpu=same batch=4096");
-	KUNIT_EXPECT_GT(test, skbf_footprint(&ctx->cfg, SKBF_ALLOC_SKB_WITH_FRAGS),
-			4096ULL * SZ_64K);
+	if (mode == SKBF_SKB_CLONE)
+		obj = container_of(skb, struct sk_buff_fclones, skb2);
+	mem = ksize(obj);
+	if (!skb->head_frag)
+		mem += ksize(skb->head);
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++)
+		mem += page_size(skb_frag_page(&skb_shinfo(skb)->frags[i]));
+	return max_t(u64, mem, skb->truesize);
+}
+
+/*
+ * The memory bound's estimate covers what a real object of each mode
+ * holds, at every size make bench sweeps: one per batch slot, and the
+ * ring's 512 in flight to free_cpu besides.
+ */
+static void footprint_covers_test(struct kunit *test)
+{
+	const u32 *size = test->param_value;
+	struct skbf_kunit *ctx = test->priv;
+	char config[96], ring[32];
+	size_t i;
+
+	snprintf(config, sizeof(config), "size=%u headroom=0 put=%u batch=1 free_cpu=same",
+		 *size, *size / 2);
+	snprintf(ring, sizeof(ring), "free_cpu=%u", cpumask_last(cpu_online_mask));
+	for (i = 0; i < ARRAY_SIZE(skbf_kunit_run_modes); i++) {
+		enum skbf_mode mode = skbf_kunit_run_modes[i];
+		struct skbf_kunit_skb *k;
+		u64 held;
+		void *obj;
+
+		skbf_kunit_set(test, config);
+		if (mode == SKBF_EMPTY) {
+			KUNIT_EXPECT_EQ(test, skbf_footprint(&ctx->cfg, mode), 0);
+			continue;
+		}
+		if (mode == SKBF_KMALLOC_FLOOR) {
+			obj = skbf_floor_build(&ctx->cfg);
+			KUNIT_ASSERT_NOT_NULL(test, obj);
+			held = ksize(obj) + ksize(*(void **)obj);
+			skbf_floor_release(obj);
+		} else {
+			k = skbf_kunit_build(test, mode, config);
+			held = skbf_kunit_held(mode, k->skb);
+			skbf_kunit_drop(test, k);
+		}
+		kunit_info(test, "%s: an object holds %llu bytes, the estimate is %llu\n",
+			   skbf_kunit_mode_names[mode], held, skbf_footprint(&ctx->cfg, mode));
+		KUNIT_EXPECT_GE_MSG(test, skbf_footprint(&ctx->cfg, mode), held, "%s size=%u",
+				    skbf_kunit_mode_names[mode], *size);
+		skbf_kunit_set(test, "batch=8");
+		KUNIT_EXPECT_GE_MSG(test, skbf_footprint(&ctx->cfg, mode), 8 * held, "%s batch=8",
+				    skbf_kunit_mode_names[mode]);
+		/* skb_clone's ring carries clones: its parent stays. */
+		if (num_online_cpus() < 2 || mode == SKBF_SKB_CLONE)
+			continue;
+		skbf_kunit_set(test, "batch=1");
+		skbf_kunit_set(test, ring);
+		KUNIT_EXPECT_GE_MSG(test, skbf_footprint(&ctx->cfg, mode), (1 + 512) * held,
+				    "%s %s", skbf_kunit_mode_names[mode], ring);
+	}
 }
 
 /* The modes whose skbs are linear, for the helpers that need that. */
@@ -1494,7 +1547,7 @@ static struct kunit_case skbf_factory_cases[] = {
 	KUNIT_CASE(build_no_skb_test),
 	KUNIT_CASE(build_counts_test),
 	KUNIT_CASE_PARAM(floor_size_class_test, skbf_bench_sizes_gen_params),
-	KUNIT_CASE(footprint_test),
+	KUNIT_CASE_PARAM(footprint_covers_test, skbf_bench_sizes_gen_params),
 	KUNIT_CASE_PARAM(skb_reserve_test, skbf_linear_modes_gen_params),
 	KUNIT_CASE_PARAM(skb_put_test, skbf_linear_modes_gen_params),
 	KUNIT_CASE_PARAM(skb_push_pull_test, skbf_linear_modes_gen_params),
@@ -3012,7 +3065,7 @@ static struct skbf_results *skbf_kunit_results(struct kunit *test)
 	res->where.rule = SKBF_RULE_LIST;
 	res->where.irq = -1;
 	res->where.free_cpu = SKBF_NO_CPU;
-	strscpy(res->cpus, "0-1", sizeof(res->cpus));
+	res->cpus = "0-1";
 	res->timer_ns = 40;
 	res->pmu_err = -ENOENT;
 	res->overlap_pct = 97;
@@ -3628,9 +3681,10 @@ static struct kunit_suite skbf_text_suite = {
 };
 
 #include "kunit_layout.c"
+#include "kunit_contract.c"
 
 kunit_test_suites(&skbf_config_suite, &skbf_factory_suite, &skbf_nic_suite, &skbf_run_suite,
-		  &skbf_lifetime_suite, &skbf_text_suite, &skbf_layout_suite);
+		  &skbf_lifetime_suite, &skbf_text_suite, &skbf_layout_suite, &skbf_contract_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for skbfactory");

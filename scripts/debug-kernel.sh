@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# debug-kernel.sh [--kunit-tool | --config-only | --help]
+# debug-kernel.sh [--variant NAME] [--kunit-tool | --config-only | --help]
 #
 # Builds, or reuses, the debug kernel: the "debug" line of scripts/kernels
 # names a Debian linux-source package, whose tarball is built with
@@ -10,13 +10,19 @@
 #
 #   $CACHE_DIR/debug-kernel/src/<debian-version>/linux-source-X.Y/
 #       the extracted tarball, shared by every build of that version
-#   $CACHE_DIR/debug-kernel/<debian-version>-<key>/
+#   $CACHE_DIR/debug-kernel/<debian-version>[-<variant>]-<key>/
 #       build/      O= build tree, usable as KDIR for out-of-tree modules
 #       mods/       INSTALL_MOD_PATH: mods/lib/modules/<release>/, depmod'ed
 #       build.log   make's output
+#       variant     the variant's name (debug for none)
 #       done        the stamp: written last, holds the four lines below
 #
-# <key> is a hash of the option lines of the two config fragments (and of
+# A variant (--variant NAME, or DEBUG_VARIANT=NAME in the environment) adds
+# scripts/debug-NAME.config last, whose lines replace those of the same
+# options before it: kcsan swaps KASAN for KCSAN, which excludes it.  Each
+# variant has builds of its own, and pruning one never touches another's.
+#
+# <key> is a hash of the option lines of the config fragments (and of
 # RECIPE below); when the stamp exists the script prints it and runs nothing
 # else, not even make.
 #
@@ -39,19 +45,23 @@ set -eu
 
 # Bump when the way the kernel is built changes, so old builds are not reused.
 RECIPE=1
-# Finished builds (other configs) kept in the cache besides the current one.
+# Finished builds of a variant (other configs) kept in the cache, the
+# current one included.
 KEEP_BUILDS=2
 
 usage() {
-	sed -n '3,34s/^# \{0,1\}//p' "$0" >&2
+	sed -n '3,40s/^# \{0,1\}//p' "$0" >&2
 }
 
 want_kunit_tool=0
 config_only=0
+variant=${DEBUG_VARIANT:-}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kunit-tool) want_kunit_tool=1 ;;
 	--config-only) config_only=1 ;;
+	--variant) [ $# -gt 1 ] || die "debug-kernel.sh: --variant needs a name"; variant=$2; shift ;;
+	--variant=*) variant=${1#--variant=} ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage; die "debug-kernel.sh: unknown argument: $1" ;;
 	esac
@@ -64,6 +74,19 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 
 DEBUG_CONFIG="$SCRIPTS/debug.config"
 VM_CONFIG="$SCRIPTS/vm.config"
+[ "$variant" != debug ] || variant=
+[[ $variant =~ ^[a-z0-9]*$ ]] || die "debug-kernel.sh: a variant is a lower-case name, not '$variant'"
+FRAGMENTS=("$DEBUG_CONFIG" "$VM_CONFIG")
+[ -z "$variant" ] || FRAGMENTS+=("$SCRIPTS/debug-$variant.config")
+
+# merged: the option lines of the fragments, in order, each option once:
+# where two set it, the last one (a variant's), in the place of the first.
+merged() {
+	awk '/^CONFIG_[A-Za-z0-9_]+=/ { n = $0; sub(/=.*/, "", n) }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { n = $2 }
+		n != "" { if (!(n in line)) order[++k] = n; line[n] = $0; n = "" }
+		END { for (i = 1; i <= k; i++) print line[order[i]] }' "${FRAGMENTS[@]}"
+}
 
 # The package: the one "source" kernel named "debug" in scripts/kernels.
 source_package() {
@@ -96,27 +119,34 @@ stamp_ok() {
 		[ -f "$1/mods/lib/modules/$krel/modules.dep" ]
 }
 
-# prune_builds KEEP: with the lock held, remove the build directories of
-# other keys that never finished, and all but the newest finished ones
-# (each is ~0.7 GB).
+# variant_of DIR: the variant a build directory is of (debug for none).
+variant_of() {
+	cat "$1/variant" 2>/dev/null || echo debug
+}
+
+# prune_builds DIR: with the lock held, remove the build directories of
+# DIR's variant and other keys that never finished, and all but the
+# newest finished ones (each is ~0.7 GB).  Other variants' are theirs.
 prune_builds() {
-	local d
+	local d v
+	v=$(variant_of "$1")
 	for d in "$CACHE_DIR"/debug-kernel/*/; do
 		d=${d%/}
-		if [ "$d" = "$1" ] || [ ! -d "$d/build" ] || [ -f "$d/done" ]; then
+		if [ "$d" = "$1" ] || [ ! -d "$d/build" ] || [ -f "$d/done" ] || [ "$(variant_of "$d")" != "$v" ]; then
 			continue
 		fi
 		say "removing the unfinished build $d"
 		rm -rf "$d"
 	done
 	# shellcheck disable=SC2012 # names are ours, no odd characters
-	ls -1t "$CACHE_DIR"/debug-kernel/*/done 2>/dev/null | tail -n +$((KEEP_BUILDS + 1)) |
-		while IFS= read -r d; do
-			d=${d%/done}
-			[ "$d" != "$1" ] || continue
-			say "removing the old build $d"
-			rm -rf "$d"
-		done
+	ls -1t "$CACHE_DIR"/debug-kernel/*/done 2>/dev/null | while IFS= read -r d; do
+		d=${d%/done}
+		[ "$(variant_of "$d")" != "$v" ] || echo "$d"
+	done | tail -n +$((KEEP_BUILDS + 1)) | while IFS= read -r d; do
+		[ "$d" != "$1" ] || continue
+		say "removing the old build $d"
+		rm -rf "$d"
+	done
 }
 
 # extract_source TARBALL VERSION: unpack once per Debian version; prints the
@@ -138,11 +168,10 @@ extract_source() {
 	printf '%s\n' "$dest/$top"
 }
 
-# check_config FRAGMENT... : every option a fragment sets has that value in
-# the final .config ("is not set" means: not =y/=m there).
+# check_config CONFIG: every option the fragments set (merged) has that
+# value in the final .config ("is not set" means: not =y/=m there).
 check_config() {
 	local config=$1 bad=0 line name
-	shift
 	while IFS= read -r line; do
 		case "$line" in
 		CONFIG_*=*)
@@ -163,7 +192,7 @@ check_config() {
 			fi
 			;;
 		esac
-	done < <(cat "$@")
+	done < <(merged)
 	return "$bad"
 }
 
@@ -194,10 +223,11 @@ configure_kernel() {
 	local src=$1 dir=$2 log="$2/build.log"
 	mkdir -p "$dir/build"
 	: >"$log"
-	say "configuring: scripts/debug.config + scripts/vm.config, make olddefconfig"
-	cat "$DEBUG_CONFIG" "$VM_CONFIG" >"$dir/build/.config"
+	echo "${variant:-debug}" >"$dir/variant"
+	say "configuring: ${FRAGMENTS[*]#"$ROOT/"}, make olddefconfig"
+	merged >"$dir/build/.config"
 	run_make "$log" -C "$src" O="$dir/build" ARCH=x86_64 olddefconfig
-	check_config "$dir/build/.config" "$DEBUG_CONFIG" "$VM_CONFIG" ||
+	check_config "$dir/build/.config" ||
 		die "the debug kernel's .config lacks options asked for (above): fix the fragments' dependencies"
 	if grep -qE '^CONFIG_[A-Z0-9_]*KUNIT[A-Z0-9_]*TEST[A-Z0-9_]*=[ym]' "$dir/build/.config"; then
 		grep -E '^CONFIG_[A-Z0-9_]*KUNIT[A-Z0-9_]*TEST[A-Z0-9_]*=[ym]' "$dir/build/.config" >&2
@@ -237,17 +267,17 @@ main() {
 	if [ -z "$version" ] || [ ! -f "$tarball" ]; then
 		die "$pkg is not installed (no $tarball): run scripts/deps.sh, or apt-get install $pkg"
 	fi
-	for f in "$DEBUG_CONFIG" "$VM_CONFIG"; do
-		[ -f "$f" ] || die "missing $f"
+	for f in "${FRAGMENTS[@]}"; do
+		[ -f "$f" ] || die "missing $f${variant:+ (variant $variant)}"
 	done
 
 	# Only the option lines count: editing a comment rebuilds nothing.
+	# (The default variant's key is what it was before variants were.)
 	key=$({
-		grep -hE '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)' \
-			"$DEBUG_CONFIG" "$VM_CONFIG"
+		grep -hE '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)' "${FRAGMENTS[@]}"
 		echo "recipe $RECIPE"
 	} | sha256sum | cut -c1-12)
-	dir="$CACHE_DIR/debug-kernel/$(printf '%s' "$version" | tr -c 'A-Za-z0-9.+_-' '_')-$key"
+	dir="$CACHE_DIR/debug-kernel/$(printf '%s' "$version" | tr -c 'A-Za-z0-9.+_-' '_')${variant:+-$variant}-$key"
 
 	if [ "$config_only" = 1 ]; then
 		mkdir -p "$CACHE_DIR/debug-kernel"
@@ -272,7 +302,7 @@ main() {
 			flock 9
 		fi
 		if ! stamp_ok "$dir"; then
-			say "debug kernel: $pkg $version, config key $key, not built yet"
+			say "debug kernel${variant:+ ($variant)}: $pkg $version, config key $key, not built yet"
 			if ! command -v make >/dev/null || ! command -v gcc >/dev/null; then
 				die "no make/gcc: run scripts/deps.sh"
 			fi
@@ -282,7 +312,7 @@ main() {
 		fi
 		exec 9>&-
 	fi
-	say "debug kernel: $(sed -n 's/^KREL=//p' "$dir/done") ($pkg $version, key $key) in $dir"
+	say "debug kernel${variant:+ ($variant)}: $(sed -n 's/^KREL=//p' "$dir/done") ($pkg $version, key $key) in $dir"
 
 	if [ "$want_kunit_tool" = 1 ]; then
 		src=$(extract_source "$tarball" "$version")

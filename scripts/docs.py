@@ -5,8 +5,8 @@
 Between "<!-- generated: NAME -->" and "<!-- end: NAME -->" in docs/*.md
 and README.md, this writes the table NAME:
 
-- modes, params, columns: from the tables of skbfactory.c, where each
-  entry has its comment above it;
+- modes, params, columns, stats: from the tables of skbfactory.c, where
+  each entry has its comment above it;
 - checks: make check's targets (make -f tests/check.mk list);
 - cases: the integration cases each kernel of scripts/kernels runs
   (tests/job.sh --list under busybox sh, as make check plans them), by
@@ -79,6 +79,7 @@ def generated(text):
     modes = table(text, "static const struct skbf_mode_info skbf_modes")
     params = table(text, "static const struct skbf_param skbf_params")
     cols = table(text, "} skbf_cols[] = {")
+    stats = table(text, "} skbf_stat_lines[] = {")
     ctx = {"SKBF_CTX_TASK": "task", "SKBF_CTX_NAPI": "softirq (NAPI poll)"}
 
     def bounds(f):
@@ -92,6 +93,7 @@ def generated(text):
                      [(f"`{n}`", f"`{f[-1].strip(chr(34))}`" if f[-1] != '""' else "(empty)",
                        bounds(f), d) for n, d, f in params]),
         "columns": md(["column", "meaning"], [(f"`{n}`", d) for n, d, _ in cols]),
+        "stats": md(["line", "meaning"], [(f"`{n}`", d) for n, d, _ in stats]),
     }
 
 

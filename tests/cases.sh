@@ -21,14 +21,15 @@ cases_plan() {
 		bad_range_warmup bad_range_batch bad_range_latency bad_headroom_put bad_empty_value
 		bad_empty_key bad_trailing_garbage bad_random_4k bad_nul bad_cpu_reversed bad_cpu_offline
 		bad_mode bad_dev_name bad_whitespace_only bad_reset_mixed bad_too_long bad_run_start_twice
+		bad_run_no_start bad_write_offset
 	EOF
-	echo bad_run_dev_missing bad_readonly_files memory_bound fuzz
+	echo bad_run_dev_missing bad_readonly_files memory_bound memory_bound_holds fuzz
 	echo run_default_nic_cpu run_irq_move run_cpu_all run_cpu_list run_cpu_offline run_mode_all
 	echo run_tokens_override run_latency new_columns free_cpu softirq_context no_drop_events
 	# KASAN makes single ops take milliseconds: no BH-off bound there.
 	[ "$1" = debug ] || echo bh_off_bound
 	echo layout_offsets layout_every_mode stats_counters
-	echo run_ebusy run_kill9 run_killterm eintr_trapped stop_write stops_everywhere
+	echo run_ebusy run_kill9 run_killterm eintr_trapped freeze_cgroup stop_write stops_everywhere
 	echo cpu_offline link_del nic_driver_unload watchdog
 	# The debug kernel has no kprobe events (CONFIG_KPROBE_EVENTS).
 	echo free_cpu_traced ctx_traced
@@ -386,6 +387,50 @@ case_bad_run_start_twice() {
 EOF
 }
 
+case_bad_run_no_start() {
+	# key=value tokens alone start nothing: no run, no config change.
+	stat_get runs
+	r0=$STAT
+	bad_begin
+	bad_one run "tokens without 1" "no 1 or start: key=value tokens alone start no run" \
+		wr run "count=5 repeat=1"
+	bad_one run "a token without 1" "no 1 or start" wr run "mode=empty"
+	bad_end
+	stat_get runs
+	eq "$STAT" "$r0" "runs after writes without 1"
+}
+
+# wr3 TEXT: TEXT in one write(2) to the file open on fd 3.
+wr3() {
+	echo -n "$1" 2>"$T/err" >&3
+	# shellcheck disable=SC2320 # echo's status is the point
+	_wr_end $?
+}
+
+case_bad_write_offset() {
+	# A command is one write(2) at offset 0: a second write on the same
+	# open file is refused, whole, not applied as a command of its own.
+	exec 3>"$D/run"
+	wr3 "1 mode=empty count=10 repeat=1 warmup=0"
+	expect_ok "the first write on an open run"
+	stat_get runs
+	r0=$STAT
+	bad_begin
+	bad_one run "a second run on one open file" "write at offset 39:" wr3 "1 mode=empty count=10 repeat=1"
+	exec 3>&-
+	exec 3>"$D/config"
+	wr3 "size=64 headroom=0 put=0"
+	expect_ok "the first write on an open config"
+	bad_one config "a second write on one open file" "write at offset 24: a command is one write at offset 0" \
+		wr3 " count=5"
+	exec 3>&-
+	bad_end
+	stat_get runs
+	eq "$STAT" "$r0" "runs after the refused second write"
+	slurp "$D/config"
+	like "$SLURP" "*size=64*count=200000*" "config after the first write"
+}
+
 case_bad_run_dev_missing() {
 	slurp "$D/config"
 	cfg=$SLURP
@@ -459,6 +504,60 @@ case_fuzz() {
 	check_idle "after the fuzz"
 	wr config reset
 	run1 "count=$QCOUNT repeat=1" || fail "a run after the fuzz fails"
+}
+
+# mem_min_while PID: MIN = the least MemAvailable (kB) seen until PID
+# has exited, polled as fast as builtins go.
+mem_min_while() {
+	mem_avail
+	MIN=$AVAIL
+	while proc_alive "$1"; do
+		mem_avail
+		[ "$AVAIL" -ge "$MIN" ] || MIN=$AVAIL
+	done
+}
+
+# memory_bound_holds: the largest batch of 64 KiB skbs the bound lets one
+# CPU hold, held, takes no more than the bound (a quarter of MemAvailable)
+# out of MemAvailable, as /proc/meminfo sees it while the batches are held.
+case_memory_bound_holds() {
+	tok="mode=alloc_skb size=65536 headroom=0 put=0 cpu=nic repeat=1 warmup=0"
+	# A refused run allocates nothing, and count=1 makes one skb: find the
+	# largest batch accepted by halving.
+	lo=0 hi=4097
+	while [ $((hi - lo)) -gt 1 ]; do
+		mid=$(((lo + hi) / 2))
+		wr run "1 $tok batch=$mid count=1"
+		if [ "$WR_RC" = 0 ]; then
+			lo=$mid
+		else
+			expect_err EINVAL "batch=$mid" || return
+			last_error_is '*over the bound of*' "batch=$mid"
+			hi=$mid
+		fi
+	done
+	[ "$hi" -le 4096 ] || { fail "batch=4096 of 64 KiB skbs fits the bound: too much memory here to test it" && return; }
+	[ "$lo" -gt 0 ] || { fail "not even one 64 KiB skb fits the bound" && return; }
+	# Batches a little under lo (MemAvailable, and so the bound, moves a
+	# little from one run to the next), each held whole before it is
+	# released.
+	b=$((lo - lo / 50))
+	mem_avail
+	base=$AVAIL
+	bg_run "$tok batch=$b count=$((b * 4))"
+	mem_min_while "$BG"
+	wait_gone "$BG" 600 || { fail "the run did not end" && return; }
+	read_err "$T/bg.err"
+	eq "$WR_ERR" "" "the run of batch=$b"
+	BG=
+	drop=$((base - MIN)) bound=$((base / 4))
+	note "batch=$lo of 64 KiB skbs accepted, $hi refused; batch=$b run with MemAvailable $((base / 1024)) MB, its least during the run $((MIN / 1024)) MB: $((drop / 1024)) MB held, the bound $((bound / 1024)) MB"
+	[ "$drop" -le $((bound + bound / 20)) ] ||
+		fail "batch=$b took $((drop / 1024)) MB from MemAvailable, over the bound of $((bound / 1024)) MB (a quarter of $((base / 1024)) MB)"
+	# The batches were seen at all: at least half of what they ask for.
+	[ "$drop" -ge $((b * 64 / 2)) ] ||
+		fail "MemAvailable fell by $drop kB only, under half the $((b * 64)) kB batch=$b asks for: not measured"
+	check_idle "after the batches"
 }
 
 # ---- Runs ----
@@ -1101,6 +1200,52 @@ case_eintr_trapped() {
 	note "the write failed and the trap ran $CS_STR s after the signal (SIGWINCH and SIGCHLD before it)"
 	last_error_is '-4 EINTR run: stopped by a signal to the writer; every skb released' "USR1 caught"
 	eq "$(sort "$T/benign" | xargs)" "got CHLD got WINCH" "the writer's SIGCHLD and SIGWINCH traps, run once its write returned"
+}
+
+# frozen_is 0|1: cgroup skbf's cgroup.events says frozen 0 or 1.
+frozen_is() {
+	while read -r _k _v; do [ "$_k" != frozen ] || { [ "$_v" = "$1" ] && return 0; }; done <"$CG/skbf/cgroup.events"
+	return 1
+}
+
+case_freeze_cgroup() {
+	# A cgroup v2 freeze of the writer's cgroup, which queues no signal:
+	# the run stops within a chunk and its cleanup, and then the cgroup
+	# says frozen 1; thawed, the write fails with EINTR.  (printf, as in
+	# eintr_trapped: busybox's echo writes again on EINTR.)
+	CG=/sys/fs/cgroup
+	if [ ! -e $CG/cgroup.controllers ] && ! mount -t cgroup2 none $CG 2>"$T/err"; then
+		read_err "$T/err"
+		fail "cannot mount cgroup2 on $CG (CONFIG_CGROUPS?): $WR_ERR"
+		return
+	fi
+	mkdir -p $CG/skbf || { fail "cannot make the cgroup $CG/skbf" && return; }
+	count_for 20000
+	results_of
+	R0=$RES0
+	stat_get runs_stopped
+	S0=$STAT
+	(echo 0 >$CG/skbf/cgroup.procs && printf %s "1 count=$COUNT repeat=1" >"$D/run"
+		echo "rc=$?") >"$T/bg.err" 2>&1 &
+	BG=$!
+	if wait_running 10; then
+		nap 0.2
+		tic
+		echo 1 >$CG/skbf/cgroup.freeze
+		poll 10 frozen_is 1 || fail "cgroup.events does not say frozen 1 10 s after the freeze"
+		toc
+		note "the cgroup was frozen $CS_STR s after cgroup.freeze"
+		[ "$TOC" -le 200 ] || fail "the freeze took $CS_STR s, over 2 s"
+		running_is no || fail "the cgroup is frozen, the run still goes: $STAT"
+		last_error_is '-4 EINTR run: stopped: the writer is being frozen; every skb released' "the freeze"
+		echo 0 >$CG/skbf/cgroup.freeze
+		stopped EINTR 'rc=1' 5
+	else
+		fail "the run never showed in stats"
+		echo 0 >$CG/skbf/cgroup.freeze
+	fi
+	[ -z "$BG" ] || wait_gone "$BG" 10 || kill -9 "$BG"
+	rmdir $CG/skbf || fail "cannot remove the cgroup $CG/skbf"
 }
 
 case_stop_write() {
@@ -1969,4 +2114,138 @@ case_kmemleak() {
 		fail "kmemleak: $n suspected leaks after rmmod"
 		head -n 60 "$K" | while IFS= read -r l; do note "  $l"; done
 	}
+}
+
+# ---- In no plan: by hand, or make race ----
+
+case_run_cpu_sparse() {
+	# cpu=all over every other CPU: results list them all, however long
+	# the list (it once stopped at 63 characters).  Needs 48 CPUs or more:
+	# VM_CPUS=64 TESTS_ONLY=run_cpu_sparse tests/integration.sh 6.12
+	[ "$VM_CPUS" -ge 48 ] || { skip "$VM_CPUS CPUs: a sparse list of them is short" && return; }
+	cpu=1
+	while [ "$cpu" -lt "$VM_CPUS" ]; do
+		[ "$cpu" = "$VM_NIC_CPU" ] || cpu_set "$cpu" 0 || break
+		cpu=$((cpu + 2))
+	done
+	read -r want </sys/devices/system/cpu/online
+	run1 "cpu=all count=$QCOUNT repeat=1"
+	note "${#want} characters: $want"
+	eq "$RES_cpu_list" "$want" "# cpu_list, against /sys/devices/system/cpu/online"
+	cpu=1
+	while [ "$cpu" -lt "$VM_CPUS" ]; do
+		cpu_set "$cpu" 1
+		cpu=$((cpu + 2))
+	done
+	nic_repin
+}
+
+# storm_loop N CMD...: CMD N times, its output and failures dropped.
+storm_loop() {
+	_n=$1
+	shift
+	while [ "$_n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1
+		_n=$((_n - 1))
+	done
+}
+
+# rnd N: RND = a number below N (busybox ash has RANDOM).
+# shellcheck disable=SC3028
+rnd() { RND=$((RANDOM % $1)); }
+
+storm_run() {
+	rnd 5
+	case $RND in
+	0) _m="mode=alloc_skb cpu=all" ;;
+	1) _m="mode=napi_alloc_skb cpu=all" ;;
+	2) _m="mode=netdev_alloc_skb" ;;
+	3) _m="mode=page_pool batch=16" ;;
+	*) _m="mode=skb_clone cpu=1 free_cpu=0" ;;
+	esac
+	echo -n "1 $_m count=$STORM_COUNT repeat=2 warmup=0" >"$D/run"
+}
+storm_stop() { rnd 10 && nap "0.0$RND" && echo -n stop >"$D/run"; }
+storm_config() {
+	rnd 4000
+	_s=$((64 + RND))
+	rnd 8
+	echo -n "size=$_s headroom=0 put=0 batch=$((1 + RND))" >"$D/config"
+}
+storm_read() { slurp "$D/stats" && slurp "$D/results" && slurp "$D/config" && slurp "$D/layout"; }
+storm_hotplug() { echo 0 >/sys/devices/system/cpu/cpu1/online && nap 0.05 && echo 1 >/sys/devices/system/cpu/cpu1/online; }
+
+# race_data SECONDS TOKENS: a run of TOKENS for SECONDS, stats read all
+# along, then stopped.
+race_data() {
+	bg_run "$2 count=100000000 repeat=1 warmup=0"
+	wait_running 10 || { fail "$2: the run never showed in stats" && return 1; }
+	up_cs
+	_end=$((UP + $1 * 100))
+	while [ "$UP" -lt "$_end" ]; do
+		slurp "$D/stats"
+		nap 0.05
+		up_cs
+	done
+	wr run stop
+	wait_gone "$BG" 60 || fail "$2: the run does not stop"
+	BG=
+}
+
+case_race_storm() {
+	# First the data paths, for the race detectors: each receive path on
+	# every CPU, and the releasing CPU's ring, RACE_SECONDS (10) each,
+	# stats read all along, then stopped.  Under KCSAN, it watches one
+	# access in 100, for up to 1 ms: under TCG an op takes hundreds of us,
+	# and its defaults (one in 4000, 80 us) would almost never catch two.
+	# Then runs, stops, config writes, readers and CPU 1 going off and on
+	# line, all at once, STORM (30) rounds each.  Whatever they return: no
+	# splat, no hang, nothing left over.  make race runs it on the KCSAN
+	# kernel.
+	[ "$VM_CPUS" -ge 2 ] || { skip "one CPU: no hotplug, no concurrency" && return; }
+	n=${STORM:-30} s=${RACE_SECONDS:-10}
+	K=/sys/module/kcsan/parameters kcsan=
+	if [ -w $K/skip_watch ]; then
+		read -r k1 <$K/skip_watch
+		read -r k2 <$K/udelay_task
+		read -r k3 <$K/udelay_interrupt
+		kcsan="$k1 $k2 $k3"
+		echo 100 >$K/skip_watch && echo 1000 >$K/udelay_task && echo 200 >$K/udelay_interrupt
+	fi
+	tic
+	for t in "mode=alloc_skb cpu=all" "mode=napi_alloc_skb cpu=all" "mode=netdev_alloc_skb cpu=all" \
+		"mode=page_pool cpu=all batch=16" "mode=alloc_skb cpu=1 free_cpu=0" "mode=skb_clone cpu=1 free_cpu=0"; do
+		race_data "$s" "$t" || break
+	done
+	if [ -n "$kcsan" ]; then
+		# shellcheck disable=SC2086 # three numbers
+		set -- $kcsan
+		echo "$1" >$K/skip_watch && echo "$2" >$K/udelay_task && echo "$3" >$K/udelay_interrupt
+	fi
+	toc
+	note "the data paths, $s s each, in $CS_STR s${kcsan:+, KCSAN watching one access in 100 for up to 1 ms}"
+	count_for 100
+	STORM_COUNT=$COUNT
+	tic
+	storm_loop "$n" storm_run &
+	p1=$!
+	storm_loop $((n * 4)) storm_stop &
+	p2=$!
+	storm_loop $((n * 4)) storm_config &
+	p3=$!
+	storm_loop "$n" storm_read &
+	p4=$!
+	storm_loop "$n" storm_hotplug &
+	p5=$!
+	for p in $p1 $p2 $p3 $p4 $p5; do
+		wait_gone "$p" 600 || fail "a storm loop ($p) still runs after 600 s"
+	done
+	toc
+	note "the storm, $n rounds, in $CS_STR s"
+	read -r v </sys/devices/system/cpu/cpu1/online
+	[ "$v" = 1 ] || cpu_set 1 1
+	nic_repin
+	wait_idle 10 || fail "a run is still in progress after the storm"
+	check_idle "after the storm"
+	run1 "count=$QCOUNT repeat=1" || fail "a run after the storm fails"
 }

@@ -13,7 +13,7 @@
 # Environment: FUZZ_SEED (default: the time), FUZZ_WRITES (the fuzz case's
 # writes: 20000, 1000 on the debug kernel; tests/job.sh), FUZZ_ARGS (more
 # options of skbf-fuzz, tests/fuzz/fuzz.c), CYCLES and RACE (tests/job.sh),
-# TESTS_ONLY (cases to run), TESTS_STALL (vm.sh --stall: seconds without
+# STORM and RACE_SECONDS (race_storm), SPLAT_SKIP (tests/lib.sh), TESTS_ONLY (cases to run), TESTS_STALL (vm.sh --stall: seconds without
 # console output, KTAP line or heartbeat before the guest counts as
 # stalled; 120), TESTS_TIMEOUT (vm.sh --timeout, a bound on the whole VM
 # whatever its progress; 0, none), SKBFACTORY_SRC (the module's sources),
@@ -55,7 +55,9 @@ fi
 kernel=$1 kind=stock
 [ "$(kernel_kind "$kernel")" != source ] || kind=debug
 export VM_MEM=${VM_MEM:-512M}
-name=tests-$kernel
+# A variant of the debug kernel (DEBUG_VARIANT, scripts/debug-kernel.sh)
+# keeps its logs apart.
+name=tests-$kernel${DEBUG_VARIANT:+-$DEBUG_VARIANT}
 log=$BUILD_DIR/check/$name
 out=$BUILD_DIR/vm/$name/out.txt
 rc=0
@@ -69,7 +71,7 @@ mapfile -t plan < <(TESTS_KIND=$kind TESTS_PART='' busybox sh "$ROOT/tests/job.s
 args=(--kernel "$kernel" --job "$ROOT/tests/job.sh" --add "$ROOT/tests:tests" --modules dummy
 	--quiet --stall "${TESTS_STALL:-120}" --timeout "${TESTS_TIMEOUT:-0}" --append "log_buf_len=8M"
 	--env "TESTS_KIND=$kind" --env "FUZZ_SEED=$seed")
-for v in TESTS_ONLY FUZZ_WRITES FUZZ_ARGS CYCLES RACE; do
+for v in TESTS_ONLY FUZZ_WRITES FUZZ_ARGS CYCLES RACE STORM RACE_SECONDS SPLAT_SKIP; do
 	[ -z "${!v:-}" ] || args+=(--env "$v=${!v}")
 done
 # The fuzz's writer and model (tests/fuzz/fuzz.c), static for the busybox
@@ -87,7 +89,8 @@ fi
 # The debug job runs the KUnit suite as a module and scans for leaks
 # itself, as cases, once skbfactory is unloaded.
 if [ "$kind" = debug ]; then
-	# kunit_module's suites: the names of skbfactory_kunit.c's.
+	# kunit_module's suites: the names of skbfactory_kunit.c's, and of the
+	# kunit_*.c files it includes.
 	suites=$(awk '/^static struct kunit_suite / { on = 1 }
 		on && match($0, /\.name = "[a-z_0-9]+"/) { print substr($0, RSTART + 9, RLENGTH - 10); on = 0 }' \
 		"${SKBFACTORY_SRC:-$ROOT}"/skbfactory_kunit.c "${SKBFACTORY_SRC:-$ROOT}"/kunit_*.c | xargs)
