@@ -11,6 +11,7 @@
  * struct skbf_rep - one repetition of one worker
  * @index: which repetition (warmup ones included)
  * @ns: time in kept chunks
+ * @all_ns: time in all chunks, dropped ones included
  * @steps: allocation and release steps in kept chunks, two per op
  * @all_steps: steps in all chunks, for the wall-clock rate of a sum row
  * @alloc_ns: batch >= 2: time in allocation phases of kept chunks
@@ -24,12 +25,14 @@
  * @csw: context switches of the measuring thread during chunks
  * @irqs: hard IRQs and softirqs on the CPU during kept chunks
  * @dropped: chunks left out of the timing
+ * @slept: kept chunks in which the thread slept (voluntary switches)
  * @chunks: kept chunks in process context and in softirq
  * @fails: failed allocations in all chunks
  */
 struct skbf_rep {
 	u32 index;
 	u64 ns;
+	u64 all_ns;
 	u64 steps;
 	u64 all_steps;
 	u64 alloc_ns;
@@ -43,6 +46,7 @@ struct skbf_rep {
 	u64 csw;
 	u64 irqs;
 	u64 dropped;
+	u64 slept;
 	u64 chunks[2];
 	u64 fails;
 };
@@ -68,6 +72,8 @@ struct skbf_lap {
  * @task: the thread
  * @cpu: its CPU
  * @lat: latency sampling on
+ * @napi: its chunks run in a NAPI poll
+ * @have_tsc: get_cycles() counts (a virtual counter under KUnit's seam)
  * @handoff: free_cpu: objects go to @ring as they are made
  * @napi_on: its NAPI instance is enabled and points at it
  * @produced: nothing more will enter @ring
@@ -109,6 +115,8 @@ struct skbf_lap {
  * @cons_remote: objects it released, counted when it ran on free_cpu
  * @cons_clones: skb_clone: clones it released
  * @cons_companions: of those, the parent's fclone companion
+ * @cons_batches: batches of releases it timed (of kept repetitions)
+ * @cons_dropped: of those, left out of @cons_ns by the drop rule
  * @ring_full: times the ring was full when an object was handed over
  * @net_dropped: chunks left out because NET_RX or NET_TX ran in them
  */
@@ -119,6 +127,8 @@ struct skbf_worker {
 	struct task_struct *task;
 	unsigned int cpu;
 	bool lat;
+	bool napi;
+	bool have_tsc;
 	bool handoff;
 	bool napi_on;
 	bool produced;
@@ -162,6 +172,8 @@ struct skbf_worker {
 	u64 cons_remote;
 	u64 cons_clones;
 	u64 cons_companions;
+	u64 cons_batches;
+	u64 cons_dropped;
 };
 
 /**
@@ -172,6 +184,7 @@ struct skbf_worker {
  * @mode: what the workers make
  * @w: the workers whose rings it drains
  * @n: how many
+ * @vclock: KUnit's seam, mode=calibrate: its virtual clock
  */
 struct skbf_consumer {
 	struct skbf_run *run;
@@ -180,6 +193,7 @@ struct skbf_consumer {
 	enum skbf_mode mode;
 	struct skbf_worker **w;
 	unsigned int n;
+	u64 vclock;
 };
 
 static bool skbf_stopping(const struct skbf_run *run)
@@ -257,6 +271,43 @@ static __always_inline u64 skbf_tick(void)
 	return skbf.have_tsc ? get_cycles() : ktime_get_ns();
 }
 
+/*
+ * KUnit's seam runs mode=calibrate on a virtual clock.  In the timed loop
+ * @mode is a constant: for every other mode this is ktime_get_ns() alone.
+ */
+static __always_inline bool skbf_virtual(const struct skbf_worker *w, const enum skbf_mode mode)
+{
+	return IS_ENABLED(CONFIG_KUNIT) && mode == SKBF_CALIBRATE && unlikely(w->f.seam);
+}
+
+/* The clock of the timed loop. */
+static __always_inline u64 skbf_now(const struct skbf_worker *w, const enum skbf_mode mode)
+{
+	return skbf_virtual(w, mode) ? w->f.vclock : ktime_get_ns();
+}
+
+/* The latency sample's counter: the seam's virtual TSC, or its clock. */
+static __always_inline u64 skbf_wtick(const struct skbf_worker *w, const enum skbf_mode mode)
+{
+	if (skbf_virtual(w, mode))
+		return w->f.seam->tsc_mult ? w->f.vclock * w->f.seam->tsc_mult : w->f.vclock;
+	return skbf_tick();
+}
+
+/* The clock outside the timed loop, where the mode is not a constant. */
+static u64 skbf_wclock(const struct skbf_worker *w)
+{
+	return skbf_virtual(w, w->f.mode) ? w->f.vclock : ktime_get_ns();
+}
+
+/* get_cycles() around a chunk, or the seam's virtual counter. */
+static cycles_t skbf_wcycles(const struct skbf_worker *w)
+{
+	if (skbf_virtual(w, w->f.mode))
+		return w->f.vclock * w->f.seam->tsc_mult;
+	return get_cycles();
+}
+
 static unsigned int skbf_hist_bucket(u64 ticks)
 {
 	unsigned int msb, b;
@@ -296,6 +347,14 @@ VISIBLE_IF_KUNIT u32 skbf_lat_gap(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(skbf_lat_gap);
 
+/* The next gap, or the seam's fixed one (mode=calibrate under KUnit). */
+static __always_inline u32 skbf_wgap(const struct skbf_worker *w, const enum skbf_mode mode)
+{
+	if (skbf_virtual(w, mode) && w->f.seam->lat_gap)
+		return w->f.seam->lat_gap;
+	return skbf_lat_gap();
+}
+
 static __always_inline void *skbf_alloc_one(struct skbf_worker *w, const enum skbf_mode mode,
 					    u32 slot, struct skbf_lap *lap)
 {
@@ -304,11 +363,11 @@ static __always_inline void *skbf_alloc_one(struct skbf_worker *w, const enum sk
 	void *obj;
 
 	if (unlikely(sample))
-		t0 = skbf_tick();
+		t0 = skbf_wtick(w, mode);
 	obj = skbf_fail_now(w) ? NULL : skbf_make(&w->f, mode, slot);
 	if (unlikely(sample)) {
-		w->lat_ticks[slot] = min_t(u64, skbf_tick() - t0, U32_MAX - 1) + 1;
-		w->lat_next = skbf_lat_gap();
+		w->lat_ticks[slot] = min_t(u64, skbf_wtick(w, mode) - t0, U32_MAX - 1) + 1;
+		w->lat_next = skbf_wgap(w, mode);
 	}
 	if (likely(obj))
 		lap->made++;
@@ -319,10 +378,11 @@ static __always_inline void *skbf_alloc_one(struct skbf_worker *w, const enum sk
 
 /*
  * free_cpu: the ring is full.  Spin until the releasing CPU makes room,
- * but never past the chunk's hard end (BH may be off) or a stop: then the
- * object waits in @pending for the next chunk.
+ * but never past the chunk's deadline (BH may be off: the chunk then ends
+ * as it would at its next clock read) or a stop: then the object waits in
+ * @pending for the next chunk.
  */
-static noinline bool skbf_hand_over_slow(struct skbf_worker *w, void *obj, u64 hard)
+static noinline bool skbf_hand_over_slow(struct skbf_worker *w, void *obj, u64 deadline)
 {
 	unsigned int spins = 0;
 
@@ -331,7 +391,7 @@ static noinline bool skbf_hand_over_slow(struct skbf_worker *w, void *obj, u64 h
 		cpu_relax();
 		if (++spins % 64)
 			continue;
-		if (skbf_stopping(w->run) || ktime_get_ns() >= hard) {
+		if (skbf_stopping(w->run) || skbf_wclock(w) >= deadline) {
 			w->pending = obj;
 			return false;
 		}
@@ -343,9 +403,9 @@ static noinline bool skbf_hand_over_slow(struct skbf_worker *w, void *obj, u64 h
  * One producer per ring and one consumer: each side's lock would only
  * ever be taken by that side, so the unlocked ring operations are used.
  */
-static __always_inline bool skbf_hand_over(struct skbf_worker *w, void *obj, u64 hard)
+static __always_inline bool skbf_hand_over(struct skbf_worker *w, void *obj, u64 deadline)
 {
-	if (unlikely(__ptr_ring_produce(&w->ring, obj)) && !skbf_hand_over_slow(w, obj, hard))
+	if (unlikely(__ptr_ring_produce(&w->ring, obj)) && !skbf_hand_over_slow(w, obj, deadline))
 		return false;
 	w->handed++;
 	return true;
@@ -353,16 +413,16 @@ static __always_inline bool skbf_hand_over(struct skbf_worker *w, void *obj, u64
 
 /* Release (or hand over) one object; false when the ring stalled. */
 static __always_inline bool skbf_give(struct skbf_worker *w, const enum skbf_mode mode,
-				      u32 slot, void *obj, u64 hard, struct skbf_lap *lap)
+				      u32 slot, void *obj, u64 deadline, struct skbf_lap *lap)
 {
 	u32 sampled = w->lat ? w->lat_ticks[slot] : 0;
 	u64 t0 = 0;
 
 	if (unlikely(sampled))
-		t0 = skbf_tick();
+		t0 = skbf_wtick(w, mode);
 	if (likely(obj)) {
 		if (unlikely(w->handoff)) {
-			if (!skbf_hand_over(w, obj, hard)) {
+			if (!skbf_hand_over(w, obj, deadline)) {
 				/* Handed over next chunk: this op is not timed alone. */
 				if (sampled)
 					w->lat_ticks[slot] = 0;
@@ -374,7 +434,7 @@ static __always_inline bool skbf_give(struct skbf_worker *w, const enum skbf_mod
 		}
 	}
 	if (unlikely(sampled)) {
-		w->hist[skbf_hist_bucket(sampled - 1 + skbf_tick() - t0)]++;
+		w->hist[skbf_hist_bucket(sampled - 1 + skbf_wtick(w, mode) - t0)]++;
 		w->lat_samples++;
 		w->lat_ticks[slot] = 0;
 	}
@@ -392,15 +452,15 @@ static __always_inline bool skbf_give(struct skbf_worker *w, const enum skbf_mod
 static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mode mode,
 				       struct skbf_lap *lap)
 {
-	const u64 t0 = ktime_get_ns();
-	const u64 deadline = t0 + SKBF_CHUNK_NS, hard = t0 + SKBF_CHUNK_MAX_NS;
+	const u64 t0 = skbf_now(w, mode);
+	const u64 deadline = t0 + SKBF_CHUNK_NS;
 	const u64 left = w->steps_left;
 	const u32 block = w->block;
 	u64 now, mark = t0;
 	u32 i, k;
 
 	if (unlikely(w->pending)) {
-		if (!skbf_hand_over(w, w->pending, hard))
+		if (!skbf_hand_over(w, w->pending, deadline))
 			goto out;
 		w->pending = NULL;
 		lap->steps++;
@@ -412,7 +472,7 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 			for (i = 0; i < k; i++) {
 				void *obj = skbf_alloc_one(w, mode, 0, lap);
 
-				if (unlikely(!skbf_give(w, mode, 0, obj, hard, lap)))
+				if (unlikely(!skbf_give(w, mode, 0, obj, deadline, lap)))
 					break;
 			}
 			lap->steps += 2 * i;
@@ -420,7 +480,7 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 				lap->steps++;	/* made, handed over next chunk */
 				break;
 			}
-			if (ktime_get_ns() >= deadline)
+			if (skbf_now(w, mode) >= deadline)
 				break;
 		}
 		goto out;
@@ -438,15 +498,15 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 			for (i = w->held; i < w->held + k; i++)
 				w->obj[i] = skbf_alloc_one(w, mode, i, lap);
 			w->held += k;
-			now = ktime_get_ns();
+			now = skbf_now(w, mode);
 			lap->alloc_ns += now - mark;
 			lap->alloc_steps += k;
 		} else {
 			k = min(block, w->held - w->freed);
 			for (i = w->freed; i < w->freed + k; i++)
-				skbf_give(w, mode, i, w->obj[i], hard, lap);
+				skbf_give(w, mode, i, w->obj[i], deadline, lap);
 			w->freed += k;
-			now = ktime_get_ns();
+			now = skbf_now(w, mode);
 			lap->free_ns += now - mark;
 			lap->free_steps += k;
 		}
@@ -456,7 +516,7 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 			break;
 	}
 out:
-	lap->ns = ktime_get_ns() - t0;
+	lap->ns = skbf_now(w, mode) - t0;
 }
 
 /* One specialised loop per mode, so the timed path has no indirect call. */
@@ -481,6 +541,8 @@ static noinline void skbf_dispatch(struct skbf_worker *w, struct skbf_lap *lap)
 		return skbf_steps(w, SKBF_PAGE_POOL, lap);
 	case SKBF_KMALLOC_FLOOR:
 		return skbf_steps(w, SKBF_KMALLOC_FLOOR, lap);
+	case SKBF_CALIBRATE:
+		return skbf_steps(w, SKBF_CALIBRATE, lap);
 	default:
 		return skbf_steps(w, SKBF_EMPTY, lap);
 	}
@@ -535,41 +597,96 @@ static void skbf_tune(struct skbf_worker *w, const struct skbf_lap *lap)
 	w->block = min_t(u32, rounddown_pow_of_two(block), 2 * w->block);
 }
 
+/* The counters the drop rule compares around a chunk or a batch of releases. */
+struct skbf_mark {
+	unsigned long nvcsw;
+	unsigned long nivcsw;
+	u32 irqs;
+	u32 net;
+	unsigned int cpu;
+};
+
+static void skbf_mark(struct skbf_mark *m)
+{
+	m->cpu = raw_smp_processor_id();
+	m->nvcsw = current->nvcsw;
+	m->nivcsw = current->nivcsw;
+	m->irqs = skbf_irqs(m->cpu);
+	m->net = skbf_net_softirqs(m->cpu);
+}
+
+/*
+ * What happened since @m to the current thread, bound to @ev->cpu; under
+ * KUnit's seam, what its hook @fn says instead (nothing, without one).
+ */
+static void skbf_events(const struct skbf_mark *m, struct skbf_seam_events *ev,
+			struct skbf_seam *seam,
+			void (*fn)(struct skbf_seam *s, struct skbf_seam_events *ev))
+{
+	ev->nvcsw = current->nvcsw - m->nvcsw;
+	ev->nivcsw = current->nivcsw - m->nivcsw;
+	ev->irqs = skbf_irqs(m->cpu) - m->irqs;
+	ev->net = skbf_net_softirqs(m->cpu) - m->net;
+	ev->moved = m->cpu != ev->cpu || raw_smp_processor_id() != ev->cpu;
+	if (IS_ENABLED(CONFIG_KUNIT) && unlikely(seam)) {
+		ev->nvcsw = 0;
+		ev->nivcsw = 0;
+		ev->irqs = 0;
+		ev->net = 0;
+		ev->moved = false;
+		if (fn)
+			fn(seam, ev);
+	}
+}
+
+/*
+ * The drop rule, the same for a chunk and for a batch of the releasing
+ * thread.  Time the thread slept (a voluntary switch: only an op sleeps
+ * there, in direct reclaim, compaction or a lock) is the op's cost and
+ * stays in.  What another task took (an involuntary switch: preempted, a
+ * cond_resched() that yielded), a run on another CPU, and the network
+ * softirqs (the NIC's traffic, run on an interrupt's exit) are left out:
+ * a chunk with any of them is dropped.  A chunk in softirq runs inside
+ * NET_RX, so no network softirq can run in it; other softirqs run after
+ * it, where in a task chunk they run in it, on an interrupt's exit.
+ */
+static bool skbf_keep(const struct skbf_seam_events *ev)
+{
+	return !ev->nivcsw && !ev->moved && (ev->softirq || !ev->net);
+}
+
 /*
  * One timed chunk and its accounting, in the worker's thread or in its
- * NAPI poll.  A chunk in which the thread was switched out, that did not
- * run on the worker's CPU, or in which NET_RX or NET_TX ran (a task chunk
- * only: a softirq chunk runs inside NET_RX, which counted itself before),
- * is left out of the timing: a busy machine or NIC makes a run slower to
- * finish, not its figures wrong.
+ * NAPI poll, kept or dropped by skbf_keep(): a busy machine or NIC makes
+ * a run slower to finish, not its figures wrong.
  */
 static void skbf_chunk(struct skbf_worker *w)
 {
-	struct task_struct *me = current;
-	unsigned long csw = me->nvcsw + me->nivcsw;
-	unsigned int cpu = raw_smp_processor_id();
-	bool softirq = in_serving_softirq();
+	struct skbf_seam_events ev = { .cpu = w->cpu, .softirq = in_serving_softirq() };
+	struct skbf_seam *seam = w->run->seam;
 	struct skbf_rep *r = &w->cur;
 	struct skbf_lap lap = {};
-	u32 irqs = skbf_irqs(cpu), net = skbf_net_softirqs(cpu);
-	cycles_t c0 = get_cycles(), c1;
+	struct skbf_mark m;
+	cycles_t c0, c1;
 
+	skbf_mark(&m);
+	c0 = skbf_wcycles(w);
 	skbf_dispatch(w, &lap);
-	if (IS_ENABLED(CONFIG_KUNIT) && unlikely(w->run->in_chunk) && !softirq)
+	if (IS_ENABLED(CONFIG_KUNIT) && unlikely(w->run->in_chunk) && !ev.softirq)
 		w->run->in_chunk(w->run);
-	c1 = get_cycles();
-	irqs = skbf_irqs(cpu) - irqs;
-	net = skbf_net_softirqs(cpu) - net;
-	csw = me->nvcsw + me->nivcsw - csw;
-	w->kept = !csw && !net && cpu == w->cpu && raw_smp_processor_id() == w->cpu;
-	if (softirq) {
+	c1 = skbf_wcycles(w);
+	ev.steps = lap.steps;
+	skbf_events(&m, &ev, seam, seam ? seam->chunk : NULL);
+	w->kept = skbf_keep(&ev);
+	if (ev.softirq) {
 		w->bh_chunks++;
 		w->bh_over += lap.ns > SKBF_CHUNK_MAX_NS;
 		w->bh_longest_ns = max(w->bh_longest_ns, lap.ns);
 		w->bh_hist[min_t(u64, div_u64(lap.ns, SKBF_BH_BUCKET_NS), SKBF_BH_BUCKETS - 1)]++;
 	}
-	r->csw += csw;
+	r->csw += ev.nvcsw + ev.nivcsw;
 	r->all_steps += lap.steps;
+	r->all_ns += lap.ns;
 	if (w->kept) {
 		r->ns += lap.ns;
 		r->steps += lap.steps;
@@ -578,11 +695,12 @@ static void skbf_chunk(struct skbf_worker *w)
 		r->free_ns += lap.free_ns;
 		r->free_steps += lap.free_steps;
 		r->tsc += c1 - c0;
-		r->irqs += irqs;
-		r->chunks[softirq]++;
+		r->irqs += ev.irqs;
+		r->slept += !!ev.nvcsw;
+		r->chunks[ev.softirq]++;
 	} else {
 		r->dropped++;
-		w->net_dropped += !!net;
+		w->net_dropped += ev.net && !ev.softirq;
 	}
 	r->fails += lap.failed;
 	/*
@@ -774,12 +892,14 @@ static void skbf_rep(struct skbf_worker *w, u32 rep)
 	w->want = 0;
 	w->held = 0;
 	w->freed = 0;
-	w->cur.start_ns = ktime_get_ns();
-	if (skbf_mode_ctx(w->f.mode) == SKBF_CTX_NAPI)
+	if (IS_ENABLED(CONFIG_KUNIT) && unlikely(w->f.seam) && w->f.seam->rep_start)
+		w->f.vclock = w->f.seam->rep_start(w->f.seam, w->cpu, rep);
+	w->cur.start_ns = skbf_wclock(w);
+	if (w->napi)
 		skbf_rep_napi(w);
 	else
 		skbf_rep_task(w);
-	w->cur.end_ns = ktime_get_ns();
+	w->cur.end_ns = skbf_wclock(w);
 }
 
 /* skb_clone: one live fclone skb per batch slot, made on the worker's CPU. */
@@ -880,6 +1000,58 @@ static int skbf_worker_fn(void *arg)
 }
 
 /*
+ * The releasing thread's clock and release: under KUnit's seam, in
+ * mode=calibrate, a virtual clock that the scripted releases advance.
+ */
+static bool skbf_cvirtual(const struct skbf_consumer *c)
+{
+	return IS_ENABLED(CONFIG_KUNIT) && unlikely(c->run->seam) && c->run->seam->cost &&
+	       c->mode == SKBF_CALIBRATE;
+}
+
+static u64 skbf_cclock(const struct skbf_consumer *c)
+{
+	return skbf_cvirtual(c) ? c->vclock : ktime_get_ns();
+}
+
+/*
+ * Release @k objects of worker @w, @timed of them made in kept
+ * repetitions, timed as a batch and kept in its free_ns by the drop rule
+ * of chunks (skbf_keep()).
+ */
+static void skbf_release_batch(struct skbf_consumer *c, struct skbf_worker *w, void **objs,
+			       unsigned int k, u64 timed)
+{
+	struct skbf_seam_events ev = { .cpu = c->cpu, .steps = k };
+	struct skbf_seam *seam = c->run->seam;
+	struct skbf_mark m;
+	unsigned int j;
+	u64 t0, t1;
+
+	skbf_mark(&m);
+	t0 = skbf_cclock(c);
+	for (j = 0; j < k; j++) {
+		if (skbf_cvirtual(c))
+			c->vclock += seam->cost(seam, c->cpu, true);
+		else
+			skbf_release_any(c->mode, objs[j]);
+	}
+	t1 = skbf_cclock(c);
+	skbf_events(&m, &ev, seam, seam ? seam->release : NULL);
+	if (raw_smp_processor_id() == c->cpu)
+		w->cons_remote += k;
+	if (!timed)
+		return;
+	w->cons_batches++;
+	if (!skbf_keep(&ev)) {
+		w->cons_dropped++;
+		return;
+	}
+	w->cons_ns += div_u64((t1 - t0) * timed, k);
+	w->cons_n += timed;
+}
+
+/*
  * free_cpu's thread: releases what the workers hand over, as a socket
  * reader's CPU would, with consume_skb() (skb_attempt_defer_free() is not
  * exported).  Its busy time per object is the free_ns of a free_cpu row.
@@ -898,7 +1070,7 @@ static int skbf_consumer_fn(void *arg)
 		got = 0;
 		for (i = 0; i < c->n; i++) {
 			struct skbf_worker *w = c->w[i];
-			u64 t0, from, timed;
+			u64 from, timed;
 
 			/* Pairs with the worker's release: its last object is in the ring. */
 			produced = smp_load_acquire(&w->produced);
@@ -931,13 +1103,7 @@ static int skbf_consumer_fn(void *arg)
 							      SKB_FCLONE_CLONE;
 				w->cons_clones += k;
 			}
-			t0 = ktime_get_ns();
-			for (j = 0; j < k; j++)
-				skbf_release_any(c->mode, objs[j]);
-			if (raw_smp_processor_id() == c->cpu)
-				w->cons_remote += k;
-			w->cons_ns += div_u64((ktime_get_ns() - t0) * timed, k);
-			w->cons_n += timed;
+			skbf_release_batch(c, w, objs, k, timed);
 			got += k;
 		}
 		if (skbf_modes[c->mode].skb)
@@ -1043,6 +1209,8 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 	w->cpu = cpu;
 	w->batch = cfg->batch;
 	w->lat = cfg->latency;
+	w->napi = skbf_mode_ctx(mode) == SKBF_CTX_NAPI;
+	w->have_tsc = skbf.have_tsc;
 	w->block = 1;
 	w->fail_every = run->fail_every;
 	w->fail_burst = run->fail_burst;
@@ -1052,8 +1220,15 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 	init_completion(&w->polled);
 	skbf_factory_init(&w->f, mode, cfg);
 	w->f.napi = &w->pc->napi;
+	w->f.cpu = cpu;
 	if (run->dev)
 		w->f.dev = run->dev;
+	/* KUnit's seam with costs: mode=calibrate on a virtual clock. */
+	if (IS_ENABLED(CONFIG_KUNIT) && run->seam && run->seam->cost && mode == SKBF_CALIBRATE) {
+		w->f.seam = run->seam;
+		w->napi = run->seam->softirq;
+		w->have_tsc = run->seam->tsc_mult;
+	}
 
 	w->obj = kvzalloc_node(array_size(cfg->batch, sizeof(*w->obj)), GFP_KERNEL, node);
 	w->reps = kcalloc(cfg->repeat, sizeof(*w->reps), GFP_KERNEL);
@@ -1066,7 +1241,7 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 					GFP_KERNEL, node);
 		if (!w->lat_ticks || !w->hist)
 			goto fail;
-		w->lat_next = skbf_lat_gap();
+		w->lat_next = skbf_wgap(w, mode);
 	}
 	if (mode == SKBF_SKB_CLONE) {
 		w->f.parents = kvzalloc_node(array_size(cfg->batch, sizeof(*w->f.parents)),
@@ -1091,7 +1266,7 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 		goto fail;
 	}
 	skbf_inherit_make_it_fail(w->task);
-	if (skbf_mode_ctx(mode) == SKBF_CTX_NAPI) {
+	if (w->napi) {
 		WRITE_ONCE(w->pc->worker, w);
 		napi_enable(&w->pc->napi);
 		w->napi_on = true;

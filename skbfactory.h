@@ -179,6 +179,7 @@ static inline void skbf_inherit_make_it_fail(struct task_struct *task)
  * @SKBF_PAGE_POOL: page_pool fragment + napi_build_skb(), recycled
  * @SKBF_KMALLOC_FLOOR: the slab allocations alloc_skb() makes, nothing else
  * @SKBF_EMPTY: the measuring loop with an op that does nothing
+ * @SKBF_CALIBRATE: an op of known cost (a spin on the clock), not in mode=all
  * @SKBF_NR_MODES: number of real modes
  * @SKBF_ALL: config value meaning "every mode in turn"
  */
@@ -193,9 +194,16 @@ enum skbf_mode {
 	SKBF_PAGE_POOL,
 	SKBF_KMALLOC_FLOOR,
 	SKBF_EMPTY,
+	SKBF_CALIBRATE,
 	SKBF_NR_MODES,
 	SKBF_ALL = SKBF_NR_MODES,
 };
+
+/*
+ * mode=all runs the modes before this one: mode=calibrate measures the
+ * harness, not an allocation path, and spins for microseconds an op.
+ */
+#define SKBF_NR_ALL		SKBF_CALIBRATE
 
 /* Where a mode's timed chunks run. */
 enum skbf_ctx {
@@ -215,6 +223,8 @@ enum skbf_ctx {
  * @warmup: repetitions run first and discarded
  * @batch: objects allocated before all of them are released
  * @latency: 1 to sample single operations into a histogram
+ * @cal_alloc_ns: mode=calibrate: ns an allocation spins
+ * @cal_free_ns: mode=calibrate: ns a release spins
  * @cpu: "nic", "all" or a CPU list
  * @free_cpu: "same", or the CPU that releases what the run makes
  * @dev: the NIC, or empty for the first one that is up and has an IRQ
@@ -229,6 +239,8 @@ struct skbf_config {
 	u32 warmup;
 	u32 batch;
 	u32 latency;
+	u32 cal_alloc_ns;
+	u32 cal_free_ns;
 	char cpu[SKBF_CPU_LEN];
 	char free_cpu[SKBF_FREE_CPU_LEN];
 	char dev[IFNAMSIZ];
@@ -285,6 +297,7 @@ struct skbf_target {
  * @ops: operations done in kept repetitions
  * @fails: allocations that returned NULL in kept repetitions
  * @ns_x100: median ns per op, times 100
+ * @ns_all_x100: the same over every chunk, dropped ones included
  * @ns_min_x100: fastest repetition's ns per op, times 100
  * @ns_max_x100: slowest repetition's ns per op, times 100
  * @cv_x100: coefficient of variation over repetitions, percent times 100
@@ -297,7 +310,8 @@ struct skbf_target {
  * @ipc_x100: PMU instructions per cycle, times 100, or -1
  * @csw: context switches of the measuring thread during chunks
  * @irqs: hard IRQs and softirqs on the CPU during chunks
- * @dropped: chunks left out of the timing because of a context switch
+ * @dropped: chunks left out of the timing: the thread preempted or moved,
+ *	or NET_RX or NET_TX in a task chunk
  * @lat_samples: operations timed one by one (latency=1)
  * @p50_ns: median single-op latency
  * @p99_ns: 99th percentile
@@ -310,6 +324,7 @@ struct skbf_row {
 	u64 ops;
 	u64 fails;
 	s64 ns_x100;
+	s64 ns_all_x100;
 	s64 ns_min_x100;
 	s64 ns_max_x100;
 	s64 cv_x100;
@@ -349,6 +364,11 @@ struct skbf_row {
  *	counted when it ran on free_cpu
  * @ring_full: free_cpu: times a worker found the ring full and waited
  * @net_dropped: chunks left out because NET_RX or NET_TX ran in them
+ * @slept: kept chunks in which the measuring thread slept (an op's own sleep)
+ * @cons_batches: free_cpu: batches of releases the releasing thread timed
+ * @cons_dropped: of those, left out of free_ns (preempted, moved, NET_RX/TX)
+ * @clock_ns: mode=calibrate: the cost of one ktime_get_ns(), by which a
+ *	spin may overshoot
  * @clones: free_cpu, skb_clone: clones the releasing thread released
  * @clone_companions: of those, the parent's fclone companion (the others
  *	came from skbuff_head_cache)
@@ -380,6 +400,10 @@ struct skbf_results {
 	u64 released_remote;
 	u64 ring_full;
 	u64 net_dropped;
+	u64 slept;
+	u64 cons_batches;
+	u64 cons_dropped;
+	u64 clock_ns;
 	u64 clones;
 	u64 clone_companions;
 	unsigned int nr_rows;
@@ -388,6 +412,61 @@ struct skbf_results {
 
 struct skbf_worker;
 struct skbf_consumer;
+
+/**
+ * struct skbf_seam_events - what happened in one chunk, or in one batch of
+ * releases of the releasing thread: the counters the engine reads around
+ * it, or what KUnit's seam says instead
+ * @cpu: the CPU the thread is bound to (set by the engine)
+ * @softirq: the chunk ran in a NAPI poll (set by the engine)
+ * @steps: steps the chunk did, or objects the batch released (set by the
+ *	engine)
+ * @nvcsw: voluntary context switches of the thread: it slept
+ * @nivcsw: involuntary ones: it was preempted
+ * @irqs: hard IRQs and softirqs the CPU took
+ * @net: of those, NET_RX and NET_TX softirqs
+ * @moved: the thread ran on another CPU than @cpu
+ */
+struct skbf_seam_events {
+	unsigned int cpu;
+	bool softirq;
+	u64 steps;
+	u64 nvcsw;
+	u64 nivcsw;
+	u32 irqs;
+	u32 net;
+	bool moved;
+};
+
+/**
+ * struct skbf_seam - KUnit's known answers: set in a run (KUnit only), it
+ * replaces what the engine reads.  mode=calibrate then runs on a virtual
+ * clock of one per thread, which only the scripted costs advance; in every
+ * mode the counters around a chunk (and around a batch of the releasing
+ * thread) are what @chunk (@release) says.  The production modes' timed
+ * loops never look at it: the clock is read through it in mode=calibrate's
+ * loop only, and the counters once a chunk.
+ * @rep_start: optional: at each repetition's start, the virtual clock of
+ *	@cpu's worker then
+ * @cost: mode=calibrate: the virtual ns of @cpu's next allocation, or of
+ *	its next release when @free (the releasing thread's @cpu is its own)
+ * @chunk: after each chunk of @cpu's worker: fill in @ev's events
+ * @release: free_cpu: after each batch the releasing thread timed
+ * @lat_gap: latency=1 in mode=calibrate: allocations from one sample to the
+ *	next, or 0 for random gaps as in a run
+ * @tsc_mult: get_cycles() ticks per virtual ns in mode=calibrate, or 0 for
+ *	a CPU without a cycle counter
+ * @softirq: mode=calibrate runs its chunks in a NAPI poll
+ */
+struct skbf_seam {
+	u64 (*rep_start)(struct skbf_seam *s, unsigned int cpu, u32 rep);
+	u64 (*cost)(struct skbf_seam *s, unsigned int cpu, bool free);
+	void (*chunk)(struct skbf_seam *s, struct skbf_seam_events *ev);
+	void (*release)(struct skbf_seam *s, struct skbf_seam_events *ev);
+	u32 lat_gap;
+	u32 tsc_mult;
+	bool softirq;
+};
 
 /**
  * struct skbf_run - a run in progress
@@ -408,6 +487,7 @@ struct skbf_consumer;
  *	once it has been full
  * @in_chunk: KUnit hook: called in every task chunk, after its ops and
  *	before its counters are read again
+ * @seam: KUnit's known answers (struct skbf_seam), or NULL
  * @done: completed when the last worker and the consumer finished
  * @running: threads still working
  * @nr_workers: worker threads of the current mode
@@ -438,6 +518,7 @@ struct skbf_run {
 	bool fail_burst;
 	bool release_late;
 	void (*in_chunk)(struct skbf_run *run);
+	struct skbf_seam *seam;
 	struct completion done;
 	atomic_t running;
 	unsigned int nr_workers;
