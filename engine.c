@@ -10,16 +10,18 @@
 /**
  * struct skbf_rep - one repetition of one worker
  * @index: which repetition (warmup ones included)
- * @ns: time in kept chunks
- * @all_ns: time in all chunks, dropped ones included
+ * @ns: time in kept chunks, less the thread's waits for its CPU
+ * @all_ns: time in all chunks, whole, dropped ones included
+ * @waited: time taken out of kept chunks: the thread's waits
  * @steps: allocation and release steps in kept chunks, two per op
  * @all_steps: steps in all chunks, for the wall-clock rate of a sum row
  * @alloc_ns: batch >= 2: time in allocation phases of kept chunks
  * @alloc_steps: allocations in them
  * @free_ns: batch >= 2: time in release phases of kept chunks
  * @free_steps: releases in them
- * @tsc: get_cycles() ticks in kept chunks
- * @pmu: PMU cycles and instructions around kept chunks
+ * @tsc: get_cycles() ticks in kept chunks, less their waits' share
+ * @pmu: PMU cycles and instructions around kept chunks without a wait
+ * @pmu_steps: steps of those
  * @start_ns: when the repetition started (after the barrier)
  * @end_ns: when it ended
  * @csw: context switches of the measuring thread during chunks
@@ -33,6 +35,7 @@ struct skbf_rep {
 	u32 index;
 	u64 ns;
 	u64 all_ns;
+	u64 waited;
 	u64 steps;
 	u64 all_steps;
 	u64 alloc_ns;
@@ -41,6 +44,7 @@ struct skbf_rep {
 	u64 free_steps;
 	u64 tsc;
 	u64 pmu[2];
+	u64 pmu_steps;
 	u64 start_ns;
 	u64 end_ns;
 	u64 csw;
@@ -51,8 +55,14 @@ struct skbf_rep {
 	u64 fails;
 };
 
-/* What one chunk did. */
+/*
+ * What one chunk did.  @wall is its length; @wait of it, the thread waited
+ * for its CPU while another task ran; @ns, @alloc_ns and @free_ns are
+ * without the waits.
+ */
 struct skbf_lap {
+	u64 wall;
+	u64 wait;
 	u64 ns;
 	u64 steps;
 	u64 alloc_ns;
@@ -74,6 +84,9 @@ struct skbf_lap {
  * @lat: latency sampling on
  * @napi: its chunks run in a NAPI poll
  * @have_tsc: get_cycles() counts (a virtual counter under KUnit's seam)
+ * @wait_known: its waits for the CPU are known (taken out of chunks)
+ * @waits: they, counted by a preempt notifier on its thread
+ * @pmu_ok: the last chunk's PMU counts are the run's (kept, no wait)
  * @handoff: free_cpu: objects go to @ring as they are made
  * @napi_on: its NAPI instance is enabled and points at it
  * @produced: nothing more will enter @ring
@@ -129,6 +142,9 @@ struct skbf_worker {
 	bool lat;
 	bool napi;
 	bool have_tsc;
+	bool wait_known;
+	bool pmu_ok;
+	struct skbf_waits waits;
 	bool handoff;
 	bool napi_on;
 	bool produced;
@@ -185,6 +201,8 @@ struct skbf_worker {
  * @w: the workers whose rings it drains
  * @n: how many
  * @vclock: KUnit's seam, mode=calibrate: its virtual clock
+ * @vwait: and its virtual waits
+ * @waits: its waits for its CPU, counted by a preempt notifier
  */
 struct skbf_consumer {
 	struct skbf_run *run;
@@ -194,6 +212,8 @@ struct skbf_consumer {
 	struct skbf_worker **w;
 	unsigned int n;
 	u64 vclock;
+	u64 vwait;
+	struct skbf_waits waits;
 };
 
 static bool skbf_stopping(const struct skbf_run *run)
@@ -292,6 +312,35 @@ static __always_inline u64 skbf_wtick(const struct skbf_worker *w, const enum sk
 	if (skbf_virtual(w, mode))
 		return w->f.seam->tsc_mult ? w->f.vclock * w->f.seam->tsc_mult : w->f.vclock;
 	return skbf_tick();
+}
+
+/*
+ * The worker's waits for its CPU so far (its preempt notifier's count,
+ * 0 where there is none), or the seam's virtual ones.  A load a block.
+ */
+static __always_inline u64 skbf_waited(const struct skbf_worker *w, const enum skbf_mode mode)
+{
+	if (skbf_virtual(w, mode))
+		return w->f.seam->no_waits ? 0 : w->f.vwait;
+	return READ_ONCE(w->waits.ns);
+}
+
+/* The notifier of the run's threads (struct skbf_waits). */
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+static struct preempt_ops skbf_preempt_ops = {
+	.sched_in = skbf_waits_in,
+	.sched_out = skbf_waits_out,
+};
+
+#define SKBF_PREEMPT_OPS	(&skbf_preempt_ops)
+#else
+#define SKBF_PREEMPT_OPS	NULL
+#endif
+
+/* @span less its @wait, which another clock measured: never below 0. */
+static __always_inline u64 skbf_less(u64 span, u64 wait)
+{
+	return span - min(span, wait);
 }
 
 /* The clock outside the timed loop, where the mode is not a constant. */
@@ -447,16 +496,17 @@ static __always_inline bool skbf_give(struct skbf_worker *w, const enum skbf_mod
  * @w->block steps, so a chunk ends at most a block after its deadline.  A
  * batch allocates its objects, then releases them all, and may span
  * chunks; with batch >= 2 each block lies in one phase, so the clock reads
- * that end blocks time the two phases apart.
+ * that end blocks time the two phases apart, each less the thread's waits
+ * for its CPU in it (read with the clock).
  */
 static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mode mode,
 				       struct skbf_lap *lap)
 {
-	const u64 t0 = skbf_now(w, mode);
+	const u64 t0 = skbf_now(w, mode), w0 = skbf_waited(w, mode);
 	const u64 deadline = t0 + SKBF_CHUNK_NS;
 	const u64 left = w->steps_left;
 	const u32 block = w->block;
-	u64 now, mark = t0;
+	u64 now, mark = t0, wnow, wmark = w0;
 	u32 i, k;
 
 	if (unlikely(w->pending)) {
@@ -499,7 +549,8 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 				w->obj[i] = skbf_alloc_one(w, mode, i, lap);
 			w->held += k;
 			now = skbf_now(w, mode);
-			lap->alloc_ns += now - mark;
+			wnow = skbf_waited(w, mode);
+			lap->alloc_ns += skbf_less(now - mark, wnow - wmark);
 			lap->alloc_steps += k;
 		} else {
 			k = min(block, w->held - w->freed);
@@ -507,16 +558,20 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 				skbf_give(w, mode, i, w->obj[i], deadline, lap);
 			w->freed += k;
 			now = skbf_now(w, mode);
-			lap->free_ns += now - mark;
+			wnow = skbf_waited(w, mode);
+			lap->free_ns += skbf_less(now - mark, wnow - wmark);
 			lap->free_steps += k;
 		}
 		mark = now;
+		wmark = wnow;
 		lap->steps += k;
 		if (now >= deadline)
 			break;
 	}
 out:
-	lap->ns = skbf_now(w, mode) - t0;
+	lap->wall = skbf_now(w, mode) - t0;
+	lap->wait = min(skbf_waited(w, mode) - w0, lap->wall);
+	lap->ns = lap->wall - lap->wait;
 }
 
 /* One specialised loop per mode, so the timed path has no indirect call. */
@@ -643,16 +698,20 @@ static void skbf_events(const struct skbf_mark *m, struct skbf_seam_events *ev,
  * The drop rule, the same for a chunk and for a batch of the releasing
  * thread.  Time the thread slept (a voluntary switch: only an op sleeps
  * there, in direct reclaim, compaction or a lock) is the op's cost and
- * stays in.  What another task took (an involuntary switch: preempted, a
- * cond_resched() that yielded), a run on another CPU, and the network
- * softirqs (the NIC's traffic, run on an interrupt's exit) are left out:
- * a chunk with any of them is dropped.  A chunk in softirq runs inside
- * NET_RX, so no network softirq can run in it; other softirqs run after
- * it, where in a task chunk they run in it, on an interrupt's exit.
+ * stays in.  What another task took while the thread waited for its CPU
+ * (an involuntary switch: preempted, or a cond_resched() in the op that
+ * yielded, to the vmpressure work reclaim queues as to anyone) is taken
+ * out of the chunk's time, by the scheduler's own count of that wait
+ * (@wait_known): the chunk stays.  Where the kernel keeps no such count,
+ * a preempted chunk is dropped instead.  A run on another CPU and the
+ * network softirqs (the NIC's traffic, run on an interrupt's exit) drop
+ * it.  A chunk in softirq runs inside NET_RX, so no network softirq can
+ * run in it; other softirqs run after it, where in a task chunk they run
+ * in it, on an interrupt's exit.
  */
-static bool skbf_keep(const struct skbf_seam_events *ev)
+static bool skbf_keep(const struct skbf_seam_events *ev, bool wait_known)
 {
-	return !ev->nivcsw && !ev->moved && (ev->softirq || !ev->net);
+	return (wait_known || !ev->nivcsw) && !ev->moved && (ev->softirq || !ev->net);
 }
 
 /*
@@ -676,25 +735,30 @@ static void skbf_chunk(struct skbf_worker *w)
 		w->run->in_chunk(w->run);
 	c1 = skbf_wcycles(w);
 	ev.steps = lap.steps;
+	ev.wait = lap.wait;
 	skbf_events(&m, &ev, seam, seam ? seam->chunk : NULL);
-	w->kept = skbf_keep(&ev);
+	w->kept = skbf_keep(&ev, w->wait_known);
+	w->pmu_ok = w->kept && !lap.wait;
 	if (ev.softirq) {
 		w->bh_chunks++;
-		w->bh_over += lap.ns > SKBF_CHUNK_MAX_NS;
-		w->bh_longest_ns = max(w->bh_longest_ns, lap.ns);
-		w->bh_hist[min_t(u64, div_u64(lap.ns, SKBF_BH_BUCKET_NS), SKBF_BH_BUCKETS - 1)]++;
+		w->bh_over += lap.wall > SKBF_CHUNK_MAX_NS;
+		w->bh_longest_ns = max(w->bh_longest_ns, lap.wall);
+		w->bh_hist[min_t(u64, div_u64(lap.wall, SKBF_BH_BUCKET_NS), SKBF_BH_BUCKETS - 1)]++;
 	}
 	r->csw += ev.nvcsw + ev.nivcsw;
 	r->all_steps += lap.steps;
-	r->all_ns += lap.ns;
+	r->all_ns += lap.wall;
 	if (w->kept) {
 		r->ns += lap.ns;
+		r->waited += lap.wait;
 		r->steps += lap.steps;
 		r->alloc_ns += lap.alloc_ns;
 		r->alloc_steps += lap.alloc_steps;
 		r->free_ns += lap.free_ns;
 		r->free_steps += lap.free_steps;
-		r->tsc += c1 - c0;
+		/* The ticks of the wait out too, at the chunk's own rate. */
+		r->tsc += lap.wall ? mul_u64_u64_div_u64(c1 - c0, lap.ns, lap.wall) : c1 - c0;
+		r->pmu_steps += w->pmu_ok ? lap.steps : 0;
 		r->irqs += ev.irqs;
 		r->slept += !!ev.nvcsw;
 		r->chunks[ev.softirq]++;
@@ -801,7 +865,7 @@ static void skbf_pmu_add(struct skbf_worker *w, const u64 *v0)
 	if (!w->pmu[0])
 		return;
 	skbf_pmu_read(w, v);
-	for (i = 0; w->kept && i < 2; i++)
+	for (i = 0; w->pmu_ok && i < 2; i++)
 		w->cur.pmu[i] += v[i] - v0[i];
 }
 
@@ -964,6 +1028,7 @@ static int skbf_worker_fn(void *arg)
 	struct skbf_run *run = w->run;
 	u32 total = run->cfg.warmup + run->cfg.repeat, rep;
 
+	skbf_waits_start(&w->waits, SKBF_PREEMPT_OPS);
 	if (w->f.parents && skbf_parents_make(w))
 		skbf_run_stop(run, -ENOMEM, "out of memory for skb_clone's parent skbs");
 	for (rep = 0; rep < total && skbf_barrier(run); rep++) {
@@ -991,6 +1056,7 @@ static int skbf_worker_fn(void *arg)
 			WRITE_ONCE(run->progress_rep, rep + 1);
 	}
 	skbf_measured(run);
+	skbf_waits_stop(&w->waits);
 	skbf_drain(w);
 	/* Every object is in the ring before the releasing thread sees this. */
 	smp_store_release(&w->produced, true);
@@ -1014,6 +1080,14 @@ static u64 skbf_cclock(const struct skbf_consumer *c)
 	return skbf_cvirtual(c) ? c->vclock : ktime_get_ns();
 }
 
+/* Its waits for its CPU (skbf_waited()). */
+static u64 skbf_cwaited(const struct skbf_consumer *c)
+{
+	if (skbf_cvirtual(c))
+		return c->run->seam->no_waits ? 0 : c->vwait;
+	return READ_ONCE(c->waits.ns);
+}
+
 /*
  * Release @k objects of worker @w, @timed of them made in kept
  * repetitions, timed as a batch and kept in its free_ns by the drop rule
@@ -1026,28 +1100,33 @@ static void skbf_release_batch(struct skbf_consumer *c, struct skbf_worker *w, v
 	struct skbf_seam *seam = c->run->seam;
 	struct skbf_mark m;
 	unsigned int j;
-	u64 t0, t1;
+	u64 t0, w0, ns, wait;
 
 	skbf_mark(&m);
 	t0 = skbf_cclock(c);
+	w0 = skbf_cwaited(c);
 	for (j = 0; j < k; j++) {
-		if (skbf_cvirtual(c))
-			c->vclock += seam->cost(seam, c->cpu, true);
-		else
+		if (skbf_cvirtual(c)) {
+			wait = 0;
+			c->vclock += seam->cost(seam, c->cpu, true, &wait);
+			c->vwait += wait;
+		} else {
 			skbf_release_any(c->mode, objs[j]);
+		}
 	}
-	t1 = skbf_cclock(c);
+	ns = skbf_cclock(c) - t0;
+	ev.wait = min(skbf_cwaited(c) - w0, ns);
 	skbf_events(&m, &ev, seam, seam ? seam->release : NULL);
 	if (raw_smp_processor_id() == c->cpu)
 		w->cons_remote += k;
 	if (!timed)
 		return;
 	w->cons_batches++;
-	if (!skbf_keep(&ev)) {
+	if (!skbf_keep(&ev, skbf_cvirtual(c) ? !seam->no_waits : SKBF_HAVE_WAITS)) {
 		w->cons_dropped++;
 		return;
 	}
-	w->cons_ns += div_u64((t1 - t0) * timed, k);
+	w->cons_ns += div_u64((ns - ev.wait) * timed, k);
 	w->cons_n += timed;
 }
 
@@ -1065,6 +1144,7 @@ static int skbf_consumer_fn(void *arg)
 	void *objs[64];
 	u64 got;
 
+	skbf_waits_start(&c->waits, SKBF_PREEMPT_OPS);
 	for (;;) {
 		done = true;
 		got = 0;
@@ -1120,6 +1200,7 @@ static int skbf_consumer_fn(void *arg)
 		else
 			cond_resched();
 	}
+	skbf_waits_stop(&c->waits);
 	skbf_measured(run);
 	skbf_thread_done(run);
 	skbf_park();
@@ -1211,6 +1292,7 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 	w->lat = cfg->latency;
 	w->napi = skbf_mode_ctx(mode) == SKBF_CTX_NAPI;
 	w->have_tsc = skbf.have_tsc;
+	w->wait_known = SKBF_HAVE_WAITS;
 	w->block = 1;
 	w->fail_every = run->fail_every;
 	w->fail_burst = run->fail_burst;
@@ -1228,6 +1310,7 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 		w->f.seam = run->seam;
 		w->napi = run->seam->softirq;
 		w->have_tsc = run->seam->tsc_mult;
+		w->wait_known = !run->seam->no_waits;
 	}
 
 	w->obj = kvzalloc_node(array_size(cfg->batch, sizeof(*w->obj)), GFP_KERNEL, node);

@@ -27,6 +27,7 @@
  * @cal_ns: calibrate: ns an allocation and a release spin
  * @seam: KUnit's known answers, or NULL: calibrate then spins on @vclock
  * @vclock: the virtual clock of the seam, advanced by its scripted costs
+ * @vwait: the seam's virtual waits: of @vclock, time waited for the CPU
  * @cpu: the CPU of the thread that makes (for the seam)
  */
 struct skbf_factory {
@@ -47,6 +48,7 @@ struct skbf_factory {
 	u32 cal_ns[2];
 	struct skbf_seam *seam;
 	u64 vclock;
+	u64 vwait;
 	unsigned int cpu;
 };
 
@@ -240,7 +242,10 @@ static noinline void skbf_cal_spin(struct skbf_factory *f, bool free)
 {
 #if IS_ENABLED(CONFIG_KUNIT)
 	if (unlikely(f->seam)) {
-		WRITE_ONCE(f->vclock, f->vclock + f->seam->cost(f->seam, f->cpu, free));
+		u64 wait = 0;
+
+		f->vclock += f->seam->cost(f->seam, f->cpu, free, &wait);
+		f->vwait += wait;
 		return;
 	}
 #endif

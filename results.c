@@ -52,8 +52,8 @@ static const struct skbf_col {
 	/* ns per op, the median repetition's: the figure to compare, within one run */
 	{ "ns_per_op",	    SKBF_FMT_X100, SKBF_ROW(ns_x100),	  true },
 	/*
-	 * ns per op as ns_per_op, over every chunk, dropped ones included: what the drop rule
-	 * left out is the difference
+	 * ns per op as ns_per_op, over every chunk whole, dropped ones and other tasks' time
+	 * included: what the drop rule left out is the difference
 	 */
 	{ "ns_all",	    SKBF_FMT_X100, SKBF_ROW(ns_all_x100), true },
 	/* the fastest repetition's ns per op */
@@ -82,8 +82,8 @@ static const struct skbf_col {
 	/* hard IRQs and softirqs the CPU took during kept chunks */
 	{ "irqs",	    SKBF_FMT_U64,  SKBF_ROW(irqs) },
 	/*
-	 * chunks left out of the timing: the thread was preempted (an involuntary switch) or moved
-	 * to another CPU, or NET_RX or NET_TX ran in a task chunk; one in which an op slept is kept
+	 * chunks left out of the timing: the thread ran on another CPU, NET_RX or NET_TX ran in a
+	 * task chunk, or (kernels without preempt notifiers) the thread was preempted
 	 */
 	{ "dropped_chunks", SKBF_FMT_U64,  SKBF_ROW(dropped) },
 	/* allocations that returned NULL */
@@ -229,6 +229,12 @@ static void skbf_results_calibrate(struct seq_buf *s, const struct skbf_results 
 	skbf_puts(s, "\n");
 }
 
+/* What # timing says of a preempted chunk, without and with preempt notifiers. */
+static const char *const skbf_waits_rule[] = {
+	"a chunk in which the thread was preempted is left out (this kernel has no preempt notifiers)",
+	"time the thread waited for its CPU while another task ran (a preempt notifier's count) is taken out of its chunk",
+};
+
 static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res)
 {
 	const struct skbf_config *cfg = &res->cfg;
@@ -254,10 +260,13 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 		skbf_param_show(s, cfg, &skbf_params[i], "");
 	}
 	seq_buf_printf(s,
-		       "\n# timing: ktime_get_ns around chunks of about 1 ms; a chunk in which the thread was preempted or moved to another CPU, or in which NET_RX or NET_TX ran inline, is left out (dropped_chunks; ns_all keeps them); time an op slept (reclaim, compaction) is its cost and stays in; ns_per_op is the median of %u repetitions after %u warmup; cv_pct their spread",
-		       cfg->repeat, cfg->warmup);
+		       "\n# timing: ktime_get_ns around chunks of about 1 ms; time an op slept (reclaim, compaction) is its cost and stays in; %s; a chunk that ran on another CPU, or in which NET_RX or NET_TX ran inline, is left out (dropped_chunks); ns_all is every chunk whole; ns_per_op is the median of %u repetitions after %u warmup; cv_pct their spread",
+		       skbf_waits_rule[res->waits], cfg->repeat, cfg->warmup);
 	if (res->slept)
 		seq_buf_printf(s, "; %llu chunks kept had an op sleeping in them", res->slept);
+	if (res->waited_ns)
+		seq_buf_printf(s, "; %llu us of other tasks' time taken out",
+			       div_u64(res->waited_ns, NSEC_PER_USEC));
 	if (res->net_dropped)
 		seq_buf_printf(s,
 			       "; %llu chunks left out had NET_RX or NET_TX in them: traffic on a measuring CPU (a NIC's CPU carrying it leaves few chunks to time)",

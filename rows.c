@@ -100,6 +100,8 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 		all.tsc += r->tsc;
 		all.pmu[0] += r->pmu[0];
 		all.pmu[1] += r->pmu[1];
+		all.pmu_steps += r->pmu_steps;
+		all.waited += r->waited;
 		all.csw += r->csw;
 		all.irqs += r->irqs;
 		all.dropped += r->dropped;
@@ -121,6 +123,8 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 	row->ns_max_x100 = n ? tmp[n - 1] : -1;
 	row->ns_all_x100 = n_all ? skbf_median(tmp_all, n_all) : -1;
 	w->run->res->slept += all.slept;
+	w->run->res->waited_ns += all.waited;
+	w->run->res->waits = w->wait_known;
 	row->ops_per_sec = row->ns_x100 > 0 ? div64_u64(100ULL * NSEC_PER_SEC, row->ns_x100) : 0;
 	row->alloc_x100 = split ? skbf_ratio(all.alloc_ns, 100, all.alloc_steps) : -1;
 	if (w->handoff)
@@ -135,7 +139,7 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 	 * in the poll needs perf_event_read_local(), not exported.
 	 */
 	pmu = w->pmu[0] && !w->pmu_gaps && !w->napi;
-	row->cycles_x100 = pmu ? skbf_ratio(all.pmu[0], 200, all.steps) : -1;
+	row->cycles_x100 = pmu ? skbf_ratio(all.pmu[0], 200, all.pmu_steps) : -1;
 	row->ipc_x100 = pmu ? skbf_ratio(all.pmu[1], 100, all.pmu[0]) : -1;
 	if (w->lat && w->lat_samples) {
 		/* Ticks to ns by the ratio the kept chunks measured. */

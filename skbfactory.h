@@ -12,9 +12,12 @@
 #include <linux/if.h>
 #include <linux/kernel_stat.h>
 #include <linux/netdevice.h>
+#include <linux/preempt.h>
 #include <linux/ptr_ring.h>
+#include <linux/sched.h>
 #include <linux/seq_buf.h>
 #include <linux/skbuff.h>
+#include <linux/timekeeping.h>
 #include <linux/types.h>
 #include <kunit/visibility.h>
 
@@ -133,6 +136,74 @@ static inline u64 skbf_hardirqs(unsigned int cpu)
 #endif
 	return n;
 }
+
+/**
+ * struct skbf_waits - the time a thread of a run spent preempted
+ * @pn: its preempt notifier (CONFIG_PREEMPT_NOTIFIERS, in Debian's kernels
+ *	for KVM); without one the engine cannot take a preemption out of a
+ *	chunk and drops the chunk instead
+ * @out: when it was last switched out while runnable, or 0
+ * @ns: time it spent so, from switch to switch, on its chunks' clock
+ */
+struct skbf_waits {
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	struct preempt_notifier pn;
+#endif
+	u64 out;
+	u64 ns;
+};
+
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+#define SKBF_HAVE_WAITS		true
+
+/* Switched out while runnable: preempted, or it yielded to another task. */
+static inline void skbf_waits_out(struct preempt_notifier *pn, struct task_struct *next)
+{
+	struct skbf_waits *wt = container_of(pn, struct skbf_waits, pn);
+
+	if (READ_ONCE(current->__state) == TASK_RUNNING)
+		wt->out = ktime_get_mono_fast_ns();
+}
+
+static inline void skbf_waits_in(struct preempt_notifier *pn, int cpu)
+{
+	struct skbf_waits *wt = container_of(pn, struct skbf_waits, pn);
+
+	if (wt->out) {
+		wt->ns += ktime_get_mono_fast_ns() - wt->out;
+		wt->out = 0;
+	}
+}
+
+/*
+ * Count the current thread's waits in @wt, until skbf_waits_stop(), which
+ * the thread calls before it exits.  May sleep (the first enables the
+ * notifiers' static key).
+ */
+static inline void skbf_waits_start(struct skbf_waits *wt, struct preempt_ops *ops)
+{
+	preempt_notifier_inc();
+	preempt_notifier_init(&wt->pn, ops);
+	preempt_notifier_register(&wt->pn);
+}
+
+static inline void skbf_waits_stop(struct skbf_waits *wt)
+{
+	preempt_notifier_unregister(&wt->pn);
+	preempt_notifier_dec();
+}
+#else
+#define SKBF_HAVE_WAITS		false
+struct preempt_ops;
+
+static inline void skbf_waits_start(struct skbf_waits *wt, struct preempt_ops *ops)
+{
+}
+
+static inline void skbf_waits_stop(struct skbf_waits *wt)
+{
+}
+#endif
 
 #ifdef CONFIG_FAULT_INJECTION
 /* Fault injection follows the writer of `run` into the run's threads. */
@@ -310,8 +381,9 @@ struct skbf_target {
  * @ipc_x100: PMU instructions per cycle, times 100, or -1
  * @csw: context switches of the measuring thread during chunks
  * @irqs: hard IRQs and softirqs on the CPU during chunks
- * @dropped: chunks left out of the timing: the thread preempted or moved,
- *	or NET_RX or NET_TX in a task chunk
+ * @dropped: chunks left out of the timing: the thread moved, NET_RX or
+ *	NET_TX in a task chunk, or (without CONFIG_PREEMPT_NOTIFIERS) a
+ *	preemption
  * @lat_samples: operations timed one by one (latency=1)
  * @p50_ns: median single-op latency
  * @p99_ns: 99th percentile
@@ -365,6 +437,9 @@ struct skbf_row {
  * @ring_full: free_cpu: times a worker found the ring full and waited
  * @net_dropped: chunks left out because NET_RX or NET_TX ran in them
  * @slept: kept chunks in which the measuring thread slept (an op's own sleep)
+ * @waited_ns: time taken out of kept chunks: the thread waited for its CPU
+ * @waits: waits are known and taken out (CONFIG_PREEMPT_NOTIFIERS), rather
+ *	than preempted chunks dropped
  * @cons_batches: free_cpu: batches of releases the releasing thread timed
  * @cons_dropped: of those, left out of free_ns (preempted, moved, NET_RX/TX)
  * @clock_ns: mode=calibrate: the cost of one ktime_get_ns(), by which a
@@ -401,6 +476,8 @@ struct skbf_results {
 	u64 ring_full;
 	u64 net_dropped;
 	u64 slept;
+	u64 waited_ns;
+	bool waits;
 	u64 cons_batches;
 	u64 cons_dropped;
 	u64 clock_ns;
@@ -426,6 +503,8 @@ struct skbf_consumer;
  * @irqs: hard IRQs and softirqs the CPU took
  * @net: of those, NET_RX and NET_TX softirqs
  * @moved: the thread ran on another CPU than @cpu
+ * @wait: ns the thread waited for its CPU while another task ran (set by
+ *	the engine: its preempt notifier's count, or the seam's virtual one)
  */
 struct skbf_seam_events {
 	unsigned int cpu;
@@ -436,6 +515,7 @@ struct skbf_seam_events {
 	u32 irqs;
 	u32 net;
 	bool moved;
+	u64 wait;
 };
 
 /**
@@ -449,7 +529,8 @@ struct skbf_seam_events {
  * @rep_start: optional: at each repetition's start, the virtual clock of
  *	@cpu's worker then
  * @cost: mode=calibrate: the virtual ns of @cpu's next allocation, or of
- *	its next release when @free (the releasing thread's @cpu is its own)
+ *	its next release when @free (the releasing thread's @cpu is its own);
+ *	of those, *@wait ns the thread waited while another task ran
  * @chunk: after each chunk of @cpu's worker: fill in @ev's events
  * @release: free_cpu: after each batch the releasing thread timed
  * @lat_gap: latency=1 in mode=calibrate: allocations from one sample to the
@@ -457,15 +538,18 @@ struct skbf_seam_events {
  * @tsc_mult: get_cycles() ticks per virtual ns in mode=calibrate, or 0 for
  *	a CPU without a cycle counter
  * @softirq: mode=calibrate runs its chunks in a NAPI poll
+ * @no_waits: mode=calibrate runs as on a kernel without
+ *	CONFIG_PREEMPT_NOTIFIERS: no wait is known, a preempted chunk is dropped
  */
 struct skbf_seam {
 	u64 (*rep_start)(struct skbf_seam *s, unsigned int cpu, u32 rep);
-	u64 (*cost)(struct skbf_seam *s, unsigned int cpu, bool free);
+	u64 (*cost)(struct skbf_seam *s, unsigned int cpu, bool free, u64 *wait);
 	void (*chunk)(struct skbf_seam *s, struct skbf_seam_events *ev);
 	void (*release)(struct skbf_seam *s, struct skbf_seam_events *ev);
 	u32 lat_gap;
 	u32 tsc_mult;
 	bool softirq;
+	bool no_waits;
 };
 
 /**
