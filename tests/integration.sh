@@ -76,10 +76,11 @@ if [ "$kind" = debug ]; then
 		"${SKBFACTORY_SRC:-$ROOT}/config.c" | xargs)
 	busybox awk -v seed="$seed" -v n="${FUZZ_WRITES:-1000}" -v keys="$keys" -f "$ROOT/tests/fuzz.awk" >"$log.fuzz.sh" ||
 		die "tests/fuzz.awk failed"
-	# kunit_module's suites: the names of skbfactory_kunit.c's.
+	# kunit_module's suites: the names of skbfactory_kunit.c's, and of the
+	# kunit_*.c files it includes.
 	suites=$(awk '/^static struct kunit_suite / { on = 1 }
 		on && match($0, /\.name = "[a-z_0-9]+"/) { print substr($0, RSTART + 9, RLENGTH - 10); on = 0 }' \
-		"${SKBFACTORY_SRC:-$ROOT}/skbfactory_kunit.c" | xargs)
+		"${SKBFACTORY_SRC:-$ROOT}/skbfactory_kunit.c" "${SKBFACTORY_SRC:-$ROOT}"/kunit_*.c | xargs)
 	[ -n "$suites" ] || die "no kunit_suite in skbfactory_kunit.c"
 	# Every rmmod waits for several RCU grace periods there (lockdep frees
 	# the module's lock keys after one each); expedited, a reload of
