@@ -214,7 +214,7 @@ static void skbf_results_calibrate(struct seq_buf *s, const struct skbf_results 
 	if (res->where.free_cpu == SKBF_NO_CPU)
 		per_op += cfg->cal_free_ns;
 	seq_buf_printf(s,
-		       "# calibrate: an op spins on ktime_get_ns() %u ns allocating and %u ns releasing, %llu ns on the measuring CPU; a clock read costs %llu ns, a spin's overshoot at most",
+		       "# calibrate: an op spins on ktime_get_ns() %u ns allocating and %u ns releasing, %llu ns on the measuring CPU; a clock read costs %llu ns, and a spin takes up to two more than its time",
 		       cfg->cal_alloc_ns, cfg->cal_free_ns, per_op, res->clock_ns);
 	for (r = 0; r < res->nr_rows; r++) {
 		const struct skbf_row *row = &res->rows[r];

@@ -1289,30 +1289,38 @@ case_timing_empty_vs_alloc() {
 }
 
 # cal_within WHAT GOT NOMINAL [TOL]: GOT (a figure of mode=calibrate) is no
-# less than NOMINAL and at most TOL (default CAL_TOL) percent more; a note
-# of the error.
+# less than NOMINAL, and at most CAL_READS clock reads (their cost from
+# the # calibrate line) and TOL (default CAL_TOL) percent more; a note of
+# the error.
 cal_within() {
-	awk_check -v w="$1" -v got="$2" -v nom="$3" -v tol="${4:-$CAL_TOL}" 'BEGIN {
-		got += 0; e = 100 * (got - nom) / nom
-		printf "  %s: %.2f ns for %d, %+.2f%%\n", w, got, nom, e
+	_c=${RES_calibrate#*a clock read costs } _c=${_c%% ns*}
+	awk_check -v w="$1" -v got="$2" -v nom="$3" -v tol="${4:-$CAL_TOL}" -v c="$_c" -v k="$CAL_READS" 'BEGIN {
+		got += 0; e = 100 * (got - nom) / nom; max = nom * (1 + tol / 100) + k * c
+		printf "  %s: %.2f ns for %d, %+.2f%% (%d reads of %d ns: %.2f%%)\n", w, got, nom, e, k, c, 100 * k * c / nom
 		if (got < nom) print w ": " got " ns, less than the " nom " ns the op spins"
-		else if (e > tol) print w ": " got " ns, " e "% over the " nom " ns the op spins (tolerance " tol "%)" }'
+		else if (got > max) print w ": " got " ns, over the " nom " ns the op spins, " k " clock reads of " c " ns and " tol "%" }'
 }
 
 case_calibrate() {
 	# mode=calibrate's op spins 20000 ns allocating and 10000 releasing:
 	# the module's figures must read that plus its own cost.  Never less:
 	# a spin lasts at least its time, so a figure below would be time the
-	# harness lost.  At most CAL_TOL percent more: the loop and two calls
-	# an op (mode=empty's cost), and a spin's first clock read and its
-	# overshoot, up to a read more (slow under TCG: see the clock read cost
-	# the line gives); measured on both stock kernels and the debug one,
-	# see docs/testing.md.  batch=8 times the two phases apart; free_cpu=0
+	# harness lost.  At most 6 clock reads (CAL_READS; the line gives their
+	# cost) and CAL_TOL percent more: each spin takes up to two reads more
+	# than its time (its first, and the one that overshoots), the loop
+	# reads the clock up to once an op, and the loop and two calls an op
+	# add mode=empty's cost.  Measured under TCG: a read costs 70-110 ns on
+	# 6.12, 280 on 6.1 and 9300 on the debug kernel (KASAN and lockdep),
+	# where the fastest repetition read 30000 + 5.7 reads + 0.8 us on a
+	# quiet host and up to 217 us on a busy one (its vCPUs starve): there
+	# CAL_TOL is 1000, which only catches gross errors (the harness timing
+	# an op twice); the lower bound holds everywhere.
+	# batch=8 times the two phases apart; free_cpu=0
 	# has the releasing thread spin the release (the measuring CPU's
 	# figure then holds the handover, bounded below only).  The defaults,
 	# 2000 + 1000 ns, are run once for the note: the same error in ns is a
 	# larger share of them.
-	CAL_TOL=${CAL_TOL:-$([ "$KIND" = debug ] && echo 40 || echo 20)}
+	CAL_TOL=${CAL_TOL:-$([ "$KIND" = debug ] && echo 1000 || echo 20)} CAL_READS=${CAL_READS:-6}
 	c="cal_alloc_ns=20000 cal_free_ns=10000 count=100 repeat=9 warmup=1"
 	for b in 1 8; do
 		# The host stalls a TCG vCPU for milliseconds when it is busy:
@@ -1322,7 +1330,8 @@ case_calibrate() {
 		for _ in 1 2 3; do
 			run1 "mode=calibrate batch=$b $c" || continue 2
 			[ -n "$best" ] && ! awk -v a="$R1_ns_min" -v b="$best" 'BEGIN { exit !(a < b) }' || best=$R1_ns_min
-			awk -v a="$best" -v t="$CAL_TOL" 'BEGIN { exit !(a <= 30000 * (1 + t / 100)) }' && break
+			rd=${RES_calibrate#*a clock read costs } rd=${rd%% ns*}
+			awk -v a="$best" -v t="$CAL_TOL" -v c="$rd" -v k="$CAL_READS" 'BEGIN { exit !(a <= 30000 * (1 + t / 100) + k * c) }' && break
 		done
 		row_is 1 ctx task
 		row_is 1 mode calibrate
