@@ -440,6 +440,9 @@ static noinline bool skbf_hand_over_slow(struct skbf_worker *w, void *obj, u64 d
 		cpu_relax();
 		if (++spins % 64)
 			continue;
+		/* KUnit's seam: the wait takes virtual time too. */
+		if (skbf_virtual(w, w->f.mode) && w->f.seam->spin)
+			w->f.vclock += w->f.seam->spin(w->f.seam, w->cpu);
 		if (skbf_stopping(w->run) || skbf_wclock(w) >= deadline) {
 			w->pending = obj;
 			return false;
@@ -1156,9 +1159,15 @@ static int skbf_consumer_fn(void *arg)
 			produced = smp_load_acquire(&w->produced);
 			if (!produced)
 				done = false;
-			/* KUnit's late releasing CPU lets each ring fill first. */
+			/*
+			 * KUnit's late releasing CPU lets each ring fill first;
+			 * its seam may keep it busy for a while.
+			 */
 			if (IS_ENABLED(CONFIG_KUNIT) && run->release_late && !produced &&
 			    !READ_ONCE(w->ring_full))
+				continue;
+			if (IS_ENABLED(CONFIG_KUNIT) && unlikely(run->seam) && run->seam->hold &&
+			    !produced && run->seam->hold(run->seam))
 				continue;
 			k = __ptr_ring_consume_batched(&w->ring, objs, ARRAY_SIZE(objs));
 			if (!k)

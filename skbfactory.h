@@ -533,6 +533,10 @@ struct skbf_seam_events {
  *	of those, *@wait ns the thread waited while another task ran
  * @chunk: after each chunk of @cpu's worker: fill in @ev's events
  * @release: free_cpu: after each batch the releasing thread timed
+ * @spin: mode=calibrate with free_cpu: the virtual ns a worker's wait for
+ *	room in a full ring takes, a step of 64 tries at a time
+ * @hold: free_cpu: while it says so, the releasing thread takes nothing
+ *	from a worker that is still making (its CPU busy elsewhere)
  * @lat_gap: latency=1 in mode=calibrate: allocations from one sample to the
  *	next, or 0 for random gaps as in a run
  * @tsc_mult: get_cycles() ticks per virtual ns in mode=calibrate, or 0 for
@@ -546,6 +550,8 @@ struct skbf_seam {
 	u64 (*cost)(struct skbf_seam *s, unsigned int cpu, bool free, u64 *wait);
 	void (*chunk)(struct skbf_seam *s, struct skbf_seam_events *ev);
 	void (*release)(struct skbf_seam *s, struct skbf_seam_events *ev);
+	u64 (*spin)(struct skbf_seam *s, unsigned int cpu);
+	bool (*hold)(struct skbf_seam *s);
 	u32 lat_gap;
 	u32 tsc_mult;
 	bool softirq;
