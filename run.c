@@ -208,7 +208,7 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 {
 	const struct skbf_config *cfg = &run->cfg;
 	enum skbf_mode first = cfg->mode == SKBF_ALL ? 0 : cfg->mode;
-	enum skbf_mode last = cfg->mode == SKBF_ALL ? SKBF_NR_MODES - 1 : cfg->mode;
+	enum skbf_mode last = cfg->mode == SKBF_ALL ? SKBF_NR_ALL - 1 : cfg->mode;
 	char why[sizeof(run->stop_why)];
 	struct skbf_results *res = NULL;
 	unsigned int ncpus, mode;
