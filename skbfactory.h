@@ -176,13 +176,30 @@ static inline void skbf_waits_in(struct preempt_notifier *pn, int cpu)
 }
 
 /*
+ * The notifiers' static key: enabled before the first run that counts
+ * waits, and disabled when the module goes.  Turning it on or off patches
+ * the scheduler's text on every CPU (text_poke_bp: int3, then IPIs): once
+ * per module, not twice per run.  Runs that flipped it thousands of times
+ * (the fuzz) crashed TCG guests with an int3 Oops in __schedule, and each
+ * flip stalls every CPU, measuring ones too, for the IPIs.  Left on, a
+ * context switch costs an hlist_empty() test of each task's notifiers.
+ */
+static inline void skbf_waits_enable(void)
+{
+	preempt_notifier_inc();
+}
+
+static inline void skbf_waits_disable(void)
+{
+	preempt_notifier_dec();
+}
+
+/*
  * Count the current thread's waits in @wt, until skbf_waits_stop(), which
- * the thread calls before it exits.  May sleep (the first enables the
- * notifiers' static key).
+ * the thread calls before it exits.  The key is on (skbf_waits_enable()).
  */
 static inline void skbf_waits_start(struct skbf_waits *wt, struct preempt_ops *ops)
 {
-	preempt_notifier_inc();
 	preempt_notifier_init(&wt->pn, ops);
 	preempt_notifier_register(&wt->pn);
 }
@@ -190,11 +207,18 @@ static inline void skbf_waits_start(struct skbf_waits *wt, struct preempt_ops *o
 static inline void skbf_waits_stop(struct skbf_waits *wt)
 {
 	preempt_notifier_unregister(&wt->pn);
-	preempt_notifier_dec();
 }
 #else
 #define SKBF_HAVE_WAITS		false
 struct preempt_ops;
+
+static inline void skbf_waits_enable(void)
+{
+}
+
+static inline void skbf_waits_disable(void)
+{
+}
 
 static inline void skbf_waits_start(struct skbf_waits *wt, struct preempt_ops *ops)
 {
