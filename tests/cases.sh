@@ -1948,7 +1948,8 @@ case_irqs_csw_outside() {
 	# chunks are nearly all of a quiet run, a quarter leaves room for
 	# dropped ones and TCG's stalls).  csw, switches of the measuring
 	# thread during chunks, is at most the sched_switch events that switch
-	# it out.  A chunk with a switch is dropped: dropped_chunks >= 1 then.
+	# it out (a chunk with one may be kept: the drop rule keeps a sleep and
+	# takes a preemption's wait out; skbfactory_known checks which).
 	# tsc_per_op / ns_per_op, over the same chunks (one repetition), is the
 	# TSC's rate the kernel measured at boot ("cpu MHz" in /proc/cpuinfo,
 	# tsc_khz here, no APERF/MPERF under TCG), within 25 %: TCG's clock
@@ -1968,7 +1969,6 @@ case_irqs_csw_outside() {
 	[ "$R1_irqs" -le "$irqs" ] || fail "irqs $R1_irqs is more than CPU 1 took over the run ($irqs)"
 	[ $((R1_irqs * 4)) -ge "$loc" ] || fail "irqs $R1_irqs is under a quarter of CPU 1's $loc timer ticks during the run"
 	[ "$R1_csw" -le "$sw" ] || fail "csw $R1_csw is more than the $sw times the thread was switched out"
-	[ "$R1_csw" = 0 ] || [ "$R1_dropped_chunks" -ge 1 ] || fail "csw $R1_csw but no chunk dropped"
 	mhz=$(awk -F ': ' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)
 	awk_check -v tsc="$R1_tsc_per_op" -v ns="$R1_ns_per_op" -v mhz="$mhz" 'BEGIN {
 		r = ns > 0 ? tsc / ns * 1000 : 0
