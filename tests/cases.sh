@@ -1180,7 +1180,7 @@ case_run_ebusy() {
 # killed SIGNAL TOKENS: a run whose writer gets SIGNAL ends within 2 s,
 # every skb released.
 killed() {
-	count_for 20000
+	COUNT=$STOP_COUNT
 	run_then "kill -$1" "count=$COUNT repeat=1 $2" || return
 	kill "-$1" "$BG"
 	# The write returns once the run has ended and released everything.
@@ -1202,7 +1202,7 @@ case_eintr_trapped() {
 	# two do not stop the run, and USR1 after them still does.
 	# (printf: busybox's echo writes again on EINTR, starting a new run,
 	# and prints no errno; printf's write just fails.)
-	count_for 20000
+	COUNT=$STOP_COUNT
 	results_of
 	R0=$RES0
 	stat_get runs_stopped
@@ -1248,7 +1248,7 @@ case_freeze_cgroup() {
 		return
 	fi
 	mkdir -p $CG/skbf || { fail "cannot make the cgroup $CG/skbf" && return; }
-	count_for 20000
+	COUNT=$STOP_COUNT
 	results_of
 	R0=$RES0
 	stat_get runs_stopped
@@ -1277,7 +1277,7 @@ case_freeze_cgroup() {
 }
 
 case_stop_write() {
-	count_for 20000
+	COUNT=$STOP_COUNT
 	run_then "stop" "count=$COUNT repeat=1" || return
 	wr run stop
 	expect_ok "stop during a run"
@@ -1293,7 +1293,7 @@ case_stop_write() {
 case_cpu_offline() {
 	# CPU 1 goes offline under a run that measures or releases there.
 	[ "$VM_CPUS" -ge 2 ] || { skip "one CPU" && return; }
-	count_for 10000
+	COUNT=$STOP_COUNT
 	for t in "cpu=1 mode=alloc_skb" "cpu=1 mode=napi_alloc_skb" "cpu=0 free_cpu=1 mode=alloc_skb"; do
 		run_then "$t" "$t count=$COUNT repeat=1" || continue
 		cpu_set 1 0 || break
@@ -1315,7 +1315,7 @@ case_link_del() {
 		fail "cannot make dummy0"
 		return
 	fi
-	count_for 10000
+	COUNT=$STOP_COUNT
 	run_then "dev=dummy0" "mode=netdev_alloc_skb dev=dummy0 count=$COUNT repeat=1" || return
 	ip link del dummy0 || fail "ip link del dummy0 failed"
 	toc
@@ -1353,7 +1353,7 @@ nic_restore() {
 case_nic_driver_unload() {
 	NIC_DEV=$(readlink /sys/class/net/eth0/device) || { fail "no eth0" && return; }
 	NIC_DEV=${NIC_DEV##*/}
-	count_for 10000
+	COUNT=$STOP_COUNT
 	# netdev_alloc_skb holds the NIC: its run stops.
 	run_then "netdev_alloc_skb" "mode=netdev_alloc_skb count=$COUNT repeat=1" || return
 	nic_remove

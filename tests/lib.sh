@@ -281,6 +281,13 @@ klog_after() {
 
 # count_for MS [NS]: COUNT = operations of NS ns (default NSOP, alloc_skb's)
 # that take about MS ms here.
+# STOP_COUNT: the count of a run that a stop (a signal, stop, hotplug, a
+# device going) must end: the largest, so that it never ends first however
+# fast or slow the guest is today (a count sized by the calibration ended
+# before the stop under a busy host).  A stop that does not come is the
+# case's budget's to catch.
+STOP_COUNT=100000000
+
 count_for() {
 	COUNT=$(($1 * 1000000 / ${2:-$NSOP}))
 	[ "$COUNT" -ge 1 ] || COUNT=1
