@@ -447,11 +447,13 @@ case_bad_run_dev_missing() {
 }
 
 case_bad_readonly_files() {
-	# Root may open them for writing (and run for reading): EINVAL.
+	# Root may open them for writing (and run for reading): EINVAL, with
+	# last_error and a log line naming the file.
+	bad_begin
 	for f in results layout stats; do
-		wr "$f" 'count=5'
-		expect_err EINVAL "writing $f"
+		bad_one "$f" "writing $f" 'read-only' wr "$f" 'count=5'
 	done
+	bad_end
 	! cat "$D/run" >/dev/null 2>"$T/err" || fail "reading run succeeded"
 	read_err "$T/err"
 	like "$WR_ERR" '*Invalid argument*' "reading run"
