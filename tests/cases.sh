@@ -118,7 +118,7 @@ case_config_roundtrip() {
 	# Every key alone, then read back (free_cpu= before batch=: it needs batch=1).
 	for kv in mode=napi_alloc_skb mode=all mode=empty mode=page_pool mode=skb_clone size=4096 \
 		headroom=64 put=512 count=12345 repeat=7 warmup=0 warmup=10 free_cpu=0 free_cpu=same \
-		batch=16 cpu=0 cpu=all cpu=0-1 cpu=1,0 cpu=nic dev=eth0 dev=lo dev= latency=1 latency=0 \
+		batch=16 cpu=0 cpu=all cpu=0-1 cpu=nic dev=eth0 dev=lo dev= latency=1 latency=0 \
 		mode=build_skb; do
 		wr config "$kv"
 		expect_ok "config '$kv'" || continue
@@ -128,6 +128,12 @@ case_config_roundtrip() {
 		done <"$D/config"
 		eq "$found" "$kv" "config after writing '$kv'"
 	done
+	# A CPU list is kept in its shortest form, a CPU number without zeros.
+	wr config "cpu=1,00,0-1 free_cpu=001 batch=1"
+	expect_ok "config 'cpu=1,00,0-1 free_cpu=001 batch=1'"
+	{ grep -q '^cpu=0-1$' "$D/config" && grep -q '^free_cpu=1$' "$D/config"; } ||
+		fail "config after 'cpu=1,00,0-1 free_cpu=001 batch=1': $(grep cpu= "$D/config")"
+	wr config free_cpu=same
 	# All keys at once, separated by spaces, tabs and newlines.
 	fc=$((VM_CPUS - 1))
 	wre config "mode=kmalloc_floor size=2048\\theadroom=32\\nput=1000 count=99 repeat=3 warmup=2 batch=1 cpu=0 free_cpu=$fc dev=eth0 latency=1\\n"
