@@ -2070,6 +2070,7 @@ case_failslab() {
 	read_err "$T/err"
 	[ "$rc" != 0 ] || fail "a write whose own allocation failed succeeded"
 	like "$WR_ERR" '*Cannot allocate memory*' "a write whose own allocation failed (want ENOMEM)"
+	last_error_is '-12 ENOMEM run: *' "a write whose own allocation failed"
 	check_idle "after ENOMEM"
 	# Usable afterwards, and without fault injection nothing fails.
 	run1 "count=$QCOUNT repeat=1 batch=4" || fail "a run after failslab fails"
