@@ -1261,24 +1261,30 @@ static void gen_value(struct bytes *b, int i)
 				       "0:1", "0-1:1/2", "all,0", "nic,0", "NIC", "All", "nicx", "0x1",
 				       "+0", "0,1,", "0-0", "1-1", "01", "0,0", "000"));
 		} else if (pct(50)) {
-			/* long: a list of 40 to 80 characters */
-			for (k = 20 + rn(20); k; k--)
-				b_puts(b, k > 1 ? "0," : "0");
+			/* long: a list of 40 to 80 characters, or up to 3000 */
+			for (k = pct(80) ? 20 + rn(20) : 20 + rn(1500); k; k--)
+				b_puts(b, k > 1 ? (pct(80) ? "0," : "00-0,") : "0");
 		} else {
-			/* long: zeros in front */
-			for (k = 50 + rn(30); k; k--)
+			/* long: zeros in front, 50 to 80 of them or up to 4000 */
+			for (k = pct(80) ? 50 + rn(30) : 50 + rn(4000); k; k--)
 				b_putc(b, '0');
 			b_putc(b, '0' + rn(2));
 		}
 		return;
 	case K_FREE_CPU:
-		if (pct(40))
+		if (pct(40)) {
 			b_puts(b, "same");
-		else if (pct(60))
+		} else if (pct(60)) {
 			gen_cpu_one(b);
-		else
+		} else if (pct(15)) {
+			/* zeros in front, up to a write's worth */
+			for (k = pct(50) ? 1 + rn(20) : 1 + rn(4000); k; k--)
+				b_putc(b, '0');
+			gen_cpu_one(b);
+		} else {
 			b_puts(b, PICK("SAME", "Same", "same0", "-1", "", "0,1", "0-1", "nic", "all",
 				       "00000001", "0000000", "+1", "1.0", "0x1", "123456789"));
+		}
 		return;
 	case K_DEV:
 		if (pct(35) && env.nr_ifs)
