@@ -68,6 +68,12 @@ static const struct skbf_mode_info skbf_modes[SKBF_NR_MODES] = {
 	 * harness's own cost per op
 	 */
 	[SKBF_EMPTY]		    = { "empty",		SKBF_CTX_TASK, false },
+	/*
+	 * not in mode=all: an op that spins on ktime_get_ns() cal_alloc_ns in its allocation and
+	 * cal_free_ns in its release, so that the figures show how far the harness is from a
+	 * known cost (the # calibrate line)
+	 */
+	[SKBF_CALIBRATE]	    = { "calibrate",		SKBF_CTX_TASK, false },
 };
 
 /**
@@ -146,6 +152,10 @@ static const struct skbf_param skbf_params[] = {
 	 * (sampling adds a little to every op)
 	 */
 	{ "latency",  SKBF_K_U32,      SKBF_OFF(latency),  0, 1,		"0" },
+	/* mode=calibrate: ns each allocation spins on the clock (at most a tenth of a chunk) */
+	{ "cal_alloc_ns", SKBF_K_U32,  SKBF_OFF(cal_alloc_ns), 0, 100000,	"2000" },
+	/* mode=calibrate: ns each release spins on the clock */
+	{ "cal_free_ns", SKBF_K_U32,   SKBF_OFF(cal_free_ns), 0, 100000,	"1000" },
 };
 
 /* Where a parameter lives in a config. */

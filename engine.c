@@ -10,26 +10,32 @@
 /**
  * struct skbf_rep - one repetition of one worker
  * @index: which repetition (warmup ones included)
- * @ns: time in kept chunks
+ * @ns: time in kept chunks, less the thread's waits for its CPU
+ * @all_ns: time in all chunks, whole, dropped ones included
+ * @waited: time taken out of kept chunks: the thread's waits
  * @steps: allocation and release steps in kept chunks, two per op
  * @all_steps: steps in all chunks, for the wall-clock rate of a sum row
  * @alloc_ns: batch >= 2: time in allocation phases of kept chunks
  * @alloc_steps: allocations in them
  * @free_ns: batch >= 2: time in release phases of kept chunks
  * @free_steps: releases in them
- * @tsc: get_cycles() ticks in kept chunks
- * @pmu: PMU cycles and instructions around kept chunks
+ * @tsc: get_cycles() ticks in kept chunks, less their waits' share
+ * @pmu: PMU cycles and instructions around kept chunks without a wait
+ * @pmu_steps: steps of those
  * @start_ns: when the repetition started (after the barrier)
  * @end_ns: when it ended
  * @csw: context switches of the measuring thread during chunks
  * @irqs: hard IRQs and softirqs on the CPU during kept chunks
  * @dropped: chunks left out of the timing
+ * @slept: kept chunks in which the thread slept (voluntary switches)
  * @chunks: kept chunks in process context and in softirq
  * @fails: failed allocations in all chunks
  */
 struct skbf_rep {
 	u32 index;
 	u64 ns;
+	u64 all_ns;
+	u64 waited;
 	u64 steps;
 	u64 all_steps;
 	u64 alloc_ns;
@@ -38,17 +44,25 @@ struct skbf_rep {
 	u64 free_steps;
 	u64 tsc;
 	u64 pmu[2];
+	u64 pmu_steps;
 	u64 start_ns;
 	u64 end_ns;
 	u64 csw;
 	u64 irqs;
 	u64 dropped;
+	u64 slept;
 	u64 chunks[2];
 	u64 fails;
 };
 
-/* What one chunk did. */
+/*
+ * What one chunk did.  @wall is its length; @wait of it, the thread waited
+ * for its CPU while another task ran; @ns, @alloc_ns and @free_ns are
+ * without the waits.
+ */
 struct skbf_lap {
+	u64 wall;
+	u64 wait;
 	u64 ns;
 	u64 steps;
 	u64 alloc_ns;
@@ -68,6 +82,11 @@ struct skbf_lap {
  * @task: the thread
  * @cpu: its CPU
  * @lat: latency sampling on
+ * @napi: its chunks run in a NAPI poll
+ * @have_tsc: get_cycles() counts (a virtual counter under KUnit's seam)
+ * @wait_known: its waits for the CPU are known (taken out of chunks)
+ * @waits: they, counted by a preempt notifier on its thread
+ * @pmu_ok: the last chunk's PMU counts are the run's (kept, no wait)
  * @handoff: free_cpu: objects go to @ring as they are made
  * @napi_on: its NAPI instance is enabled and points at it
  * @produced: nothing more will enter @ring
@@ -109,6 +128,8 @@ struct skbf_lap {
  * @cons_remote: objects it released, counted when it ran on free_cpu
  * @cons_clones: skb_clone: clones it released
  * @cons_companions: of those, the parent's fclone companion
+ * @cons_batches: batches of releases it timed (of kept repetitions)
+ * @cons_dropped: of those, left out of @cons_ns by the drop rule
  * @ring_full: times the ring was full when an object was handed over
  * @net_dropped: chunks left out because NET_RX or NET_TX ran in them
  */
@@ -119,6 +140,11 @@ struct skbf_worker {
 	struct task_struct *task;
 	unsigned int cpu;
 	bool lat;
+	bool napi;
+	bool have_tsc;
+	bool wait_known;
+	bool pmu_ok;
+	struct skbf_waits waits;
 	bool handoff;
 	bool napi_on;
 	bool produced;
@@ -162,6 +188,8 @@ struct skbf_worker {
 	u64 cons_remote;
 	u64 cons_clones;
 	u64 cons_companions;
+	u64 cons_batches;
+	u64 cons_dropped;
 };
 
 /**
@@ -172,6 +200,9 @@ struct skbf_worker {
  * @mode: what the workers make
  * @w: the workers whose rings it drains
  * @n: how many
+ * @vclock: KUnit's seam, mode=calibrate: its virtual clock
+ * @vwait: and its virtual waits
+ * @waits: its waits for its CPU, counted by a preempt notifier
  */
 struct skbf_consumer {
 	struct skbf_run *run;
@@ -180,6 +211,9 @@ struct skbf_consumer {
 	enum skbf_mode mode;
 	struct skbf_worker **w;
 	unsigned int n;
+	u64 vclock;
+	u64 vwait;
+	struct skbf_waits waits;
 };
 
 static bool skbf_stopping(const struct skbf_run *run)
@@ -257,6 +291,72 @@ static __always_inline u64 skbf_tick(void)
 	return skbf.have_tsc ? get_cycles() : ktime_get_ns();
 }
 
+/*
+ * KUnit's seam runs mode=calibrate on a virtual clock.  In the timed loop
+ * @mode is a constant: for every other mode this is ktime_get_ns() alone.
+ */
+static __always_inline bool skbf_virtual(const struct skbf_worker *w, const enum skbf_mode mode)
+{
+	return IS_ENABLED(CONFIG_KUNIT) && mode == SKBF_CALIBRATE && unlikely(w->f.seam);
+}
+
+/* The clock of the timed loop. */
+static __always_inline u64 skbf_now(const struct skbf_worker *w, const enum skbf_mode mode)
+{
+	return skbf_virtual(w, mode) ? w->f.vclock : ktime_get_ns();
+}
+
+/* The latency sample's counter: the seam's virtual TSC, or its clock. */
+static __always_inline u64 skbf_wtick(const struct skbf_worker *w, const enum skbf_mode mode)
+{
+	if (skbf_virtual(w, mode))
+		return w->f.seam->tsc_mult ? w->f.vclock * w->f.seam->tsc_mult : w->f.vclock;
+	return skbf_tick();
+}
+
+/*
+ * The worker's waits for its CPU so far (its preempt notifier's count,
+ * 0 where there is none), or the seam's virtual ones.  A load a block.
+ */
+static __always_inline u64 skbf_waited(const struct skbf_worker *w, const enum skbf_mode mode)
+{
+	if (skbf_virtual(w, mode))
+		return w->f.seam->no_waits ? 0 : w->f.vwait;
+	return READ_ONCE(w->waits.ns);
+}
+
+/* The notifier of the run's threads (struct skbf_waits). */
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+static struct preempt_ops skbf_preempt_ops = {
+	.sched_in = skbf_waits_in,
+	.sched_out = skbf_waits_out,
+};
+
+#define SKBF_PREEMPT_OPS	(&skbf_preempt_ops)
+#else
+#define SKBF_PREEMPT_OPS	NULL
+#endif
+
+/* @span less its @wait, which another clock measured: never below 0. */
+static __always_inline u64 skbf_less(u64 span, u64 wait)
+{
+	return span - min(span, wait);
+}
+
+/* The clock outside the timed loop, where the mode is not a constant. */
+static u64 skbf_wclock(const struct skbf_worker *w)
+{
+	return skbf_virtual(w, w->f.mode) ? w->f.vclock : ktime_get_ns();
+}
+
+/* get_cycles() around a chunk, or the seam's virtual counter. */
+static cycles_t skbf_wcycles(const struct skbf_worker *w)
+{
+	if (skbf_virtual(w, w->f.mode))
+		return w->f.vclock * w->f.seam->tsc_mult;
+	return get_cycles();
+}
+
 static unsigned int skbf_hist_bucket(u64 ticks)
 {
 	unsigned int msb, b;
@@ -296,6 +396,14 @@ VISIBLE_IF_KUNIT u32 skbf_lat_gap(void)
 }
 EXPORT_SYMBOL_IF_KUNIT(skbf_lat_gap);
 
+/* The next gap, or the seam's fixed one (mode=calibrate under KUnit). */
+static __always_inline u32 skbf_wgap(const struct skbf_worker *w, const enum skbf_mode mode)
+{
+	if (skbf_virtual(w, mode) && w->f.seam->lat_gap)
+		return w->f.seam->lat_gap;
+	return skbf_lat_gap();
+}
+
 static __always_inline void *skbf_alloc_one(struct skbf_worker *w, const enum skbf_mode mode,
 					    u32 slot, struct skbf_lap *lap)
 {
@@ -304,11 +412,11 @@ static __always_inline void *skbf_alloc_one(struct skbf_worker *w, const enum sk
 	void *obj;
 
 	if (unlikely(sample))
-		t0 = skbf_tick();
+		t0 = skbf_wtick(w, mode);
 	obj = skbf_fail_now(w) ? NULL : skbf_make(&w->f, mode, slot);
 	if (unlikely(sample)) {
-		w->lat_ticks[slot] = min_t(u64, skbf_tick() - t0, U32_MAX - 1) + 1;
-		w->lat_next = skbf_lat_gap();
+		w->lat_ticks[slot] = min_t(u64, skbf_wtick(w, mode) - t0, U32_MAX - 1) + 1;
+		w->lat_next = skbf_wgap(w, mode);
 	}
 	if (likely(obj))
 		lap->made++;
@@ -319,10 +427,11 @@ static __always_inline void *skbf_alloc_one(struct skbf_worker *w, const enum sk
 
 /*
  * free_cpu: the ring is full.  Spin until the releasing CPU makes room,
- * but never past the chunk's hard end (BH may be off) or a stop: then the
- * object waits in @pending for the next chunk.
+ * but never past the chunk's deadline (BH may be off: the chunk then ends
+ * as it would at its next clock read) or a stop: then the object waits in
+ * @pending for the next chunk.
  */
-static noinline bool skbf_hand_over_slow(struct skbf_worker *w, void *obj, u64 hard)
+static noinline bool skbf_hand_over_slow(struct skbf_worker *w, void *obj, u64 deadline)
 {
 	unsigned int spins = 0;
 
@@ -331,7 +440,10 @@ static noinline bool skbf_hand_over_slow(struct skbf_worker *w, void *obj, u64 h
 		cpu_relax();
 		if (++spins % 64)
 			continue;
-		if (skbf_stopping(w->run) || ktime_get_ns() >= hard) {
+		/* KUnit's seam: the wait takes virtual time too. */
+		if (skbf_virtual(w, w->f.mode) && w->f.seam->spin)
+			w->f.vclock += w->f.seam->spin(w->f.seam, w->cpu);
+		if (skbf_stopping(w->run) || skbf_wclock(w) >= deadline) {
 			w->pending = obj;
 			return false;
 		}
@@ -343,9 +455,9 @@ static noinline bool skbf_hand_over_slow(struct skbf_worker *w, void *obj, u64 h
  * One producer per ring and one consumer: each side's lock would only
  * ever be taken by that side, so the unlocked ring operations are used.
  */
-static __always_inline bool skbf_hand_over(struct skbf_worker *w, void *obj, u64 hard)
+static __always_inline bool skbf_hand_over(struct skbf_worker *w, void *obj, u64 deadline)
 {
-	if (unlikely(__ptr_ring_produce(&w->ring, obj)) && !skbf_hand_over_slow(w, obj, hard))
+	if (unlikely(__ptr_ring_produce(&w->ring, obj)) && !skbf_hand_over_slow(w, obj, deadline))
 		return false;
 	w->handed++;
 	return true;
@@ -353,16 +465,16 @@ static __always_inline bool skbf_hand_over(struct skbf_worker *w, void *obj, u64
 
 /* Release (or hand over) one object; false when the ring stalled. */
 static __always_inline bool skbf_give(struct skbf_worker *w, const enum skbf_mode mode,
-				      u32 slot, void *obj, u64 hard, struct skbf_lap *lap)
+				      u32 slot, void *obj, u64 deadline, struct skbf_lap *lap)
 {
 	u32 sampled = w->lat ? w->lat_ticks[slot] : 0;
 	u64 t0 = 0;
 
 	if (unlikely(sampled))
-		t0 = skbf_tick();
+		t0 = skbf_wtick(w, mode);
 	if (likely(obj)) {
 		if (unlikely(w->handoff)) {
-			if (!skbf_hand_over(w, obj, hard)) {
+			if (!skbf_hand_over(w, obj, deadline)) {
 				/* Handed over next chunk: this op is not timed alone. */
 				if (sampled)
 					w->lat_ticks[slot] = 0;
@@ -374,7 +486,7 @@ static __always_inline bool skbf_give(struct skbf_worker *w, const enum skbf_mod
 		}
 	}
 	if (unlikely(sampled)) {
-		w->hist[skbf_hist_bucket(sampled - 1 + skbf_tick() - t0)]++;
+		w->hist[skbf_hist_bucket(sampled - 1 + skbf_wtick(w, mode) - t0)]++;
 		w->lat_samples++;
 		w->lat_ticks[slot] = 0;
 	}
@@ -387,20 +499,21 @@ static __always_inline bool skbf_give(struct skbf_worker *w, const enum skbf_mod
  * @w->block steps, so a chunk ends at most a block after its deadline.  A
  * batch allocates its objects, then releases them all, and may span
  * chunks; with batch >= 2 each block lies in one phase, so the clock reads
- * that end blocks time the two phases apart.
+ * that end blocks time the two phases apart, each less the thread's waits
+ * for its CPU in it (read with the clock).
  */
 static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mode mode,
 				       struct skbf_lap *lap)
 {
-	const u64 t0 = ktime_get_ns();
-	const u64 deadline = t0 + SKBF_CHUNK_NS, hard = t0 + SKBF_CHUNK_MAX_NS;
+	const u64 t0 = skbf_now(w, mode), w0 = skbf_waited(w, mode);
+	const u64 deadline = t0 + SKBF_CHUNK_NS;
 	const u64 left = w->steps_left;
 	const u32 block = w->block;
-	u64 now, mark = t0;
+	u64 now, mark = t0, wnow, wmark = w0;
 	u32 i, k;
 
 	if (unlikely(w->pending)) {
-		if (!skbf_hand_over(w, w->pending, hard))
+		if (!skbf_hand_over(w, w->pending, deadline))
 			goto out;
 		w->pending = NULL;
 		lap->steps++;
@@ -412,7 +525,7 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 			for (i = 0; i < k; i++) {
 				void *obj = skbf_alloc_one(w, mode, 0, lap);
 
-				if (unlikely(!skbf_give(w, mode, 0, obj, hard, lap)))
+				if (unlikely(!skbf_give(w, mode, 0, obj, deadline, lap)))
 					break;
 			}
 			lap->steps += 2 * i;
@@ -420,7 +533,7 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 				lap->steps++;	/* made, handed over next chunk */
 				break;
 			}
-			if (ktime_get_ns() >= deadline)
+			if (skbf_now(w, mode) >= deadline)
 				break;
 		}
 		goto out;
@@ -438,25 +551,30 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 			for (i = w->held; i < w->held + k; i++)
 				w->obj[i] = skbf_alloc_one(w, mode, i, lap);
 			w->held += k;
-			now = ktime_get_ns();
-			lap->alloc_ns += now - mark;
+			now = skbf_now(w, mode);
+			wnow = skbf_waited(w, mode);
+			lap->alloc_ns += skbf_less(now - mark, wnow - wmark);
 			lap->alloc_steps += k;
 		} else {
 			k = min(block, w->held - w->freed);
 			for (i = w->freed; i < w->freed + k; i++)
-				skbf_give(w, mode, i, w->obj[i], hard, lap);
+				skbf_give(w, mode, i, w->obj[i], deadline, lap);
 			w->freed += k;
-			now = ktime_get_ns();
-			lap->free_ns += now - mark;
+			now = skbf_now(w, mode);
+			wnow = skbf_waited(w, mode);
+			lap->free_ns += skbf_less(now - mark, wnow - wmark);
 			lap->free_steps += k;
 		}
 		mark = now;
+		wmark = wnow;
 		lap->steps += k;
 		if (now >= deadline)
 			break;
 	}
 out:
-	lap->ns = ktime_get_ns() - t0;
+	lap->wall = skbf_now(w, mode) - t0;
+	lap->wait = min(skbf_waited(w, mode) - w0, lap->wall);
+	lap->ns = lap->wall - lap->wait;
 }
 
 /* One specialised loop per mode, so the timed path has no indirect call. */
@@ -481,6 +599,8 @@ static noinline void skbf_dispatch(struct skbf_worker *w, struct skbf_lap *lap)
 		return skbf_steps(w, SKBF_PAGE_POOL, lap);
 	case SKBF_KMALLOC_FLOOR:
 		return skbf_steps(w, SKBF_KMALLOC_FLOOR, lap);
+	case SKBF_CALIBRATE:
+		return skbf_steps(w, SKBF_CALIBRATE, lap);
 	default:
 		return skbf_steps(w, SKBF_EMPTY, lap);
 	}
@@ -535,54 +655,119 @@ static void skbf_tune(struct skbf_worker *w, const struct skbf_lap *lap)
 	w->block = min_t(u32, rounddown_pow_of_two(block), 2 * w->block);
 }
 
+/* The counters the drop rule compares around a chunk or a batch of releases. */
+struct skbf_mark {
+	unsigned long nvcsw;
+	unsigned long nivcsw;
+	u32 irqs;
+	u32 net;
+	unsigned int cpu;
+};
+
+static void skbf_mark(struct skbf_mark *m)
+{
+	m->cpu = raw_smp_processor_id();
+	m->nvcsw = current->nvcsw;
+	m->nivcsw = current->nivcsw;
+	m->irqs = skbf_irqs(m->cpu);
+	m->net = skbf_net_softirqs(m->cpu);
+}
+
+/*
+ * What happened since @m to the current thread, bound to @ev->cpu; under
+ * KUnit's seam, what its hook @fn says instead (nothing, without one).
+ */
+static void skbf_events(const struct skbf_mark *m, struct skbf_seam_events *ev,
+			struct skbf_seam *seam,
+			void (*fn)(struct skbf_seam *s, struct skbf_seam_events *ev))
+{
+	ev->nvcsw = current->nvcsw - m->nvcsw;
+	ev->nivcsw = current->nivcsw - m->nivcsw;
+	ev->irqs = skbf_irqs(m->cpu) - m->irqs;
+	ev->net = skbf_net_softirqs(m->cpu) - m->net;
+	ev->moved = m->cpu != ev->cpu || raw_smp_processor_id() != ev->cpu;
+	if (IS_ENABLED(CONFIG_KUNIT) && unlikely(seam)) {
+		ev->nvcsw = 0;
+		ev->nivcsw = 0;
+		ev->irqs = 0;
+		ev->net = 0;
+		ev->moved = false;
+		if (fn)
+			fn(seam, ev);
+	}
+}
+
+/*
+ * The drop rule, the same for a chunk and for a batch of the releasing
+ * thread.  Time the thread slept (a voluntary switch: only an op sleeps
+ * there, in direct reclaim, compaction or a lock) is the op's cost and
+ * stays in.  What another task took while the thread waited for its CPU
+ * (an involuntary switch: preempted, or a cond_resched() in the op that
+ * yielded, to the vmpressure work reclaim queues as to anyone) is taken
+ * out of the chunk's time, by the scheduler's own count of that wait
+ * (@wait_known): the chunk stays.  Where the kernel keeps no such count,
+ * a preempted chunk is dropped instead.  A run on another CPU and the
+ * network softirqs (the NIC's traffic, run on an interrupt's exit) drop
+ * it.  A chunk in softirq runs inside NET_RX, so no network softirq can
+ * run in it; other softirqs run after it, where in a task chunk they run
+ * in it, on an interrupt's exit.
+ */
+static bool skbf_keep(const struct skbf_seam_events *ev, bool wait_known)
+{
+	return (wait_known || !ev->nivcsw) && !ev->moved && (ev->softirq || !ev->net);
+}
+
 /*
  * One timed chunk and its accounting, in the worker's thread or in its
- * NAPI poll.  A chunk in which the thread was switched out, that did not
- * run on the worker's CPU, or in which NET_RX or NET_TX ran (a task chunk
- * only: a softirq chunk runs inside NET_RX, which counted itself before),
- * is left out of the timing: a busy machine or NIC makes a run slower to
- * finish, not its figures wrong.
+ * NAPI poll, kept or dropped by skbf_keep(): a busy machine or NIC makes
+ * a run slower to finish, not its figures wrong.
  */
 static void skbf_chunk(struct skbf_worker *w)
 {
-	struct task_struct *me = current;
-	unsigned long csw = me->nvcsw + me->nivcsw;
-	unsigned int cpu = raw_smp_processor_id();
-	bool softirq = in_serving_softirq();
+	struct skbf_seam_events ev = { .cpu = w->cpu, .softirq = in_serving_softirq() };
+	struct skbf_seam *seam = w->run->seam;
 	struct skbf_rep *r = &w->cur;
 	struct skbf_lap lap = {};
-	u32 irqs = skbf_irqs(cpu), net = skbf_net_softirqs(cpu);
-	cycles_t c0 = get_cycles(), c1;
+	struct skbf_mark m;
+	cycles_t c0, c1;
 
+	skbf_mark(&m);
+	c0 = skbf_wcycles(w);
 	skbf_dispatch(w, &lap);
-	if (IS_ENABLED(CONFIG_KUNIT) && unlikely(w->run->in_chunk) && !softirq)
+	if (IS_ENABLED(CONFIG_KUNIT) && unlikely(w->run->in_chunk) && !ev.softirq)
 		w->run->in_chunk(w->run);
-	c1 = get_cycles();
-	irqs = skbf_irqs(cpu) - irqs;
-	net = skbf_net_softirqs(cpu) - net;
-	csw = me->nvcsw + me->nivcsw - csw;
-	w->kept = !csw && !net && cpu == w->cpu && raw_smp_processor_id() == w->cpu;
-	if (softirq) {
+	c1 = skbf_wcycles(w);
+	ev.steps = lap.steps;
+	ev.wait = lap.wait;
+	skbf_events(&m, &ev, seam, seam ? seam->chunk : NULL);
+	w->kept = skbf_keep(&ev, w->wait_known);
+	w->pmu_ok = w->kept && !lap.wait;
+	if (ev.softirq) {
 		w->bh_chunks++;
-		w->bh_over += lap.ns > SKBF_CHUNK_MAX_NS;
-		w->bh_longest_ns = max(w->bh_longest_ns, lap.ns);
-		w->bh_hist[min_t(u64, div_u64(lap.ns, SKBF_BH_BUCKET_NS), SKBF_BH_BUCKETS - 1)]++;
+		w->bh_over += lap.wall > SKBF_CHUNK_MAX_NS;
+		w->bh_longest_ns = max(w->bh_longest_ns, lap.wall);
+		w->bh_hist[min_t(u64, div_u64(lap.wall, SKBF_BH_BUCKET_NS), SKBF_BH_BUCKETS - 1)]++;
 	}
-	r->csw += csw;
+	r->csw += ev.nvcsw + ev.nivcsw;
 	r->all_steps += lap.steps;
+	r->all_ns += lap.wall;
 	if (w->kept) {
 		r->ns += lap.ns;
+		r->waited += lap.wait;
 		r->steps += lap.steps;
 		r->alloc_ns += lap.alloc_ns;
 		r->alloc_steps += lap.alloc_steps;
 		r->free_ns += lap.free_ns;
 		r->free_steps += lap.free_steps;
-		r->tsc += c1 - c0;
-		r->irqs += irqs;
-		r->chunks[softirq]++;
+		/* The ticks of the wait out too, at the chunk's own rate. */
+		r->tsc += lap.wall ? mul_u64_u64_div_u64(c1 - c0, lap.ns, lap.wall) : c1 - c0;
+		r->pmu_steps += w->pmu_ok ? lap.steps : 0;
+		r->irqs += ev.irqs;
+		r->slept += !!ev.nvcsw;
+		r->chunks[ev.softirq]++;
 	} else {
 		r->dropped++;
-		w->net_dropped += !!net;
+		w->net_dropped += ev.net && !ev.softirq;
 	}
 	r->fails += lap.failed;
 	/*
@@ -687,7 +872,7 @@ static void skbf_pmu_add(struct skbf_worker *w, const u64 *v0)
 	if (!w->pmu[0])
 		return;
 	skbf_pmu_read(w, v);
-	for (i = 0; w->kept && i < 2; i++)
+	for (i = 0; w->pmu_ok && i < 2; i++)
 		w->cur.pmu[i] += v[i] - v0[i];
 }
 
@@ -778,12 +963,14 @@ static void skbf_rep(struct skbf_worker *w, u32 rep)
 	w->want = 0;
 	w->held = 0;
 	w->freed = 0;
-	w->cur.start_ns = ktime_get_ns();
-	if (skbf_mode_ctx(w->f.mode) == SKBF_CTX_NAPI)
+	if (IS_ENABLED(CONFIG_KUNIT) && unlikely(w->f.seam) && w->f.seam->rep_start)
+		w->f.vclock = w->f.seam->rep_start(w->f.seam, w->cpu, rep);
+	w->cur.start_ns = skbf_wclock(w);
+	if (w->napi)
 		skbf_rep_napi(w);
 	else
 		skbf_rep_task(w);
-	w->cur.end_ns = ktime_get_ns();
+	w->cur.end_ns = skbf_wclock(w);
 }
 
 /* skb_clone: one live fclone skb per batch slot, made on the worker's CPU. */
@@ -848,6 +1035,7 @@ static int skbf_worker_fn(void *arg)
 	struct skbf_run *run = w->run;
 	u32 total = run->cfg.warmup + run->cfg.repeat, rep;
 
+	skbf_waits_start(&w->waits, SKBF_PREEMPT_OPS);
 	if (w->f.parents && skbf_parents_make(w))
 		skbf_run_stop(run, -ENOMEM, "out of memory for skb_clone's parent skbs");
 	for (rep = 0; rep < total && skbf_barrier(run); rep++) {
@@ -875,12 +1063,78 @@ static int skbf_worker_fn(void *arg)
 			WRITE_ONCE(run->progress_rep, rep + 1);
 	}
 	skbf_measured(run);
+	skbf_waits_stop(&w->waits);
 	skbf_drain(w);
 	/* Every object is in the ring before the releasing thread sees this. */
 	smp_store_release(&w->produced, true);
 	skbf_thread_done(run);
 	skbf_park();
 	return 0;
+}
+
+/*
+ * The releasing thread's clock and release: under KUnit's seam, in
+ * mode=calibrate, a virtual clock that the scripted releases advance.
+ */
+static bool skbf_cvirtual(const struct skbf_consumer *c)
+{
+	return IS_ENABLED(CONFIG_KUNIT) && unlikely(c->run->seam) && c->run->seam->cost &&
+	       c->mode == SKBF_CALIBRATE;
+}
+
+static u64 skbf_cclock(const struct skbf_consumer *c)
+{
+	return skbf_cvirtual(c) ? c->vclock : ktime_get_ns();
+}
+
+/* Its waits for its CPU (skbf_waited()). */
+static u64 skbf_cwaited(const struct skbf_consumer *c)
+{
+	if (skbf_cvirtual(c))
+		return c->run->seam->no_waits ? 0 : c->vwait;
+	return READ_ONCE(c->waits.ns);
+}
+
+/*
+ * Release @k objects of worker @w, @timed of them made in kept
+ * repetitions, timed as a batch and kept in its free_ns by the drop rule
+ * of chunks (skbf_keep()).
+ */
+static void skbf_release_batch(struct skbf_consumer *c, struct skbf_worker *w, void **objs,
+			       unsigned int k, u64 timed)
+{
+	struct skbf_seam_events ev = { .cpu = c->cpu, .steps = k };
+	struct skbf_seam *seam = c->run->seam;
+	struct skbf_mark m;
+	unsigned int j;
+	u64 t0, w0, ns, wait;
+
+	skbf_mark(&m);
+	t0 = skbf_cclock(c);
+	w0 = skbf_cwaited(c);
+	for (j = 0; j < k; j++) {
+		if (skbf_cvirtual(c)) {
+			wait = 0;
+			c->vclock += seam->cost(seam, c->cpu, true, &wait);
+			c->vwait += wait;
+		} else {
+			skbf_release_any(c->mode, objs[j]);
+		}
+	}
+	ns = skbf_cclock(c) - t0;
+	ev.wait = min(skbf_cwaited(c) - w0, ns);
+	skbf_events(&m, &ev, seam, seam ? seam->release : NULL);
+	if (raw_smp_processor_id() == c->cpu)
+		w->cons_remote += k;
+	if (!timed)
+		return;
+	w->cons_batches++;
+	if (!skbf_keep(&ev, skbf_cvirtual(c) ? !seam->no_waits : SKBF_HAVE_WAITS)) {
+		w->cons_dropped++;
+		return;
+	}
+	w->cons_ns += div_u64((ns - ev.wait) * timed, k);
+	w->cons_n += timed;
 }
 
 /*
@@ -897,20 +1151,27 @@ static int skbf_consumer_fn(void *arg)
 	void *objs[64];
 	u64 got;
 
+	skbf_waits_start(&c->waits, SKBF_PREEMPT_OPS);
 	for (;;) {
 		done = true;
 		got = 0;
 		for (i = 0; i < c->n; i++) {
 			struct skbf_worker *w = c->w[i];
-			u64 t0, from, timed;
+			u64 from, timed;
 
 			/* Pairs with the worker's release: its last object is in the ring. */
 			produced = smp_load_acquire(&w->produced);
 			if (!produced)
 				done = false;
-			/* KUnit's late releasing CPU lets each ring fill first. */
+			/*
+			 * KUnit's late releasing CPU lets each ring fill first;
+			 * its seam may keep it busy for a while.
+			 */
 			if (IS_ENABLED(CONFIG_KUNIT) && run->release_late && !produced &&
 			    !READ_ONCE(w->ring_full))
+				continue;
+			if (IS_ENABLED(CONFIG_KUNIT) && unlikely(run->seam) && run->seam->hold &&
+			    !produced && run->seam->hold(run->seam))
 				continue;
 			k = __ptr_ring_consume_batched(&w->ring, objs, ARRAY_SIZE(objs));
 			if (!k)
@@ -935,13 +1196,7 @@ static int skbf_consumer_fn(void *arg)
 							      SKB_FCLONE_CLONE;
 				w->cons_clones += k;
 			}
-			t0 = ktime_get_ns();
-			for (j = 0; j < k; j++)
-				skbf_release_any(c->mode, objs[j]);
-			if (raw_smp_processor_id() == c->cpu)
-				w->cons_remote += k;
-			w->cons_ns += div_u64((ktime_get_ns() - t0) * timed, k);
-			w->cons_n += timed;
+			skbf_release_batch(c, w, objs, k, timed);
 			got += k;
 		}
 		if (skbf_modes[c->mode].skb)
@@ -958,6 +1213,7 @@ static int skbf_consumer_fn(void *arg)
 		else
 			cond_resched();
 	}
+	skbf_waits_stop(&c->waits);
 	skbf_measured(run);
 	skbf_thread_done(run);
 	skbf_park();
@@ -1047,6 +1303,9 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 	w->cpu = cpu;
 	w->batch = cfg->batch;
 	w->lat = cfg->latency;
+	w->napi = skbf_mode_ctx(mode) == SKBF_CTX_NAPI;
+	w->have_tsc = skbf.have_tsc;
+	w->wait_known = SKBF_HAVE_WAITS;
 	w->block = 1;
 	w->fail_every = run->fail_every;
 	w->fail_burst = run->fail_burst;
@@ -1056,8 +1315,16 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 	init_completion(&w->polled);
 	skbf_factory_init(&w->f, mode, cfg);
 	w->f.napi = &w->pc->napi;
+	w->f.cpu = cpu;
 	if (run->dev)
 		w->f.dev = run->dev;
+	/* KUnit's seam with costs: mode=calibrate on a virtual clock. */
+	if (IS_ENABLED(CONFIG_KUNIT) && run->seam && run->seam->cost && mode == SKBF_CALIBRATE) {
+		w->f.seam = run->seam;
+		w->napi = run->seam->softirq;
+		w->have_tsc = run->seam->tsc_mult;
+		w->wait_known = !run->seam->no_waits;
+	}
 
 	w->obj = kvzalloc_node(array_size(cfg->batch, sizeof(*w->obj)), GFP_KERNEL, node);
 	w->reps = kcalloc(cfg->repeat, sizeof(*w->reps), GFP_KERNEL);
@@ -1070,7 +1337,7 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 					GFP_KERNEL, node);
 		if (!w->lat_ticks || !w->hist)
 			goto fail;
-		w->lat_next = skbf_lat_gap();
+		w->lat_next = skbf_wgap(w, mode);
 	}
 	if (mode == SKBF_SKB_CLONE) {
 		w->f.parents = kvzalloc_node(array_size(cfg->batch, sizeof(*w->f.parents)),
@@ -1095,7 +1362,7 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 		goto fail;
 	}
 	skbf_inherit_make_it_fail(w->task);
-	if (skbf_mode_ctx(mode) == SKBF_CTX_NAPI) {
+	if (w->napi) {
 		WRITE_ONCE(w->pc->worker, w);
 		napi_enable(&w->pc->napi);
 		w->napi_on = true;

@@ -24,6 +24,11 @@
  * @napi: the NAPI instance of the NAPI modes
  * @pool: page_pool mode: the pool of @napi
  * @parents: skb_clone mode: one live fclone skb per batch slot
+ * @cal_ns: calibrate: ns an allocation and a release spin
+ * @seam: KUnit's known answers, or NULL: calibrate then spins on @vclock
+ * @vclock: the virtual clock of the seam, advanced by its scripted costs
+ * @vwait: the seam's virtual waits: of @vclock, time waited for the CPU
+ * @cpu: the CPU of the thread that makes (for the seam)
  */
 struct skbf_factory {
 	enum skbf_mode mode;
@@ -40,6 +45,11 @@ struct skbf_factory {
 	struct napi_struct *napi;
 	struct page_pool *pool;
 	struct sk_buff **parents;
+	u32 cal_ns[2];
+	struct skbf_seam *seam;
+	u64 vclock;
+	u64 vwait;
+	unsigned int cpu;
 };
 
 static void skbf_factory_init(struct skbf_factory *f, enum skbf_mode mode,
@@ -61,6 +71,8 @@ static void skbf_factory_init(struct skbf_factory *f, enum skbf_mode mode,
 		f->floor_small = f->buf <= skbf.small_head;
 		f->buf = kmalloc_size_roundup(f->buf);
 	}
+	f->cal_ns[0] = cfg->cal_alloc_ns;
+	f->cal_ns[1] = cfg->cal_free_ns;
 }
 
 static __always_inline void skbf_fill(struct sk_buff *skb, const struct skbf_factory *f)
@@ -212,6 +224,41 @@ static noinline void skbf_empty_free(void *obj)
 	barrier();
 }
 
+/* Spin on ktime_get_ns() until @ns have passed: @ns plus at most one clock read. */
+static void skbf_spin(u64 ns)
+{
+	u64 t0 = ktime_get_ns();
+
+	while (ktime_get_ns() - t0 < ns)
+		cpu_relax();
+}
+
+/*
+ * calibrate: an allocation or a release of known cost.  The seam's virtual
+ * clock advances by the scripted cost instead, at once.  Not inlined: the
+ * timed loop calls it as it calls empty's op.
+ */
+static noinline void skbf_cal_spin(struct skbf_factory *f, bool free)
+{
+#if IS_ENABLED(CONFIG_KUNIT)
+	if (unlikely(f->seam)) {
+		u64 wait = 0;
+
+		f->vclock += f->seam->cost(f->seam, f->cpu, free, &wait);
+		f->vwait += wait;
+		return;
+	}
+#endif
+	skbf_spin(f->cal_ns[free]);
+}
+
+/* calibrate: its object is its factory, as empty's. */
+static __always_inline void *skbf_cal_make(struct skbf_factory *f)
+{
+	skbf_cal_spin(f, false);
+	return f;
+}
+
 /* The allocation alone, as each skb path's callers make it. */
 static __always_inline struct sk_buff *skbf_raw(const struct skbf_factory *f,
 						const enum skbf_mode mode, u32 slot)
@@ -259,7 +306,7 @@ static __always_inline void skbf_ready(struct sk_buff *skb, const struct skbf_fa
 }
 
 /* Make one object of @mode; @slot is the batch slot (skb_clone's parent). */
-static __always_inline void *skbf_make(const struct skbf_factory *f, const enum skbf_mode mode,
+static __always_inline void *skbf_make(struct skbf_factory *f, const enum skbf_mode mode,
 				       u32 slot)
 {
 	struct sk_buff *skb;
@@ -269,6 +316,8 @@ static __always_inline void *skbf_make(const struct skbf_factory *f, const enum 
 		return skbf_floor_make(f);
 	case SKBF_EMPTY:
 		return skbf_empty_make(f);
+	case SKBF_CALIBRATE:
+		return skbf_cal_make(f);
 	default:
 		skb = skbf_raw(f, mode, slot);
 		if (likely(skb))
@@ -282,7 +331,7 @@ static __always_inline void *skbf_make(const struct skbf_factory *f, const enum 
  * made and released without error is consumed, never freed as a drop: a
  * drop monitor watching a run sees nothing.
  */
-static __always_inline void skbf_drop(const struct skbf_factory *f, const enum skbf_mode mode,
+static __always_inline void skbf_drop(struct skbf_factory *f, const enum skbf_mode mode,
 				      void *obj)
 {
 	switch (mode) {
@@ -300,20 +349,32 @@ static __always_inline void skbf_drop(const struct skbf_factory *f, const enum s
 	case SKBF_EMPTY:
 		skbf_empty_free(obj);
 		break;
+	case SKBF_CALIBRATE:
+		skbf_cal_spin(f, true);
+		break;
 	default:
 		consume_skb(obj);
 		break;
 	}
 }
 
-/* Release an object anywhere: the releasing CPU, drains, KUnit. */
+/*
+ * Release an object anywhere: the releasing CPU, drains, KUnit.  A
+ * calibrate object is its factory, read only here: it spins the release's
+ * time on the real clock (the releasing thread runs the seam's itself).
+ */
 static void skbf_release_any(enum skbf_mode mode, void *obj)
 {
+	const struct skbf_factory *f = obj;
+
 	switch (mode) {
 	case SKBF_KMALLOC_FLOOR:
 		skbf_floor_free(obj);
 		break;
 	case SKBF_EMPTY:
+		break;
+	case SKBF_CALIBRATE:
+		skbf_spin(f->cal_ns[1]);
 		break;
 	default:
 		consume_skb(obj);
@@ -572,6 +633,7 @@ VISIBLE_IF_KUNIT u64 skbf_footprint(const struct skbf_config *cfg, enum skbf_mod
 		one = skb + skbf_rx_head((u64)cfg->size + NET_SKB_PAD + NET_IP_ALIGN, true);
 		break;
 	case SKBF_EMPTY:
+	case SKBF_CALIBRATE:
 		return 0;
 	case SKBF_PAGE_POOL:
 		/* The pool keeps pages in its cache and ring besides. */

@@ -85,15 +85,13 @@ static void contract_stop_race_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, skbf_outstanding(), 0);
 }
 
-/*
- * A sleep in every task chunk: a context switch, so none is kept.  Two
- * jiffies, so that the timer cannot fire before the thread is switched
- * out (a hrtimer sleep of microseconds did, and left chunks kept).
- */
-static void skbf_kunit_switch_out(struct skbf_run *run)
+/* Every chunk ran on another CPU as well: the drop rule leaves it out. */
+static void skbf_kunit_moved(struct skbf_seam *s, struct skbf_seam_events *ev)
 {
-	schedule_timeout_uninterruptible(2);
+	ev->moved = true;
 }
+
+static struct skbf_seam skbf_kunit_all_moved = { .chunk = skbf_kunit_moved };
 
 /*
  * latency=1 where every chunk was left out: the samples exist, but no
@@ -109,7 +107,7 @@ static void contract_latency_untimed_test(struct kunit *test)
 	char want[64];
 
 	run = skbf_kunit_run(test, "mode=alloc_skb count=64 repeat=1 latency=1");
-	run->in_chunk = skbf_kunit_switch_out;
+	run->seam = &skbf_kunit_all_moved;
 	KUNIT_ASSERT_EQ_MSG(test, skbf_kunit_exec(test, run), 0, "%s", run->stop_why);
 	row = &run->res->rows[0];
 	kunit_info(test, "%llu chunks dropped, %llu kept, %llu samples\n", row->dropped,

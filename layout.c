@@ -279,6 +279,10 @@ static int skbf_layout_mode(struct seq_buf *s, const struct skbf_config *cfg, en
 				       sizeof(struct sk_buff),
 				       f.floor_small ? "skbuff_small_head-sized" : "kmalloc", f.buf,
 				       cfg->size);
+		else if (mode == SKBF_CALIBRATE)
+			seq_buf_printf(s,
+				       "# nothing: an op spins %u ns allocating and %u ns releasing, to check the figures against\n",
+				       cfg->cal_alloc_ns, cfg->cal_free_ns);
 		else
 			skbf_puts(s, "# nothing: the measuring loop's own cost\n");
 		return 0;
@@ -342,7 +346,7 @@ static int skbf_layout_mode(struct seq_buf *s, const struct skbf_config *cfg, en
 VISIBLE_IF_KUNIT int skbf_layout_show(struct seq_buf *s, const struct skbf_config *cfg)
 {
 	enum skbf_mode mode = cfg->mode == SKBF_ALL ? 0 : cfg->mode;
-	enum skbf_mode last = cfg->mode == SKBF_ALL ? SKBF_NR_MODES - 1 : cfg->mode;
+	enum skbf_mode last = cfg->mode == SKBF_ALL ? SKBF_NR_ALL - 1 : cfg->mode;
 	int err = 0;
 
 	skbf_puts(s,

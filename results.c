@@ -52,6 +52,11 @@ static const struct skbf_col {
 	{ "warmup",	    SKBF_FMT_CFG,  SKBF_OFF(warmup) },
 	/* ns per op, the median repetition's: the figure to compare, within one run */
 	{ "ns_per_op",	    SKBF_FMT_X100, SKBF_ROW(ns_x100),	  true },
+	/*
+	 * ns per op as ns_per_op, over every chunk whole, dropped ones and other tasks' time
+	 * included: what the drop rule left out is the difference
+	 */
+	{ "ns_all",	    SKBF_FMT_X100, SKBF_ROW(ns_all_x100), true },
 	/* the fastest repetition's ns per op */
 	{ "ns_min",	    SKBF_FMT_X100, SKBF_ROW(ns_min_x100), true },
 	/* the slowest repetition's ns per op */
@@ -78,8 +83,8 @@ static const struct skbf_col {
 	/* hard IRQs and softirqs the CPU took during kept chunks */
 	{ "irqs",	    SKBF_FMT_U64,  SKBF_ROW(irqs) },
 	/*
-	 * chunks left out of the timing: the thread was switched out, or NET_RX
-	 * or NET_TX ran in a task chunk
+	 * chunks left out of the timing: the thread ran on another CPU, NET_RX or NET_TX ran in a
+	 * task chunk, or (kernels without preempt notifiers) the thread was preempted
 	 */
 	{ "dropped_chunks", SKBF_FMT_U64,  SKBF_ROW(dropped) },
 	/* allocations that returned NULL */
@@ -176,6 +181,71 @@ static void skbf_results_nic(struct seq_buf *s, const struct skbf_where *w)
 		skbf_puts(s, "# nic_irq: none\n");
 }
 
+/* "+1.50" or "-0.25": a signed value in hundredths. */
+static void skbf_signed_x100(struct seq_buf *s, s64 x100)
+{
+	u64 a = x100 < 0 ? -x100 : x100;
+
+	seq_buf_printf(s, "%c%llu.%02llu", x100 < 0 ? '-' : '+', a / 100, a % 100);
+}
+
+/*
+ * ", ns_per_op 123.45 (+3.45 ns, +2.87%)": a figure in hundredths and its
+ * error against @nominal ns, in ns and in percent (truncated).
+ */
+static void skbf_err_show(struct seq_buf *s, const char *name, s64 x100, u64 nominal)
+{
+	s64 diff = x100 - (s64)nominal * 100;
+
+	if (x100 < 0)
+		return;
+	seq_buf_printf(s, ", %s %lld.%02lld", name, x100 / 100, x100 % 100);
+	if (!nominal)
+		return;
+	skbf_puts(s, " (");
+	skbf_signed_x100(s, diff);
+	skbf_puts(s, " ns, ");
+	skbf_signed_x100(s, div64_s64(diff * 100, nominal));
+	skbf_puts(s, "%)");
+}
+
+/*
+ * mode=calibrate: each row's figures against the ns its op spins: the
+ * harness's error here.  With free_cpu the measuring CPU only allocates
+ * (and hands over); free_ns is then the releasing thread's.
+ */
+static void skbf_results_calibrate(struct seq_buf *s, const struct skbf_results *res)
+{
+	const struct skbf_config *cfg = &res->cfg;
+	u64 per_op = cfg->cal_alloc_ns;
+	unsigned int r;
+
+	if (cfg->mode != SKBF_CALIBRATE)
+		return;
+	if (res->where.free_cpu == SKBF_NO_CPU)
+		per_op += cfg->cal_free_ns;
+	seq_buf_printf(s,
+		       "# calibrate: an op spins on ktime_get_ns() %u ns allocating and %u ns releasing, %llu ns on the measuring CPU; a clock read costs %llu ns, and a spin takes up to two more than its time",
+		       cfg->cal_alloc_ns, cfg->cal_free_ns, per_op, res->clock_ns);
+	for (r = 0; r < res->nr_rows; r++) {
+		const struct skbf_row *row = &res->rows[r];
+
+		if (row->cpu < 0)
+			continue;
+		seq_buf_printf(s, "; cpu %d", row->cpu);
+		skbf_err_show(s, "ns_per_op", row->ns_x100, per_op);
+		skbf_err_show(s, "alloc_ns", row->alloc_x100, cfg->cal_alloc_ns);
+		skbf_err_show(s, "free_ns", row->free_x100, cfg->cal_free_ns);
+	}
+	skbf_puts(s, "\n");
+}
+
+/* What # timing says of a preempted chunk, without and with preempt notifiers. */
+static const char *const skbf_waits_rule[] = {
+	"a chunk in which the thread was preempted is left out (this kernel has no preempt notifiers)",
+	"time the thread waited for its CPU while another task ran (a preempt notifier's count) is taken out of its chunk",
+};
+
 static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res)
 {
 	const struct skbf_config *cfg = &res->cfg;
@@ -187,8 +257,9 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 		       skbf_rules[res->where.rule]);
 	if (res->where.free_cpu != SKBF_NO_CPU)
 		seq_buf_printf(s,
-			       "# free_cpu: %d released %llu objects with consume_skb() (the kernel exports no skb_attempt_defer_free); free_ns is its busy time per object; the ring of %d was full %llu times\n",
-			       res->where.free_cpu, res->released_remote, SKBF_RING,
+			       "# free_cpu: %d released %llu objects with consume_skb() (the kernel exports no skb_attempt_defer_free); free_ns is its busy time per object, over %llu of its %llu batches (the others left out as chunks are); the ring of %d was full %llu times\n",
+			       res->where.free_cpu, res->released_remote,
+			       res->cons_batches - res->cons_dropped, res->cons_batches, SKBF_RING,
 			       res->ring_full);
 	if (res->clones)
 		seq_buf_printf(s,
@@ -200,13 +271,19 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 		skbf_param_show(s, cfg, &skbf_params[i], "");
 	}
 	seq_buf_printf(s,
-		       "\n# timing: ktime_get_ns around chunks of about 1 ms; a chunk with a context switch, or in which NET_RX or NET_TX ran inline, is left out (dropped_chunks); ns_per_op is the median of %u repetitions after %u warmup; cv_pct their spread",
-		       cfg->repeat, cfg->warmup);
+		       "\n# timing: ktime_get_ns around chunks of about 1 ms; time an op slept (reclaim, compaction) is its cost and stays in; %s; a chunk that ran on another CPU, or in which NET_RX or NET_TX ran inline, is left out (dropped_chunks); ns_all is every chunk whole; ns_per_op is the median of %u repetitions after %u warmup; cv_pct their spread",
+		       skbf_waits_rule[res->waits], cfg->repeat, cfg->warmup);
+	if (res->slept)
+		seq_buf_printf(s, "; %llu chunks kept had an op sleeping in them", res->slept);
+	if (res->waited_ns)
+		seq_buf_printf(s, "; %llu us of other tasks' time taken out",
+			       div_u64(res->waited_ns, NSEC_PER_USEC));
 	if (res->net_dropped)
 		seq_buf_printf(s,
 			       "; %llu chunks left out had NET_RX or NET_TX in them: traffic on a measuring CPU (a NIC's CPU carrying it leaves few chunks to time)",
 			       res->net_dropped);
 	skbf_puts(s, "\n");
+	skbf_results_calibrate(s, res);
 	if (res->bh_chunks)
 		seq_buf_printf(s,
 			       "# bh_off: %llu chunks in softirq, median %llu us, the longest %llu us, %llu over the %d us bound (a vCPU its host stalls makes a chunk look long)\n",

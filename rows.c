@@ -72,11 +72,13 @@ static s64 skbf_rep_ns_x100(const struct skbf_rep *r)
 	return skbf_ratio(r->ns, 200, r->steps);
 }
 
+/* @tmp: room for 2 * repeat values. */
 static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 {
+	u32 i, n = 0, n_all = 0, repeat = w->run->cfg.repeat;
+	s64 *tmp_all = tmp + repeat;
 	struct skbf_rep all = {};
 	bool split = w->batch > 1, pmu;
-	u32 i, n = 0;
 
 	row->mode = w->f.mode;
 	row->cpu = w->cpu;
@@ -88,6 +90,8 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 		row->rep_x100[i] = r->steps ? skbf_rep_ns_x100(r) : -1;
 		if (r->steps)
 			tmp[n++] = row->rep_x100[i];
+		if (r->all_steps)
+			tmp_all[n_all++] = skbf_ratio(r->all_ns, 200, r->all_steps);
 		all.ns += r->ns;
 		all.steps += r->steps;
 		all.all_steps += r->all_steps;
@@ -98,9 +102,12 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 		all.tsc += r->tsc;
 		all.pmu[0] += r->pmu[0];
 		all.pmu[1] += r->pmu[1];
+		all.pmu_steps += r->pmu_steps;
+		all.waited += r->waited;
 		all.csw += r->csw;
 		all.irqs += r->irqs;
 		all.dropped += r->dropped;
+		all.slept += r->slept;
 		all.chunks[0] += r->chunks[0];
 		all.chunks[1] += r->chunks[1];
 		all.fails += r->fails;
@@ -116,25 +123,29 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 	row->ns_x100 = n ? skbf_median(tmp, n) : -1;
 	row->ns_min_x100 = n ? tmp[0] : -1;
 	row->ns_max_x100 = n ? tmp[n - 1] : -1;
+	row->ns_all_x100 = n_all ? skbf_median(tmp_all, n_all) : -1;
+	w->run->res->slept += all.slept;
+	w->run->res->waited_ns += all.waited;
+	w->run->res->waits = w->wait_known;
 	row->ops_per_sec = row->ns_x100 > 0 ? div64_u64(100ULL * NSEC_PER_SEC, row->ns_x100) : 0;
 	row->alloc_x100 = split ? skbf_ratio(all.alloc_ns, 100, all.alloc_steps) : -1;
 	if (w->handoff)
 		row->free_x100 = skbf_ratio(w->cons_ns, 100, w->cons_n);
 	else
 		row->free_x100 = split ? skbf_ratio(all.free_ns, 100, all.free_steps) : -1;
-	row->tsc_x100 = skbf.have_tsc ? skbf_ratio(all.tsc, 200, all.steps) : -1;
+	row->tsc_x100 = w->have_tsc ? skbf_ratio(all.tsc, 200, all.steps) : -1;
 	/*
 	 * The counters are read from the worker, around a chunk: in softirq
 	 * modes that window holds the whole NET_RX softirq (other NAPIs, the
 	 * NIC's own) and the switches to and from ksoftirqd.  Reading them
 	 * in the poll needs perf_event_read_local(), not exported.
 	 */
-	pmu = w->pmu[0] && !w->pmu_gaps && skbf_modes[w->f.mode].ctx == SKBF_CTX_TASK;
-	row->cycles_x100 = pmu ? skbf_ratio(all.pmu[0], 200, all.steps) : -1;
+	pmu = w->pmu[0] && !w->pmu_gaps && !w->napi;
+	row->cycles_x100 = pmu ? skbf_ratio(all.pmu[0], 200, all.pmu_steps) : -1;
 	row->ipc_x100 = pmu ? skbf_ratio(all.pmu[1], 100, all.pmu[0]) : -1;
 	if (w->lat && w->lat_samples) {
 		/* Ticks to ns by the ratio the kept chunks measured. */
-		u64 to_ns = skbf.have_tsc ? all.tsc : all.ns;
+		u64 to_ns = w->have_tsc ? all.tsc : all.ns;
 
 		row->lat_samples = w->lat_samples;
 		row->p50_ns = skbf_ratio(skbf_percentile(w->hist, w->lat_samples, 500),
@@ -222,6 +233,7 @@ static void skbf_sum_fill(struct skbf_results *res, struct skbf_row *sum, struct
 	else
 		res->sum_gaps++;
 	sum->ns_x100 = -1;
+	sum->ns_all_x100 = -1;
 	sum->ns_min_x100 = -1;
 	sum->ns_max_x100 = -1;
 	sum->cv_x100 = -1;
@@ -230,6 +242,19 @@ static void skbf_sum_fill(struct skbf_results *res, struct skbf_row *sum, struct
 	sum->tsc_x100 = -1;
 	sum->cycles_x100 = -1;
 	sum->ipc_x100 = -1;
+}
+
+/* The cost in ns of one ktime_get_ns(): the least of 256 gaps between two reads. */
+static u64 skbf_clock_cost(void)
+{
+	u64 best = U64_MAX, t0;
+	int i;
+
+	for (i = 0; i < 256; i++) {
+		t0 = ktime_get_ns();
+		best = min(best, ktime_get_ns() - t0);
+	}
+	return best;
 }
 
 /* One row per worker, and a sum row when there are several. */
@@ -254,7 +279,11 @@ static int skbf_rows_add(struct skbf_run *run, struct skbf_worker **w, unsigned 
 		res->clones += w[i]->cons_clones;
 		res->net_dropped += w[i]->net_dropped;
 		res->clone_companions += w[i]->cons_companions;
+		res->cons_batches += w[i]->cons_batches;
+		res->cons_dropped += w[i]->cons_dropped;
 	}
+	if (w[0]->f.mode == SKBF_CALIBRATE)
+		res->clock_ns = skbf_clock_cost();
 	res->nr_rows += n;
 	res->bh_median_ns = skbf_bh_median(run->bh_hist, res->bh_chunks);
 	if (n > 1) {

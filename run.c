@@ -180,6 +180,20 @@ static int skbf_mem_check(struct skbf_run *run, unsigned int ncpus, enum skbf_mo
 }
 
 /* A stop during the measuring part: what runs_stopped counts. */
+/*
+ * The preempt notifiers' key, on from the first run until the module goes
+ * (skbfactory.h says why not for each run).  May sleep: no lock held.
+ */
+static void skbf_waits_on(void)
+{
+	mutex_lock(&skbf.lock);
+	if (SKBF_HAVE_WAITS && !skbf.waits_on) {
+		skbf_waits_enable();
+		skbf.waits_on = true;
+	}
+	mutex_unlock(&skbf.lock);
+}
+
 static bool skbf_stopped(int err)
 {
 	return err == -EINTR || err == -ECANCELED || err == -EAGAIN || err == -ENODEV;
@@ -208,7 +222,7 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 {
 	const struct skbf_config *cfg = &run->cfg;
 	enum skbf_mode first = cfg->mode == SKBF_ALL ? 0 : cfg->mode;
-	enum skbf_mode last = cfg->mode == SKBF_ALL ? SKBF_NR_MODES - 1 : cfg->mode;
+	enum skbf_mode last = cfg->mode == SKBF_ALL ? SKBF_NR_ALL - 1 : cfg->mode;
 	char why[sizeof(run->stop_why)];
 	struct skbf_results *res = NULL;
 	unsigned int ncpus, mode;
@@ -231,6 +245,7 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 	run->progress_rep = 0;
 	if (!zalloc_cpumask_var(&run->watch, GFP_KERNEL))
 		return skbf_run_fail(run, -ENOMEM, "out of memory");
+	skbf_waits_on();
 	err = skbf_activate(run);
 	if (err) {
 		err = skbf_run_fail(run, err, "a run is already in progress");

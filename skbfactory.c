@@ -104,6 +104,7 @@ static struct {
 	unsigned int small_head;	/* size of skbuff_small_head objects, or 0 */
 	int cpuhp;			/* our dynamic CPU hotplug state */
 	bool have_tsc;			/* get_cycles() counts */
+	bool waits_on;			/* we enabled the preempt notifiers' key */
 } skbf = {
 	.lock = __MUTEX_INITIALIZER(skbf.lock),
 	.active_lock = __SPIN_LOCK_UNLOCKED(skbf.active_lock),
@@ -308,6 +309,8 @@ static void __exit skbf_exit(void)
 	unregister_netdevice_notifier(&skbf_netdev_nb);
 	cpuhp_remove_state_nocalls(skbf.cpuhp);
 	skbf_cleanup();
+	if (skbf.waits_on)
+		skbf_waits_disable();
 }
 
 module_init(skbf_init);

@@ -12,9 +12,12 @@
 #include <linux/if.h>
 #include <linux/kernel_stat.h>
 #include <linux/netdevice.h>
+#include <linux/preempt.h>
 #include <linux/ptr_ring.h>
+#include <linux/sched.h>
 #include <linux/seq_buf.h>
 #include <linux/skbuff.h>
+#include <linux/timekeeping.h>
 #include <linux/types.h>
 #include <kunit/visibility.h>
 
@@ -134,6 +137,98 @@ static inline u64 skbf_hardirqs(unsigned int cpu)
 	return n;
 }
 
+/**
+ * struct skbf_waits - the time a thread of a run spent preempted
+ * @pn: its preempt notifier (CONFIG_PREEMPT_NOTIFIERS, in Debian's kernels
+ *	for KVM); without one the engine cannot take a preemption out of a
+ *	chunk and drops the chunk instead
+ * @out: when it was last switched out while runnable, or 0
+ * @ns: time it spent so, from switch to switch, on its chunks' clock
+ */
+struct skbf_waits {
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	struct preempt_notifier pn;
+#endif
+	u64 out;
+	u64 ns;
+};
+
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+#define SKBF_HAVE_WAITS		true
+
+/* Switched out while runnable: preempted, or it yielded to another task. */
+static inline void skbf_waits_out(struct preempt_notifier *pn, struct task_struct *next)
+{
+	struct skbf_waits *wt = container_of(pn, struct skbf_waits, pn);
+
+	if (READ_ONCE(current->__state) == TASK_RUNNING)
+		wt->out = ktime_get_mono_fast_ns();
+}
+
+static inline void skbf_waits_in(struct preempt_notifier *pn, int cpu)
+{
+	struct skbf_waits *wt = container_of(pn, struct skbf_waits, pn);
+
+	if (wt->out) {
+		wt->ns += ktime_get_mono_fast_ns() - wt->out;
+		wt->out = 0;
+	}
+}
+
+/*
+ * The notifiers' static key: enabled before the first run that counts
+ * waits, and disabled when the module goes.  Turning it on or off patches
+ * the scheduler's text on every CPU (text_poke_bp: int3, then IPIs): once
+ * per module, not twice per run.  Runs that flipped it thousands of times
+ * (the fuzz) crashed TCG guests with an int3 Oops in __schedule, and each
+ * flip stalls every CPU, measuring ones too, for the IPIs.  Left on, a
+ * context switch costs an hlist_empty() test of each task's notifiers.
+ */
+static inline void skbf_waits_enable(void)
+{
+	preempt_notifier_inc();
+}
+
+static inline void skbf_waits_disable(void)
+{
+	preempt_notifier_dec();
+}
+
+/*
+ * Count the current thread's waits in @wt, until skbf_waits_stop(), which
+ * the thread calls before it exits.  The key is on (skbf_waits_enable()).
+ */
+static inline void skbf_waits_start(struct skbf_waits *wt, struct preempt_ops *ops)
+{
+	preempt_notifier_init(&wt->pn, ops);
+	preempt_notifier_register(&wt->pn);
+}
+
+static inline void skbf_waits_stop(struct skbf_waits *wt)
+{
+	preempt_notifier_unregister(&wt->pn);
+}
+#else
+#define SKBF_HAVE_WAITS		false
+struct preempt_ops;
+
+static inline void skbf_waits_enable(void)
+{
+}
+
+static inline void skbf_waits_disable(void)
+{
+}
+
+static inline void skbf_waits_start(struct skbf_waits *wt, struct preempt_ops *ops)
+{
+}
+
+static inline void skbf_waits_stop(struct skbf_waits *wt)
+{
+}
+#endif
+
 #ifdef CONFIG_FAULT_INJECTION
 /* Fault injection follows the writer of `run` into the run's threads. */
 static inline void skbf_inherit_make_it_fail(struct task_struct *task)
@@ -179,6 +274,7 @@ static inline void skbf_inherit_make_it_fail(struct task_struct *task)
  * @SKBF_PAGE_POOL: page_pool fragment + napi_build_skb(), recycled
  * @SKBF_KMALLOC_FLOOR: the slab allocations alloc_skb() makes, nothing else
  * @SKBF_EMPTY: the measuring loop with an op that does nothing
+ * @SKBF_CALIBRATE: an op of known cost (a spin on the clock), not in mode=all
  * @SKBF_NR_MODES: number of real modes
  * @SKBF_ALL: config value meaning "every mode in turn"
  */
@@ -193,9 +289,16 @@ enum skbf_mode {
 	SKBF_PAGE_POOL,
 	SKBF_KMALLOC_FLOOR,
 	SKBF_EMPTY,
+	SKBF_CALIBRATE,
 	SKBF_NR_MODES,
 	SKBF_ALL = SKBF_NR_MODES,
 };
+
+/*
+ * mode=all runs the modes before this one: mode=calibrate measures the
+ * harness, not an allocation path, and spins for microseconds an op.
+ */
+#define SKBF_NR_ALL		SKBF_CALIBRATE
 
 /* Where a mode's timed chunks run. */
 enum skbf_ctx {
@@ -215,6 +318,8 @@ enum skbf_ctx {
  * @warmup: repetitions run first and discarded
  * @batch: objects allocated before all of them are released
  * @latency: 1 to sample single operations into a histogram
+ * @cal_alloc_ns: mode=calibrate: ns an allocation spins
+ * @cal_free_ns: mode=calibrate: ns a release spins
  * @cpu: "nic", "all" or a CPU list
  * @free_cpu: "same", or the CPU that releases what the run makes
  * @dev: the NIC, or empty for the first one that is up and has an IRQ
@@ -229,6 +334,8 @@ struct skbf_config {
 	u32 warmup;
 	u32 batch;
 	u32 latency;
+	u32 cal_alloc_ns;
+	u32 cal_free_ns;
 	char cpu[SKBF_CPU_LEN];
 	char free_cpu[SKBF_FREE_CPU_LEN];
 	char dev[IFNAMSIZ];
@@ -285,6 +392,7 @@ struct skbf_target {
  * @ops: operations done in kept repetitions
  * @fails: allocations that returned NULL in kept repetitions
  * @ns_x100: median ns per op, times 100
+ * @ns_all_x100: the same over every chunk, dropped ones included
  * @ns_min_x100: fastest repetition's ns per op, times 100
  * @ns_max_x100: slowest repetition's ns per op, times 100
  * @cv_x100: coefficient of variation over repetitions, percent times 100
@@ -297,7 +405,9 @@ struct skbf_target {
  * @ipc_x100: PMU instructions per cycle, times 100, or -1
  * @csw: context switches of the measuring thread during chunks
  * @irqs: hard IRQs and softirqs on the CPU during chunks
- * @dropped: chunks left out of the timing because of a context switch
+ * @dropped: chunks left out of the timing: the thread moved, NET_RX or
+ *	NET_TX in a task chunk, or (without CONFIG_PREEMPT_NOTIFIERS) a
+ *	preemption
  * @lat_samples: operations timed one by one (latency=1)
  * @p50_ns: median single-op latency, or -1 when no kept chunk timed the
  *	ticks the samples count (every chunk was left out)
@@ -314,6 +424,7 @@ struct skbf_row {
 	u64 ops;
 	u64 fails;
 	s64 ns_x100;
+	s64 ns_all_x100;
 	s64 ns_min_x100;
 	s64 ns_max_x100;
 	s64 cv_x100;
@@ -355,6 +466,14 @@ struct skbf_row {
  *	counted when it ran on free_cpu
  * @ring_full: free_cpu: times a worker found the ring full and waited
  * @net_dropped: chunks left out because NET_RX or NET_TX ran in them
+ * @slept: kept chunks in which the measuring thread slept (an op's own sleep)
+ * @waited_ns: time taken out of kept chunks: the thread waited for its CPU
+ * @waits: waits are known and taken out (CONFIG_PREEMPT_NOTIFIERS), rather
+ *	than preempted chunks dropped
+ * @cons_batches: free_cpu: batches of releases the releasing thread timed
+ * @cons_dropped: of those, left out of free_ns (preempted, moved, NET_RX/TX)
+ * @clock_ns: mode=calibrate: the cost of one ktime_get_ns(), by which a
+ *	spin may overshoot
  * @clones: free_cpu, skb_clone: clones the releasing thread released
  * @clone_companions: of those, the parent's fclone companion (the others
  *	came from skbuff_head_cache)
@@ -386,6 +505,12 @@ struct skbf_results {
 	u64 released_remote;
 	u64 ring_full;
 	u64 net_dropped;
+	u64 slept;
+	u64 waited_ns;
+	bool waits;
+	u64 cons_batches;
+	u64 cons_dropped;
+	u64 clock_ns;
 	u64 clones;
 	u64 clone_companions;
 	unsigned int nr_rows;
@@ -394,6 +519,74 @@ struct skbf_results {
 
 struct skbf_worker;
 struct skbf_consumer;
+
+/**
+ * struct skbf_seam_events - what happened in one chunk, or in one batch of
+ * releases of the releasing thread: the counters the engine reads around
+ * it, or what KUnit's seam says instead
+ * @cpu: the CPU the thread is bound to (set by the engine)
+ * @softirq: the chunk ran in a NAPI poll (set by the engine)
+ * @steps: steps the chunk did, or objects the batch released (set by the
+ *	engine)
+ * @nvcsw: voluntary context switches of the thread: it slept
+ * @nivcsw: involuntary ones: it was preempted
+ * @irqs: hard IRQs and softirqs the CPU took
+ * @net: of those, NET_RX and NET_TX softirqs
+ * @moved: the thread ran on another CPU than @cpu
+ * @wait: ns the thread waited for its CPU while another task ran (set by
+ *	the engine: its preempt notifier's count, or the seam's virtual one)
+ */
+struct skbf_seam_events {
+	unsigned int cpu;
+	bool softirq;
+	u64 steps;
+	u64 nvcsw;
+	u64 nivcsw;
+	u32 irqs;
+	u32 net;
+	bool moved;
+	u64 wait;
+};
+
+/**
+ * struct skbf_seam - KUnit's known answers: set in a run (KUnit only), it
+ * replaces what the engine reads.  mode=calibrate then runs on a virtual
+ * clock of one per thread, which only the scripted costs advance; in every
+ * mode the counters around a chunk (and around a batch of the releasing
+ * thread) are what @chunk (@release) says.  The production modes' timed
+ * loops never look at it: the clock is read through it in mode=calibrate's
+ * loop only, and the counters once a chunk.
+ * @rep_start: optional: at each repetition's start, the virtual clock of
+ *	@cpu's worker then
+ * @cost: mode=calibrate: the virtual ns of @cpu's next allocation, or of
+ *	its next release when @free (the releasing thread's @cpu is its own);
+ *	of those, *@wait ns the thread waited while another task ran
+ * @chunk: after each chunk of @cpu's worker: fill in @ev's events
+ * @release: free_cpu: after each batch the releasing thread timed
+ * @spin: mode=calibrate with free_cpu: the virtual ns a worker's wait for
+ *	room in a full ring takes, a step of 64 tries at a time
+ * @hold: free_cpu: while it says so, the releasing thread takes nothing
+ *	from a worker that is still making (its CPU busy elsewhere)
+ * @lat_gap: latency=1 in mode=calibrate: allocations from one sample to the
+ *	next, or 0 for random gaps as in a run
+ * @tsc_mult: get_cycles() ticks per virtual ns in mode=calibrate, or 0 for
+ *	a CPU without a cycle counter
+ * @softirq: mode=calibrate runs its chunks in a NAPI poll
+ * @no_waits: mode=calibrate runs as on a kernel without
+ *	CONFIG_PREEMPT_NOTIFIERS: no wait is known, a preempted chunk is dropped
+ */
+struct skbf_seam {
+	u64 (*rep_start)(struct skbf_seam *s, unsigned int cpu, u32 rep);
+	u64 (*cost)(struct skbf_seam *s, unsigned int cpu, bool free, u64 *wait);
+	void (*chunk)(struct skbf_seam *s, struct skbf_seam_events *ev);
+	void (*release)(struct skbf_seam *s, struct skbf_seam_events *ev);
+	u64 (*spin)(struct skbf_seam *s, unsigned int cpu);
+	bool (*hold)(struct skbf_seam *s);
+	u32 lat_gap;
+	u32 tsc_mult;
+	bool softirq;
+	bool no_waits;
+};
 
 /**
  * struct skbf_run - a run in progress
@@ -416,6 +609,7 @@ struct skbf_consumer;
  *	before its counters are read again
  * @mem_bound: KUnit hook: the memory bound in bytes (0: a quarter of the
  *	memory available)
+ * @seam: KUnit's known answers (struct skbf_seam), or NULL
  * @done: completed when the last worker and the consumer finished
  * @running: threads still working
  * @nr_workers: worker threads of the current mode
@@ -447,6 +641,7 @@ struct skbf_run {
 	bool release_late;
 	void (*in_chunk)(struct skbf_run *run);
 	u64 mem_bound;
+	struct skbf_seam *seam;
 	struct completion done;
 	atomic_t running;
 	unsigned int nr_workers;

@@ -50,7 +50,7 @@ struct skbf_kunit {
 	char *want;
 	struct skbf_config cfg;
 	char why[128];
-	char line[256];
+	char line[1024];
 	char stats[1024];
 };
 
@@ -272,13 +272,17 @@ static const char *const skbf_kunit_mode_names[SKBF_NR_MODES + 1] = {
 	[SKBF_PAGE_POOL]		= "page_pool",
 	[SKBF_KMALLOC_FLOOR]		= "kmalloc_floor",
 	[SKBF_EMPTY]			= "empty",
+	[SKBF_CALIBRATE]		= "calibrate",
 	[SKBF_ALL]			= "all",
 };
+
+/* The modes mode=all runs, in its order: every one but calibrate. */
+#define SKBF_KUNIT_ALL_ROWS	10
 
 static const enum skbf_mode skbf_kunit_all_modes[] = {
 	SKBF_ALLOC_SKB, SKBF_ALLOC_SKB_FCLONE, SKBF_ALLOC_SKB_WITH_FRAGS, SKBF_SKB_CLONE,
 	SKBF_NETDEV_ALLOC_SKB, SKBF_NAPI_ALLOC_SKB, SKBF_BUILD_SKB, SKBF_PAGE_POOL,
-	SKBF_KMALLOC_FLOOR, SKBF_EMPTY, SKBF_ALL,
+	SKBF_KMALLOC_FLOOR, SKBF_EMPTY, SKBF_CALIBRATE, SKBF_ALL,
 };
 
 /* The modes that make skbs. */
@@ -291,7 +295,7 @@ static const enum skbf_mode skbf_kunit_skb_modes[] = {
 static const enum skbf_mode skbf_kunit_run_modes[] = {
 	SKBF_ALLOC_SKB, SKBF_ALLOC_SKB_FCLONE, SKBF_ALLOC_SKB_WITH_FRAGS, SKBF_SKB_CLONE,
 	SKBF_NETDEV_ALLOC_SKB, SKBF_NAPI_ALLOC_SKB, SKBF_BUILD_SKB, SKBF_PAGE_POOL,
-	SKBF_KMALLOC_FLOOR, SKBF_EMPTY,
+	SKBF_KMALLOC_FLOOR, SKBF_EMPTY, SKBF_CALIBRATE,
 };
 
 static void skbf_kunit_mode_desc(const enum skbf_mode *mode, char *desc)
@@ -335,7 +339,7 @@ struct skbf_kunit_input {
 	const char *shows;	/* key=value lines, space separated; NULL: @in */
 };
 
-#define SKBF_KUNIT_EVERY_KEY "mode=napi_alloc_skb size=256 headroom=0 put=256 count=3 repeat=2 warmup=2 batch=8 cpu=0 free_cpu=same dev=eth1 latency=1"
+#define SKBF_KUNIT_EVERY_KEY "mode=napi_alloc_skb size=256 headroom=0 put=256 count=3 repeat=2 warmup=2 batch=8 cpu=0 free_cpu=same dev=eth1 latency=1 cal_alloc_ns=5 cal_free_ns=6"
 
 #define SKBF_IN(text)		{ .in = text, .len = sizeof(text) - 1 }
 #define SKBF_IN_SHOWS(text, lines)	{ .in = text, .len = sizeof(text) - 1, .shows = lines }
@@ -380,6 +384,11 @@ static const struct skbf_kunit_input skbf_kunit_config_ok[] = {
 	SKBF_IN("batch=4096"),
 	SKBF_IN("latency=0"),
 	SKBF_IN("latency=1"),
+	SKBF_IN("cal_alloc_ns=0"),
+	SKBF_IN("cal_alloc_ns=100000"),
+	SKBF_IN("cal_free_ns=0"),
+	SKBF_IN("cal_free_ns=100000"),
+	SKBF_IN("mode=calibrate"),
 	/* cpu= and dev=. */
 	SKBF_IN("cpu=nic"),
 	SKBF_IN("cpu=all"),
@@ -420,6 +429,9 @@ static const struct skbf_kunit_input skbf_kunit_config_bad[] = {
 	SKBF_IN("batch=0"),
 	SKBF_IN("batch=4097"),
 	SKBF_IN("latency=2"),
+	SKBF_IN("cal_alloc_ns=100001"),
+	SKBF_IN("cal_free_ns=100001"),
+	SKBF_IN("cal_free_ns=-1"),
 	/* Malformed numbers, each in range if read leniently. */
 	SKBF_IN("count=+64"),
 	SKBF_IN("size=+1000"),
@@ -598,6 +610,8 @@ static void config_defaults_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cfg.warmup, 1);
 	KUNIT_EXPECT_EQ(test, cfg.batch, 1);
 	KUNIT_EXPECT_EQ(test, cfg.latency, 0);
+	KUNIT_EXPECT_EQ(test, cfg.cal_alloc_ns, 2000);
+	KUNIT_EXPECT_EQ(test, cfg.cal_free_ns, 1000);
 	KUNIT_EXPECT_STREQ(test, cfg.cpu, "nic");
 	KUNIT_EXPECT_STREQ(test, cfg.free_cpu, "same");
 	KUNIT_EXPECT_STREQ(test, cfg.dev, "");
@@ -610,7 +624,8 @@ static void config_show_test(struct kunit *test)
 	skbf_config_show(&ctx->s, &ctx->cfg);
 	KUNIT_EXPECT_STREQ(test, skbf_kunit_str(test, &ctx->s),
 			   "mode=alloc_skb\nsize=1500\nheadroom=14\nput=100\ncount=200000\n"
-			   "repeat=5\nwarmup=1\nbatch=1\ncpu=nic\nfree_cpu=same\ndev=\nlatency=0\n");
+			   "repeat=5\nwarmup=1\nbatch=1\ncpu=nic\nfree_cpu=same\ndev=\nlatency=0\n"
+			   "cal_alloc_ns=2000\ncal_free_ns=1000\n");
 }
 
 static void config_every_key_test(struct kunit *test)
@@ -618,7 +633,7 @@ static void config_every_key_test(struct kunit *test)
 	struct skbf_kunit *ctx = test->priv;
 
 	skbf_kunit_set(test,
-		       "mode=build_skb size=9000 headroom=64 put=1000 count=7 repeat=3 warmup=4 batch=16 cpu=all dev=eth0 latency=1");
+		       "mode=build_skb size=9000 headroom=64 put=1000 count=7 repeat=3 warmup=4 batch=16 cpu=all dev=eth0 latency=1 cal_alloc_ns=77 cal_free_ns=88");
 	KUNIT_EXPECT_EQ(test, ctx->cfg.mode, SKBF_BUILD_SKB);
 	KUNIT_EXPECT_EQ(test, ctx->cfg.warmup, 4);
 	KUNIT_EXPECT_EQ(test, ctx->cfg.size, 9000);
@@ -628,6 +643,8 @@ static void config_every_key_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->cfg.repeat, 3);
 	KUNIT_EXPECT_EQ(test, ctx->cfg.batch, 16);
 	KUNIT_EXPECT_EQ(test, ctx->cfg.latency, 1);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.cal_alloc_ns, 77);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.cal_free_ns, 88);
 	KUNIT_EXPECT_STREQ(test, ctx->cfg.cpu, "all");
 	KUNIT_EXPECT_STREQ(test, ctx->cfg.dev, "eth0");
 }
@@ -1212,10 +1229,12 @@ static void build_rounds_up_test(struct kunit *test)
 	skbf_kunit_drop(test, k);
 }
 
-/* kmalloc_floor, empty and all make no skb, and count nothing. */
+/* kmalloc_floor, empty, calibrate and all make no skb, and count nothing. */
 static void build_no_skb_test(struct kunit *test)
 {
-	static const enum skbf_mode modes[] = { SKBF_KMALLOC_FLOOR, SKBF_EMPTY, SKBF_ALL };
+	static const enum skbf_mode modes[] = {
+		SKBF_KMALLOC_FLOOR, SKBF_EMPTY, SKBF_CALIBRATE, SKBF_ALL,
+	};
 	struct skbf_kunit *ctx = test->priv;
 	s64 allocated = skbf_kunit_stat(test, "skbs_allocated");
 	s64 failures = skbf_kunit_stat(test, "alloc_failures");
@@ -1334,7 +1353,8 @@ static void footprint_covers_test(struct kunit *test)
 		void *obj;
 
 		skbf_kunit_set(test, config);
-		if (mode == SKBF_EMPTY) {
+		/* Neither holds memory: calibrate spins. */
+		if (mode == SKBF_EMPTY || mode == SKBF_CALIBRATE) {
 			KUNIT_EXPECT_EQ(test, skbf_footprint(&ctx->cfg, mode), 0);
 			continue;
 		}
@@ -1646,7 +1666,6 @@ static void skbf_kunit_expect_writer(struct kunit *test, const struct skbf_targe
 	KUNIT_EXPECT_STREQ(test, t->w.irq_name, "");
 	KUNIT_EXPECT_EQ(test, cpumask_weight(t->cpus), 1);
 	KUNIT_EXPECT_TRUE(test, cpumask_test_cpu(cpu, t->cpus));
-	KUNIT_EXPECT_TRUE(test, cpu_online(cpu));
 }
 
 /* A dummy netdev has no IRQ and no node: the CPU is the caller's. */
@@ -1917,8 +1936,17 @@ static struct kunit_suite skbf_nic_suite = {
 KUNIT_DEFINE_ACTION_WRAPPER(skbf_kunit_results_free, skbf_results_free, struct skbf_results *);
 
 /*
+ * The seam with nothing in it: the counters around every chunk read zero,
+ * so that no chunk of a run is dropped and every count is exact.  The
+ * clock stays the real one (a calibrate run spins on it too), and so do
+ * the waits for the CPU read with it (taken out, never a drop).
+ */
+static struct skbf_seam skbf_kunit_quiet;
+
+/*
  * A run of the defaults changed by @fmt, on the first online CPU and with
- * no warmup unless it says, so that every count is the config's.
+ * no warmup unless it says, so that every count is the config's; on the
+ * quiet seam unless the case takes it off, so that no chunk is dropped.
  */
 static __printf(2, 3) struct skbf_run *skbf_kunit_run(struct kunit *test, const char *fmt, ...)
 {
@@ -1939,6 +1967,7 @@ static __printf(2, 3) struct skbf_run *skbf_kunit_run(struct kunit *test, const 
 	err = skbf_config_parse(&run->cfg, config, strlen(config), false, ctx->why,
 				sizeof(ctx->why));
 	KUNIT_ASSERT_EQ_MSG(test, err, 0, "%s: %s", config, ctx->why);
+	run->seam = &skbf_kunit_quiet;
 	return run;
 }
 
@@ -1986,29 +2015,28 @@ static void skbf_kunit_expect_moved(struct kunit *test, const struct skbf_kunit_
 }
 
 /*
- * A complete row: every operation counted (more only when a chunk was
- * dropped mid-batch and the batch was finished), timings in order.
+ * A complete row of a run on the quiet seam: no chunk dropped, so every
+ * operation counted once, and none of the counters moved.  The figures
+ * themselves are the known-answer cases' (kunit_known.c).
  */
 static void skbf_kunit_check_row(struct kunit *test, const struct skbf_run *run,
 				 const struct skbf_row *row, enum skbf_mode mode, u64 fails)
 {
 	u64 ops = (u64)run->cfg.count * run->cfg.repeat;
 
+	KUNIT_ASSERT_PTR_EQ(test, run->seam, &skbf_kunit_quiet);
 	KUNIT_EXPECT_EQ(test, row->mode, mode);
-	if (row->dropped)
-		KUNIT_EXPECT_GE(test, row->ops, ops);
-	else
-		KUNIT_EXPECT_EQ(test, row->ops, ops);
+	KUNIT_EXPECT_EQ(test, row->ops, ops);
 	KUNIT_EXPECT_EQ(test, row->fails, fails);
-	KUNIT_EXPECT_LE(test, row->ns_min_x100, row->ns_x100);
-	KUNIT_EXPECT_LE(test, row->ns_x100, row->ns_max_x100);
+	KUNIT_EXPECT_EQ(test, row->dropped, 0);
+	KUNIT_EXPECT_EQ(test, row->csw, 0);
+	KUNIT_EXPECT_EQ(test, row->irqs, 0);
 	/* UML's clock moves in 256 ns steps: a short run can read 0 ns. */
 	if (!IS_ENABLED(CONFIG_UML)) {
 		KUNIT_EXPECT_GT(test, row->ns_x100, 0);
 		KUNIT_EXPECT_GE(test, row->cv_x100, 0);
 		KUNIT_EXPECT_GT(test, row->ops_per_sec, 0);
 	}
-	KUNIT_EXPECT_TRUE(test, row->cycles_x100 >= -1);
 	/* Where each kept chunk ran: in softirq for the receive paths only. */
 	if (skbf_kunit_in_napi(mode)) {
 		KUNIT_EXPECT_GT(test, row->ctx[1], 0);
@@ -2046,8 +2074,7 @@ static void run_mode_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, row->free_x100, -1);
 	KUNIT_EXPECT_EQ(test, run->res->where.rule, SKBF_RULE_LIST);
 	KUNIT_EXPECT_MEMEQ(test, &run->res->cfg, &run->cfg, sizeof(run->cfg));
-	if (!row->dropped)
-		skbf_kunit_expect_moved(test, &st, skbf_kunit_made(run, *mode, row->ops), 0);
+	skbf_kunit_expect_moved(test, &st, skbf_kunit_made(run, *mode, row->ops), 0);
 	kunit_info(test, "%s: %lld.%02lld ns per op, %llu chunks in softirq\n",
 		   skbf_kunit_mode_names[*mode], row->ns_x100 / 100, row->ns_x100 % 100,
 		   row->ctx[1]);
@@ -2060,9 +2087,9 @@ static void run_all_modes_test(struct kunit *test)
 	unsigned int i;
 
 	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
-	KUNIT_ASSERT_EQ(test, run->res->nr_rows, SKBF_NR_MODES);
-	for (i = 0; i < SKBF_NR_MODES; i++)
-		skbf_kunit_check_row(test, run, &run->res->rows[i], i, 0);
+	KUNIT_ASSERT_EQ(test, run->res->nr_rows, SKBF_KUNIT_ALL_ROWS);
+	for (i = 0; i < SKBF_KUNIT_ALL_ROWS; i++)
+		skbf_kunit_check_row(test, run, &run->res->rows[i], skbf_kunit_run_modes[i], 0);
 }
 
 static const u32 skbf_kunit_batches[] = { 1, 3, 64, 256, 4096 };
@@ -2071,7 +2098,8 @@ KUNIT_ARRAY_PARAM(skbf_batches, skbf_kunit_batches, skbf_kunit_u32_desc);
 
 /*
  * Every skb of every batch is freed, a partial last batch included; from
- * batch=2 allocation and release are timed apart and add up to the whole.
+ * batch=2 allocation and release are timed apart (their values: the
+ * known-answer cases).
  */
 static void run_batch_test(struct kunit *test)
 {
@@ -2086,18 +2114,17 @@ static void run_batch_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, run->res->nr_rows, 1);
 	row = &run->res->rows[0];
 	skbf_kunit_check_row(test, run, row, SKBF_NAPI_ALLOC_SKB, 0);
-	if (!row->dropped)
-		skbf_kunit_expect_moved(test, &st, 300, 0);
+	skbf_kunit_expect_moved(test, &st, 300, 0);
 	if (*batch == 1) {
 		KUNIT_EXPECT_EQ(test, row->alloc_x100, -1);
 		KUNIT_EXPECT_EQ(test, row->free_x100, -1);
 		return;
 	}
-	KUNIT_EXPECT_GT(test, row->alloc_x100, 0);
-	KUNIT_EXPECT_GT(test, row->free_x100, 0);
-	/* The phases tile every chunk: their sum is ns_per_op but for rounding. */
-	KUNIT_EXPECT_LE(test, abs(row->alloc_x100 + row->free_x100 - row->ns_x100),
-			row->ns_x100 / 50 + 2);
+	/* UML's clock moves in 256 ns steps: a phase can read 0 ns. */
+	if (!IS_ENABLED(CONFIG_UML)) {
+		KUNIT_EXPECT_GT(test, row->alloc_x100, 0);
+		KUNIT_EXPECT_GT(test, row->free_x100, 0);
+	}
 }
 
 /* cpu=all: a row per CPU and, with several, a sum row over the common window. */
@@ -2135,8 +2162,9 @@ static void run_cpus_all_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sum->ops, ops);
 	KUNIT_EXPECT_GT(test, sum->ops_per_sec, 0);
 	KUNIT_EXPECT_EQ(test, sum->ns_x100, -1);
+	KUNIT_EXPECT_EQ(test, sum->fails, 0);
+	KUNIT_EXPECT_EQ(test, sum->dropped, 0);
 	KUNIT_EXPECT_GT(test, run->res->overlap_pct, 0);
-	KUNIT_EXPECT_LE(test, run->res->overlap_pct, 100);
 	kunit_info(test, "CPUs overlapped %u%%, %llu ops/s together\n", run->res->overlap_pct,
 		   sum->ops_per_sec);
 }
@@ -2155,11 +2183,10 @@ static void run_latency_test(struct kunit *test)
 	skbf_kunit_check_row(test, run, row, SKBF_ALLOC_SKB, 0);
 	/* Gaps of at most 2 * SKBF_LAT_EVERY - 1 ops: at least 5 in 640. */
 	KUNIT_EXPECT_GE(test, row->lat_samples, 640 / (2 * SKBF_LAT_EVERY - 1));
+	KUNIT_EXPECT_LE(test, row->lat_samples, 640);
 	/* UML's clock moves in 256 ns steps: one op alone can read 0 ns. */
 	if (!IS_ENABLED(CONFIG_UML))
 		KUNIT_EXPECT_GT(test, row->p50_ns, 0);
-	KUNIT_EXPECT_LE(test, row->p50_ns, row->p99_ns);
-	KUNIT_EXPECT_LE(test, row->p99_ns, row->p999_ns);
 }
 
 /*
@@ -2192,7 +2219,7 @@ static const u32 skbf_kunit_lat_batches[] = { 1, 8 };
 
 KUNIT_ARRAY_PARAM(skbf_lat_batches, skbf_kunit_lat_batches, skbf_kunit_u32_desc);
 
-/* Warmup repetitions run and are left out; cv_pct spreads the kept ones. */
+/* Warmup repetitions run (their skbs counted in stats) and stay out of the rows. */
 static void run_warmup_test(struct kunit *test)
 {
 	struct skbf_kunit_stats st;
@@ -2204,10 +2231,7 @@ static void run_warmup_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
 	row = &run->res->rows[0];
 	skbf_kunit_check_row(test, run, row, SKBF_ALLOC_SKB, 0);
-	if (!row->dropped)
-		skbf_kunit_expect_moved(test, &st, 250, 0);
-	KUNIT_EXPECT_GE(test, row->cv_x100, 0);
-	KUNIT_EXPECT_LT(test, row->cv_x100, 10000);
+	skbf_kunit_expect_moved(test, &st, 250, 0);
 }
 
 /* A run in a thread of its own, for a case to stop. */
@@ -2578,13 +2602,10 @@ static void run_free_cpu_test(struct kunit *test)
 	skbf_kunit_check_row(test, run, row, *mode, 0);
 	KUNIT_EXPECT_EQ(test, run->res->where.free_cpu, other);
 	/* Every object made went to the other CPU and was released there. */
-	if (row->dropped)
-		KUNIT_EXPECT_GE(test, run->res->released_remote, row->ops);
-	else
-		KUNIT_EXPECT_EQ(test, run->res->released_remote, row->ops);
+	KUNIT_EXPECT_EQ(test, run->res->released_remote, row->ops);
 	KUNIT_EXPECT_GT(test, row->free_x100, 0);
-	if (!row->dropped)
-		skbf_kunit_expect_moved(test, &st, skbf_kunit_made(run, *mode, row->ops), 0);
+	KUNIT_EXPECT_EQ(test, run->res->cons_dropped, 0);
+	skbf_kunit_expect_moved(test, &st, skbf_kunit_made(run, *mode, row->ops), 0);
 	KUNIT_EXPECT_EQ(test, skbf_outstanding(), 0);
 }
 
@@ -2623,9 +2644,8 @@ static void run_free_cpu_clone_test(struct kunit *test)
 			     2 * SKBF_RING, other);
 	run->release_late = true;
 	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
-	/* A dropped chunk makes a repetition go on: count ops, not 2 * SKBF_RING. */
-	KUNIT_EXPECT_GE(test, run->res->clones, 2 * SKBF_RING);
-	KUNIT_EXPECT_EQ(test, run->res->clones, run->res->released_remote);
+	KUNIT_EXPECT_EQ(test, run->res->clones, 2 * SKBF_RING);
+	KUNIT_EXPECT_EQ(test, run->res->released_remote, 2 * SKBF_RING);
 	KUNIT_EXPECT_GE(test, run->res->clone_companions, 1);
 	KUNIT_EXPECT_LT(test, run->res->clone_companions, run->res->clones);
 }
@@ -2673,6 +2693,8 @@ static void run_net_softirq_test(struct kunit *test)
 	 * napi_enable() and netif_napi_del() nothing may end the case.
 	 */
 	run = skbf_kunit_run(test, "mode=alloc_skb count=1000 repeat=1");
+	/* The real counters: NET_RX really runs. */
+	run->seam = NULL;
 	run->in_chunk = skbf_kunit_net_rx;
 	dev = skbf_kunit_dummy(test);
 	skbf_kunit_net_napi = kunit_kzalloc(test, sizeof(*skbf_kunit_net_napi), GFP_KERNEL);
@@ -2699,6 +2721,55 @@ static void run_net_softirq_test(struct kunit *test)
 	skbf_results_show(&ctx->s, run->res);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(skbf_kunit_str(test, &ctx->s),
 					   "left out had NET_RX or NET_TX"));
+}
+
+/* Every other task chunk sleeps, as an op in direct reclaim may. */
+static atomic_t skbf_kunit_sleeps;
+static atomic_t skbf_kunit_sleep_chunks;
+
+static void skbf_kunit_sleep(struct skbf_run *run)
+{
+	unsigned long nvcsw = current->nvcsw;
+
+	/* The first chunk too: UML's fast runs may have one. */
+	if (!(atomic_inc_return(&skbf_kunit_sleep_chunks) % 2))
+		return;
+	usleep_range(20, 50);
+	/* A timer that fired before the thread slept made no switch. */
+	if (current->nvcsw != nvcsw)
+		atomic_inc(&skbf_kunit_sleeps);
+}
+
+/*
+ * The real counters: a task chunk in which the thread slept is kept (its
+ * op's sleep is the op's cost) and counted in the # timing line; only one
+ * also preempted, moved or with NET_RX is dropped, rare on a quiet CPU.
+ */
+static void run_sleep_test(struct kunit *test)
+{
+	struct skbf_kunit *ctx = test->priv;
+	const struct skbf_row *row;
+	struct skbf_run *run;
+	int sleeps;
+
+	run = skbf_kunit_run(test, "mode=alloc_skb count=500 repeat=1");
+	run->seam = NULL;
+	run->in_chunk = skbf_kunit_sleep;
+	atomic_set(&skbf_kunit_sleeps, 0);
+	atomic_set(&skbf_kunit_sleep_chunks, 0);
+	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
+	row = &run->res->rows[0];
+	sleeps = atomic_read(&skbf_kunit_sleeps);
+	kunit_info(test, "%d chunks, %d slept; kept %llu with a sleep, dropped %llu, csw %llu\n",
+		   atomic_read(&skbf_kunit_sleep_chunks), sleeps, run->res->slept, row->dropped,
+		   row->csw);
+	KUNIT_ASSERT_GT(test, sleeps, 0);
+	KUNIT_EXPECT_GE(test, row->csw, sleeps);
+	KUNIT_EXPECT_GE(test, 2 * run->res->slept, sleeps);
+	KUNIT_EXPECT_LE(test, run->res->slept, sleeps);
+	skbf_results_show(&ctx->s, run->res);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(skbf_kunit_str(test, &ctx->s),
+					   "chunks kept had an op sleeping in them"));
 }
 
 /* Stopped with skbs in the ring: every one of them is released too. */
@@ -2765,8 +2836,8 @@ static void run_results_text_test(struct kunit *test)
 	p = skbf_kunit_line(text, "mode cpu ");
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	fields = skbf_kunit_fields(skbf_kunit_copy_line(test, p));
-	KUNIT_EXPECT_EQ(test, fields, *latency ? 29 : 25);
-	for (i = 0; i <= SKBF_NR_MODES; i++) {
+	KUNIT_EXPECT_EQ(test, fields, *latency ? 30 : 26);
+	for (i = 0; i <= SKBF_KUNIT_ALL_ROWS; i++) {
 		const char *line = skbf_kunit_copy_line(test, p);
 		char start[48];
 
@@ -2782,7 +2853,7 @@ static void run_results_text_test(struct kunit *test)
 		p++;
 	}
 	/* Then each row's repetitions, one here: "# reps: MODE CPU NS". */
-	for (i = 0; i < SKBF_NR_MODES; i++) {
+	for (i = 0; i < SKBF_KUNIT_ALL_ROWS; i++) {
 		const char *line = skbf_kunit_copy_line(test, p);
 		char start[48];
 
@@ -2826,6 +2897,7 @@ static struct kunit_case skbf_run_cases[] = {
 	KUNIT_CASE(run_free_cpu_full_test),
 	KUNIT_CASE(run_free_cpu_clone_test),
 	KUNIT_CASE(run_net_softirq_test),
+	KUNIT_CASE(run_sleep_test),
 	KUNIT_CASE(run_free_cpu_stop_test),
 	KUNIT_CASE(run_page_pool_recycle_test),
 	KUNIT_CASE_PARAM(run_results_text_test, skbf_latencies_gen_params),
@@ -3016,9 +3088,13 @@ KUNIT_ARRAY_PARAM(skbf_faults, skbf_kunit_faults, skbf_kunit_faults_desc);
  * BH-off time is bounded by the clock, not by a step count predicted from
  * earlier chunks, so failures (far cheaper than allocations) do not
  * stretch a chunk, nor does the switch from failing to succeeding that a
- * burst brings.  The median chunk stays within the bound; a host that
- * stalls the TCG vCPU makes some chunks look long to the guest, which the
- * longest chunk shows and the median does not.
+ * burst brings.  A chunk ends at the first clock read past 1 ms, a block
+ * of steps (about 100 us) apart, plus an op: under KASAN an op of
+ * napi_alloc_skb can take a millisecond (a flush of the NAPI skb cache).
+ * The median chunk stays under 1.6 ms (measured on x86_64 under KASAN and
+ * TCG: 1.05 to 1.35 ms); a host that stalls the TCG vCPU makes some
+ * chunks look long to the guest, which the longest chunk shows and the
+ * median does not.  The exact bound is the seam's (known_chunk_length).
  */
 static void lifetime_bh_bound_test(struct kunit *test)
 {
@@ -3040,7 +3116,7 @@ static void lifetime_bh_bound_test(struct kunit *test)
 		   res->bh_chunks, div_u64(res->bh_median_ns, 1000),
 		   div_u64(res->bh_longest_ns, 1000), res->bh_over, SKBF_CHUNK_MAX_NS / 1000);
 	KUNIT_EXPECT_GT(test, res->bh_chunks, 0);
-	KUNIT_EXPECT_LE(test, res->bh_median_ns, SKBF_CHUNK_MAX_NS);
+	KUNIT_EXPECT_LE(test, res->bh_median_ns, 1600000);
 }
 
 static struct kunit_case skbf_lifetime_cases[] = {
@@ -3080,23 +3156,26 @@ static struct skbf_results *skbf_kunit_results(struct kunit *test)
 	res->nr_rows = 3;
 	res->rows[0] = (struct skbf_row){
 		.mode = SKBF_NAPI_ALLOC_SKB, .cpu = 0, .ctx = { 0, 100 }, .ops = 1000000,
-		.fails = 2, .ns_x100 = 12345, .ns_min_x100 = 12000, .ns_max_x100 = 13005,
+		.fails = 2, .ns_x100 = 12345, .ns_all_x100 = 12400, .ns_min_x100 = 12000,
+		.ns_max_x100 = 13005,
 		.cv_x100 = 321, .alloc_x100 = -1, .free_x100 = -1, .ops_per_sec = 810044,
 		.tsc_x100 = 25050, .cycles_x100 = -1, .ipc_x100 = -1, .irqs = 12,
 		.lat_samples = 15625, .p50_ns = 120, .p99_ns = 340, .p999_ns = 5600,
 	};
 	res->rows[1] = (struct skbf_row){
 		.mode = SKBF_NAPI_ALLOC_SKB, .cpu = 1, .ctx = { 0, 90 }, .ops = 1000000,
-		.ns_x100 = 20000, .ns_min_x100 = 19999, .ns_max_x100 = 20001, .cv_x100 = 5,
+		.ns_x100 = 20000, .ns_all_x100 = 21050, .ns_min_x100 = 19999, .ns_max_x100 = 20001,
+		.cv_x100 = 5,
 		.alloc_x100 = -1, .free_x100 = -1, .ops_per_sec = 500000, .tsc_x100 = 40000,
 		.cycles_x100 = 45678, .ipc_x100 = 125, .csw = 1, .irqs = 7, .dropped = 1,
 		.lat_samples = 15625, .p50_ns = 7, .p99_ns = 8, .p999_ns = 9,
 	};
 	res->rows[2] = (struct skbf_row){
 		.mode = SKBF_NAPI_ALLOC_SKB, .cpu = -1, .ops = 2000000, .fails = 2,
-		.ns_x100 = -1, .ns_min_x100 = -1, .ns_max_x100 = -1, .cv_x100 = -1,
-		.alloc_x100 = -1, .free_x100 = -1, .ops_per_sec = 1310044, .tsc_x100 = -1,
-		.cycles_x100 = -1, .ipc_x100 = -1, .csw = 1, .irqs = 19, .dropped = 1,
+		.ns_x100 = -1, .ns_all_x100 = -1, .ns_min_x100 = -1, .ns_max_x100 = -1,
+		.cv_x100 = -1, .alloc_x100 = -1, .free_x100 = -1, .ops_per_sec = 1310044,
+		.tsc_x100 = -1, .cycles_x100 = -1, .ipc_x100 = -1, .csw = 1, .irqs = 19,
+		.dropped = 1,
 	};
 	return res;
 }
@@ -3142,7 +3221,7 @@ static void results_comments_test(struct kunit *test)
 		"# nic_irq: none",
 		"# cpu_list: 0-1",
 		"# cpu_rule: list: the CPUs cpu= names, concurrently",
-		"# config: mode=napi_alloc_skb size=1500 headroom=14 put=100 count=200000 repeat=5 warmup=1 batch=1 cpu=nic free_cpu=same dev= latency=0",
+		"# config: mode=napi_alloc_skb size=1500 headroom=14 put=100 count=200000 repeat=5 warmup=1 batch=1 cpu=nic free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000",
 		"# bh_off: 100 chunks in softirq, median 1050 us, the longest 1100 us, 0 over the 2000 us bound (a vCPU its host stalls makes a chunk look long)",
 	};
 	struct skbf_kunit *ctx = test->priv;
@@ -3223,16 +3302,16 @@ static void results_rules_test(struct kunit *test)
 	}
 }
 
-#define SKBF_KUNIT_HEADER "mode cpu free_cpu ctx size headroom put batch count repeat warmup ns_per_op ns_min ns_max cv_pct alloc_ns free_ns ops_per_sec tsc_per_op cycles_per_op ipc csw irqs dropped_chunks fails"
+#define SKBF_KUNIT_HEADER "mode cpu free_cpu ctx size headroom put batch count repeat warmup ns_per_op ns_all ns_min ns_max cv_pct alloc_ns free_ns ops_per_sec tsc_per_op cycles_per_op ipc csw irqs dropped_chunks fails"
 
 /* The header row and the rows, each field where the header says. */
 static void results_rows_test(struct kunit *test)
 {
 	static const char *const want[] = {
 		SKBF_KUNIT_HEADER,
-		"napi_alloc_skb 0 same softirq 1500 14 100 1 200000 5 1 123.45 120.00 130.05 3.21 - - 810044 250.50 - - 0 12 0 2",
-		"napi_alloc_skb 1 same softirq 1500 14 100 1 200000 5 1 200.00 199.99 200.01 0.05 - - 500000 400.00 456.78 1.25 1 7 1 0",
-		"napi_alloc_skb sum same - 1500 14 100 1 200000 5 1 - - - - - - 1310044 - - - 1 19 1 2",
+		"napi_alloc_skb 0 same softirq 1500 14 100 1 200000 5 1 123.45 124.00 120.00 130.05 3.21 - - 810044 250.50 - - 0 12 0 2",
+		"napi_alloc_skb 1 same softirq 1500 14 100 1 200000 5 1 200.00 210.50 199.99 200.01 0.05 - - 500000 400.00 456.78 1.25 1 7 1 0",
+		"napi_alloc_skb sum same - 1500 14 100 1 200000 5 1 - - - - - - - 1310044 - - - 1 19 1 2",
 	};
 	struct skbf_kunit *ctx = test->priv;
 	struct skbf_results *res = skbf_kunit_results(test);
@@ -3270,8 +3349,8 @@ static void results_latency_test(struct kunit *test)
 {
 	static const char *const want[] = {
 		SKBF_KUNIT_HEADER " p50_ns p99_ns p999_ns lat_samples",
-		"napi_alloc_skb 0 same softirq 1500 14 100 1 200000 5 1 123.45 120.00 130.05 3.21 - - 810044 250.50 - - 0 12 0 2 120 340 5600 15625",
-		"napi_alloc_skb sum same - 1500 14 100 1 200000 5 1 - - - - - - 1310044 - - - 1 19 1 2 - - - -",
+		"napi_alloc_skb 0 same softirq 1500 14 100 1 200000 5 1 123.45 124.00 120.00 130.05 3.21 - - 810044 250.50 - - 0 12 0 2 120 340 5600 15625",
+		"napi_alloc_skb sum same - 1500 14 100 1 200000 5 1 - - - - - - - 1310044 - - - 1 19 1 2 - - - -",
 	};
 	struct skbf_kunit *ctx = test->priv;
 	struct skbf_results *res = skbf_kunit_results(test);
@@ -3293,16 +3372,18 @@ static void results_free_cpu_test(struct kunit *test)
 	struct skbf_kunit *ctx = test->priv;
 	struct skbf_results *res = skbf_kunit_results(test);
 	const char *text;
-	char want[200];
+	char want[300];
 
 	strscpy(res->cfg.free_cpu, "1", sizeof(res->cfg.free_cpu));
 	res->where.free_cpu = 1;
 	res->released_remote = 1000;
 	res->ring_full = 3;
+	res->cons_batches = 20;
+	res->cons_dropped = 2;
 	skbf_results_show(&ctx->s, res);
 	text = skbf_kunit_str(test, &ctx->s);
 	snprintf(want, sizeof(want),
-		 "# free_cpu: 1 released 1000 objects with consume_skb() (the kernel exports no skb_attempt_defer_free); free_ns is its busy time per object; the ring of %d was full 3 times",
+		 "# free_cpu: 1 released 1000 objects with consume_skb() (the kernel exports no skb_attempt_defer_free); free_ns is its busy time per object, over 18 of its 20 batches (the others left out as chunks are); the ring of %d was full 3 times",
 		 SKBF_RING);
 	KUNIT_EXPECT_TRUE_MSG(test, skbf_kunit_has_line(text, want), "%s", text);
 	KUNIT_EXPECT_NOT_NULL(test, skbf_kunit_line(text, "napi_alloc_skb 0 1 softirq "));
@@ -3397,8 +3478,8 @@ static void layout_mode_test(struct kunit *test)
 		 skbf_kunit_mode_names[*mode]);
 	KUNIT_EXPECT_TRUE_MSG(test, skbf_kunit_has_line(text, head), "%s", text);
 	if (!skbf_kunit_makes_skbs(*mode)) {
-		KUNIT_EXPECT_NOT_NULL(test, skbf_kunit_line(text, *mode == SKBF_EMPTY ?
-							    "# nothing: " : "# no sk_buff: "));
+		KUNIT_EXPECT_NOT_NULL(test, skbf_kunit_line(text, *mode == SKBF_KMALLOC_FLOOR ?
+							    "# no sk_buff: " : "# nothing: "));
 		skbf_kunit_expect_moved(test, &st, 0, 0);
 		return;
 	}
@@ -3628,10 +3709,13 @@ static void layout_all_test(struct kunit *test)
 	skbf_kunit_set(test, "mode=all");
 	KUNIT_ASSERT_EQ(test, skbf_layout_show(&ctx->s, &ctx->cfg), 0);
 	text = skbf_kunit_str(test, &ctx->s);
-	for (i = 0; i < SKBF_NR_MODES; i++) {
-		snprintf(want, sizeof(want), "# layout: mode=%s ", skbf_kunit_mode_names[i]);
+	for (i = 0; i < SKBF_KUNIT_ALL_ROWS; i++) {
+		snprintf(want, sizeof(want), "# layout: mode=%s ",
+			 skbf_kunit_mode_names[skbf_kunit_run_modes[i]]);
 		KUNIT_EXPECT_NOT_NULL_MSG(test, skbf_kunit_line(text, want), "%s", want);
 	}
+	KUNIT_EXPECT_EQ(test, skbf_kunit_count(text, "# layout: mode="), SKBF_KUNIT_ALL_ROWS);
+	KUNIT_EXPECT_NULL(test, skbf_kunit_line(text, "# layout: mode=calibrate "));
 }
 
 static void stats_fields_test(struct kunit *test)
@@ -3687,9 +3771,11 @@ static struct kunit_suite skbf_text_suite = {
 
 #include "kunit_layout.c"
 #include "kunit_contract.c"
+#include "kunit_known.c"
 
 kunit_test_suites(&skbf_config_suite, &skbf_factory_suite, &skbf_nic_suite, &skbf_run_suite,
-		  &skbf_lifetime_suite, &skbf_text_suite, &skbf_layout_suite, &skbf_contract_suite);
+		  &skbf_lifetime_suite, &skbf_text_suite, &skbf_layout_suite, &skbf_contract_suite,
+		  &skbf_known_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for skbfactory");

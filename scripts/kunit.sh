@@ -33,7 +33,8 @@
 #
 # Environment: SKBFACTORY_SRC (the sources, default the repository),
 # KUNIT_STALL (300), KUNIT_TIMEOUT (kunit.py's bound on the kernel's run
-# whatever its progress, default 3600).
+# whatever its progress, default 3600), KUNIT_FILTER (a kunit.py
+# filter_glob such as 'skbfactory_known.*': only those cases).
 #
 # Nothing here loads a module into this machine's kernel.
 
@@ -232,6 +233,9 @@ main() {
 	# As scripts/vm.sh boots its guests: SysRq for a stall, and the soft
 	# lockup detector at 120 s, as a host that starves the guest needs.
 	[ "$arch" = um ] || KUNIT_ARGS+=(--kernel_args=sysrq_always_enabled --kernel_args=watchdog_thresh=60)
+	# KUNIT_FILTER: only the cases it names (kunit.py's filter_glob), as
+	# scripts/mutate.sh asks; skips are then checked among those.
+	[ -z "${KUNIT_FILTER:-}" ] || KUNIT_ARGS+=("$KUNIT_FILTER")
 	rm -f "$build/monitor.sock"
 	say "cd $tree && $(kunit_command "${KUNIT_ARGS[@]}" | sed "s/ run / $verb /")"
 	# A process group of its own (set -m), so stop() ends make and QEMU too.

@@ -4,7 +4,10 @@
 # mutate.sh PATCH...: mutation testing.  Each PATCH is one deliberate bug in
 # the module (a `git diff` of a copy of the tree, with a line
 # "Checks: TARGET..." before the diff naming the make check targets that
-# ought to catch it, e.g. "Checks: kunit tests-6.12").  For each, in turn:
+# ought to catch it, e.g. "Checks: kunit tests-6.12"; optionally a line
+# "Env: VAR=VALUE..." narrowing them, e.g. "Env: TESTS_ONLY=run_batch,calibrate
+# KUNIT_FILTER=skbfactory_known.*": the cases a mutant should fail, so
+# that a run costs seconds, not a whole VM's plan).  For each, in turn:
 # a copy of this tree's module sources, the patch applied (it must apply
 # cleanly), and `make check` with CHECKS=those targets and SKBFACTORY_SRC=the
 # copy, in a build directory of its own.  The mutant is killed when that
@@ -27,6 +30,12 @@ for patch in "$@"; do
 	name=$(basename "$patch" .patch)
 	checks=$(sed -n 's/^Checks: *//p' "$patch" | head -n 1)
 	[ -n "$checks" ] || die "$patch has no 'Checks: TARGET...' line"
+	read -ra envs <<<"$(sed -n 's/^Env: *//p' "$patch" | head -n 1)"
+	for i in "${!envs[@]}"; do
+		[[ ${envs[i]} == [A-Z_]*=* ]] || die "$patch: Env: ${envs[i]} is not VAR=VALUE"
+		# A list of cases: commas in the line, words for the plan.
+		[[ ${envs[i]} != TESTS_ONLY=* ]] || envs[i]=${envs[i]//,/ }
+	done
 	dir=$out/$name
 	rm -rf "$dir" && mkdir -p "$dir/src"
 	# The module's sources and what builds and documents them, as they
@@ -39,7 +48,7 @@ for patch in "$@"; do
 		continue
 	fi
 	start=$SECONDS
-	if CHECKS="$checks" SKBFACTORY_SRC="$dir/src" SKBFACTORY_BUILD="$dir/build" \
+	if env "${envs[@]}" CHECKS="$checks" SKBFACTORY_SRC="$dir/src" SKBFACTORY_BUILD="$dir/build" \
 		"$SCRIPTS/check.sh" >"$dir/check.log" 2>&1; then
 		survived=$((survived + 1)) names+=("$name")
 		printf 'SURVIVED %-28s %s passed (%d s)\n' "$name" "$checks" $((SECONDS - start))

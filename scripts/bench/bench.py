@@ -64,6 +64,8 @@ def plan():
     # Freed on the CPU that allocated, then on the other vCPU.
     for m in FREE_MODES:
         steps += [("release", est_ms(count_for(REF), REF, 1, 1), f"mode={m} {run} cpu=nic latency=0 free_cpu={f}") for f in ("same", "other")]
+    # An op of known cost (the defaults: 2000 + 1000 ns spun on the clock): the harness's error.
+    steps.append(("calibrate", est_ms(count_for(REF), REF, 1, 1), f"mode=calibrate {run} cpu=nic latency=0"))
     for i, s in enumerate(steps, 1):
         print(i, *s)
 
@@ -140,6 +142,9 @@ def step_rows(kind, args, text):
         r.setdefault("free_cpu", args.get("free_cpu"))
         m, o = re.search(r"a pair of reads costs (\d+) ns", lat), re.search(r"adds about ([\d.]+) ns per op", lat)
         r.update(cpus=meta.get("cpus", meta.get("cpu_list")), lat_timer_ns=m and int(m[1]), lat_overhead_ns=o and float(o[1]))
+        if c := re.search(r"(\d+) ns allocating and (\d+) ns releasing, (\d+) ns on the measuring CPU; a clock read costs (\d+) ns",
+                          meta.get("calibrate", "")):
+            r.update(cal_alloc_ns=int(c[1]), cal_free_ns=int(c[2]), cal_nominal_ns=int(c[3]), clock_read_ns=int(c[4]))
     return rows
 
 
@@ -218,6 +223,12 @@ def release_free(k, m):
     return rs[0].get("free_ns") if rs else None
 
 
+def calibration(k):
+    """The calibrate step's row of kernel K, or None."""
+    rs = find(kernel=k, run="calibrate", mode="calibrate")
+    return rs[0] if rs and rs[0].get("ns_per_op") is not None else None
+
+
 def ratio(x):
     return f"{x:.0f}x" if x >= 100 else f"{x:.1f}x" if x >= 10 else f"{x:.2f}x"
 
@@ -248,6 +259,10 @@ def summary(kernels):
             out.append(f"  - napi_alloc_skb makes {ratio(a / n)} the skbs per second alloc_skb does" + (f" (batch 64: {ratio(a64 / n64)})" if a64 and n64 else ""))
         if a and e:
             out.append(f"  - harness cost (mode=empty, {nsf(e)} ns/op): {100 * e / a:.2f}% of alloc_skb's ns/op")
+        if (cal := calibration(k)) and cal.get("cal_nominal_ns"):
+            x, nom = cal["ns_per_op"], cal["cal_nominal_ns"]
+            out.append(f"  - harness error (mode=calibrate, an op spinning {cal['cal_alloc_ns']} + {cal['cal_free_ns']} ns on the clock, "
+                       f"a clock read {cal['clock_read_ns']} ns here): ns/op {nsf(x)}, {x - nom:+.0f} ns ({100 * (x - nom) / nom:+.1f}%)")
         pg = find(kernel=k, run="pktgen", size=REF)
         if pg and ops["alloc_skb"]:
             out.append(f"  - pktgen ({pg[0]['pkt_size']}-byte packets, clone_skb 0, to dummy0): {pg[0]['pps']} pps = "

@@ -208,21 +208,25 @@ static struct param params[] = {
 	{ "free_cpu", K_FREE_CPU, 0, 0,         "same" },
 	{ "dev",      K_DEV,      0, 0,         "" },
 	{ "latency",  K_U32,      0, 1,         "0" },
+	{ "cal_alloc_ns", K_U32,  0, 100000,    "2000" },
+	{ "cal_free_ns",  K_U32,  0, 100000,    "1000" },
 };
 
 enum { P_MODE, P_SIZE, P_HEADROOM, P_PUT, P_COUNT, P_REPEAT, P_WARMUP, P_BATCH, P_CPU,
-	P_FREE_CPU, P_DEV, P_LATENCY, NR_PARAMS };
+	P_FREE_CPU, P_DEV, P_LATENCY, P_CAL_ALLOC, P_CAL_FREE, NR_PARAMS };
 
-/* debugfs.md, "Modes": mode=all runs them in this order. */
+/* debugfs.md, "Modes": mode=all runs them in this order, all but calibrate. */
 static const char *const modes[] = {
 	"alloc_skb", "alloc_skb_fclone", "alloc_skb_with_frags", "skb_clone", "netdev_alloc_skb",
-	"napi_alloc_skb", "build_skb", "page_pool", "kmalloc_floor", "empty",
+	"napi_alloc_skb", "build_skb", "page_pool", "kmalloc_floor", "empty", "calibrate",
 };
 
 #define NR_MODES	ARRAY_SIZE(modes)
+#define NR_IN_ALL	(NR_MODES - 1)
 #define MODE_ALL	NR_MODES
 #define MODE_SKB_CLONE	3
 #define MODE_EMPTY	9
+#define MODE_CALIBRATE	10
 
 enum file { F_CONFIG, F_RUN, F_RESULTS, F_LAYOUT, F_STATS, NR_FILES };
 static const char *const files[] = { "config", "run", "results", "layout", "stats" };
@@ -797,7 +801,7 @@ static void footprint(const struct cfg *c, unsigned int mode, unsigned long long
 	 * allocator rounds size plus the shared info up to, and 1 KiB of
 	 * sk_buffs, twice over for skb_clone's parents; the ring holds 512.
 	 */
-	if (mode == MODE_EMPTY) {
+	if (mode == MODE_EMPTY || mode == MODE_CALIBRATE) {
 		*lo = *hi = 0;
 		return;
 	}
@@ -874,7 +878,7 @@ static void model_run(struct expect *e)
 		}
 	}
 	first = c->mode == MODE_ALL ? 0 : c->mode;
-	last = c->mode == MODE_ALL ? NR_MODES - 1 : c->mode;
+	last = c->mode == MODE_ALL ? NR_IN_ALL - 1 : c->mode;
 	for (m = first; m <= last; m++) {
 		footprint(c, m, &l, &h);
 		lo = l > lo ? l : lo;
@@ -1722,7 +1726,7 @@ static bool check_results(const struct expect *e, struct mismatch *mm)
 {
 	static struct bytes want, set_text;
 	static unsigned char set[MAX_CPUS];
-	unsigned int nmodes = e->rcfg.mode == MODE_ALL ? NR_MODES : 1;
+	unsigned int nmodes = e->rcfg.mode == MODE_ALL ? NR_IN_ALL : 1;
 	int rows = 0, wrows = nmodes * (e->ncpus + (e->ncpus > 1)), i;
 	const char *p, *q;
 	bool header = false, offline;
