@@ -164,18 +164,6 @@ static void *skbf_field(struct skbf_config *cfg, const struct skbf_param *p)
 	return (char *)cfg + p->off;
 }
 
-static size_t skbf_str_size(const struct skbf_param *p)
-{
-	switch (p->kind) {
-	case SKBF_K_CPU:
-		return SKBF_CPU_LEN;
-	case SKBF_K_FREE_CPU:
-		return SKBF_FREE_CPU_LEN;
-	default:
-		return IFNAMSIZ;
-	}
-}
-
 /**
  * skbf_cpus_parse() - parse a cpu= value that names CPUs
  * @text: "all" or a list such as "0-3,6"
@@ -203,16 +191,25 @@ VISIBLE_IF_KUNIT int skbf_cpus_parse(const char *text, struct cpumask *mask)
 }
 EXPORT_SYMBOL_IF_KUNIT(skbf_cpus_parse);
 
-static int skbf_cpu_check(const char *text)
+/*
+ * cpu=: nic, all, or a CPU list kept in its shortest form ("0-3,6", as
+ * /proc/irq/N/smp_affinity_list shows one), however long it was written.
+ * -E2BIG when that form does not fit in @field.
+ */
+static int skbf_cpu_set(char *field, const char *text)
 {
 	cpumask_var_t mask;
 	int err;
 
-	if (!strcmp(text, "nic"))
+	if (!strcmp(text, "nic") || !strcmp(text, "all")) {
+		strscpy(field, text, SKBF_CPU_LEN);
 		return 0;
+	}
 	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
 		return -ENOMEM;
 	err = skbf_cpus_parse(text, mask);
+	if (!err && snprintf(field, SKBF_CPU_LEN, "%*pbl", cpumask_pr_args(mask)) >= SKBF_CPU_LEN)
+		err = -E2BIG;
 	free_cpumask_var(mask);
 	return err;
 }
@@ -261,7 +258,7 @@ static int skbf_mode_parse(const char *text, enum skbf_mode *mode)
 static int skbf_param_set(struct skbf_config *cfg, const struct skbf_param *p,
 			  const char *val, char *why, size_t why_len)
 {
-	int err = 0, cpu;
+	int err, cpu;
 
 	switch (p->kind) {
 	case SKBF_K_MODE:
@@ -276,34 +273,38 @@ static int skbf_param_set(struct skbf_config *cfg, const struct skbf_param *p,
 				 p->name, val, p->min, p->max);
 		return err;
 	case SKBF_K_CPU:
-		if (strlen(val) >= SKBF_CPU_LEN)
-			err = -EINVAL;
-		else
-			err = skbf_cpu_check(val);
+		err = skbf_cpu_set(skbf_field(cfg, p), val);
 		if (err == -EINVAL)
 			snprintf(why, why_len,
 				 "cpu=%s: expected nic, all, or a list of online CPUs such as 0-3,6",
 				 val);
+		else if (err == -E2BIG)
+			snprintf(why, why_len, "cpu=%.32s...: over %d characters even as ranges",
+				 val, SKBF_CPU_LEN - 1);
 		else if (err)
 			snprintf(why, why_len, "cpu=%s: out of memory", val);
-		break;
+		return err == -E2BIG ? -EINVAL : err;
 	case SKBF_K_FREE_CPU:
-		if (strlen(val) >= SKBF_FREE_CPU_LEN || skbf_free_cpu_parse(val, &cpu)) {
+		/* kept as the CPU's number: free_cpu=007 shows free_cpu=7 */
+		if (skbf_free_cpu_parse(val, &cpu)) {
 			snprintf(why, why_len, "free_cpu=%s: expected same or an online CPU number",
 				 val);
-			err = -EINVAL;
+			return -EINVAL;
 		}
-		break;
+		if (cpu == SKBF_NO_CPU)
+			strscpy(skbf_field(cfg, p), "same", SKBF_FREE_CPU_LEN);
+		else
+			snprintf(skbf_field(cfg, p), SKBF_FREE_CPU_LEN, "%d", cpu);
+		return 0;
 	case SKBF_K_DEV:
 		if (*val && !dev_valid_name(val)) {
 			snprintf(why, why_len, "dev=%s: not a valid interface name", val);
-			err = -EINVAL;
+			return -EINVAL;
 		}
-		break;
+		strscpy(skbf_field(cfg, p), val, IFNAMSIZ);
+		return 0;
 	}
-	if (!err)
-		strscpy(skbf_field(cfg, p), val, skbf_str_size(p));
-	return err;
+	return -EINVAL;
 }
 
 static int skbf_token(struct skbf_config *cfg, char *tok, unsigned long *seen,

@@ -191,8 +191,10 @@ static int skbf_run_file_write(const char *buf, size_t len)
 	if (skbf_is_stop(buf, len))
 		return skbf_stop_write();
 	run = kzalloc(sizeof(*run), GFP_KERNEL);
-	if (!run)
+	if (!run) {
+		skbf_error("run", -ENOMEM, "out of memory for the run");
 		return -ENOMEM;
+	}
 	mutex_lock(&skbf.lock);
 	run->cfg = skbf.cfg;
 	mutex_unlock(&skbf.lock);
@@ -289,8 +291,10 @@ static ssize_t skbf_write(struct file *file, const char __user *ubuf, size_t cou
 	char *buf;
 	int err;
 
-	if (!sf->write)
+	if (!sf->write) {
+		skbf_error(sf->name, -EINVAL, "read-only: it takes no writes");
 		return -EINVAL;
+	}
 	/*
 	 * A write is one command, whole: a second write(2) on the same open
 	 * file would be the rest of a command cut in two, or another one
@@ -311,8 +315,12 @@ static ssize_t skbf_write(struct file *file, const char __user *ubuf, size_t cou
 		return -EINVAL;
 	}
 	buf = memdup_user(ubuf, count);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
+	if (IS_ERR(buf)) {
+		err = PTR_ERR(buf);
+		skbf_error(sf->name, err, err == -ENOMEM ? "out of memory for the write" :
+			   "the write's buffer cannot be read");
+		return err;
+	}
 	err = sf->write(buf, count);
 	kfree(buf);
 	if (err)

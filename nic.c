@@ -231,7 +231,7 @@ static int skbf_target_resolve(const struct skbf_config *cfg, struct skbf_target
 		t->w.rule = strcmp(cfg->cpu, "all") ? SKBF_RULE_LIST : SKBF_RULE_ALL;
 		err = skbf_cpus_parse(cfg->cpu, t->cpus);
 		if (err)
-			snprintf(why, why_len, "cpu=%s: a CPU it names is offline", cfg->cpu);
+			snprintf(why, why_len, "cpu=%.100s: a CPU it names is offline", cfg->cpu);
 	}
 	if (!err && skbf_free_cpu_parse(cfg->free_cpu, &t->w.free_cpu)) {
 		snprintf(why, why_len, "free_cpu=%s: that CPU is offline", cfg->free_cpu);

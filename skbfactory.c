@@ -132,6 +132,7 @@ static const char *skbf_errname(int err)
 	case -ECANCELED: return "ECANCELED";
 	case -EOPNOTSUPP: return "EOPNOTSUPP";
 	case -ESRCH: return "ESRCH";
+	case -EFAULT: return "EFAULT";
 	default: return "error";
 	}
 }

@@ -245,8 +245,8 @@ static inline void skbf_inherit_make_it_fail(struct task_struct *task)
 
 #define SKBF_DIR		"skbfactory"
 #define SKBF_WRITE_MAX		4096	/* longest write to config or run */
-#define SKBF_CPU_LEN		64	/* longest cpu= value */
-#define SKBF_FREE_CPU_LEN	8	/* longest free_cpu= value */
+#define SKBF_CPU_LEN		512	/* longest cpu= list, in its shortest form */
+#define SKBF_FREE_CPU_LEN	8	/* "same" or a CPU number */
 #define SKBF_REPEAT_MAX		100
 #define SKBF_WARMUP_MAX		10
 #define SKBF_ETH_HLEN		14	/* the header layout pushes and pulls */

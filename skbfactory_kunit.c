@@ -393,14 +393,14 @@ static const struct skbf_kunit_input skbf_kunit_config_ok[] = {
 	SKBF_IN("cpu=nic"),
 	SKBF_IN("cpu=all"),
 	SKBF_IN("cpu=0"),
-	SKBF_IN("cpu=0-0"),
+	SKBF_IN_SHOWS("cpu=0-0", "cpu=0"),
 	SKBF_IN("dev=eth0"),
 	SKBF_IN("dev=lo"),
 	SKBF_IN("dev=abcdefghijklmno"),
 	SKBF_IN_SHOWS("dev=", "dev="),
 	SKBF_IN("free_cpu=same"),
 	SKBF_IN("free_cpu=0 batch=1"),
-	SKBF_IN_SHOWS("free_cpu=00", "free_cpu=00"),
+	SKBF_IN_SHOWS("free_cpu=00", "free_cpu=0"),
 	/* Leading zeros are still decimal, not octal. */
 	SKBF_IN_SHOWS("count=010", "count=10"),
 	SKBF_IN_SHOWS("size=0064 headroom=00 put=064", "size=64 headroom=0 put=64"),
@@ -789,30 +789,35 @@ static void config_why_test(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, strchr(ctx->why, '\n'));
 }
 
-/* A cpu= value of 63 characters fits; 64 do not. */
+/*
+ * cpu= and free_cpu= values as long as a write takes are kept in their
+ * shortest form, as numbers are: a whole write of "0-0,0,..." is cpu=0, and
+ * 4000 zeros before the last online CPU's number are that number.
+ */
 static void config_cpu_length_test(struct kunit *test)
 {
 	struct skbf_kunit *ctx = test->priv;
-	char text[8 + SKBF_CPU_LEN];
+	char *text = kunit_kzalloc(test, SKBF_WRITE_MAX + 1, GFP_KERNEL);
+	char want[16];
 	size_t n;
 
-	/* "cpu=0,0,...,0": a valid list of 63 characters. */
-	n = strscpy(text, "cpu=0", sizeof(text));
-	while (n < 4 + SKBF_CPU_LEN - 1) {
-		text[n] = ',';
-		text[n + 1] = '0';
-		n += 2;
-	}
-	text[n] = '\0';
-	KUNIT_ASSERT_EQ(test, strlen(text + 4), SKBF_CPU_LEN - 1);
+	KUNIT_ASSERT_NOT_NULL(test, text);
+	n = scnprintf(text, SKBF_WRITE_MAX + 1, "cpu=0");
+	while (n + 4 <= SKBF_WRITE_MAX)
+		n += scnprintf(text + n, SKBF_WRITE_MAX + 1 - n, ",0-0");
+	KUNIT_ASSERT_GT(test, n, SKBF_WRITE_MAX - 4);
 	skbf_kunit_set(test, text);
-	KUNIT_EXPECT_STREQ(test, ctx->cfg.cpu, text + 4);
+	KUNIT_EXPECT_STREQ(test, ctx->cfg.cpu, "0");
 
-	/* "cpu=00,0,...,0", the same list in 64 characters: the config keeps the 63. */
-	memmove(text + 5, text + 4, n - 4 + 1);
-	KUNIT_ASSERT_EQ(test, strlen(text + 4), SKBF_CPU_LEN);
-	KUNIT_EXPECT_EQ(test, skbf_kunit_parse(test, text), -EINVAL);
-	KUNIT_EXPECT_STREQ(test, ctx->cfg.cpu, text + 5);
+	snprintf(want, sizeof(want), "%u", cpumask_last(cpu_online_mask));
+	memcpy(text, "cpu=", 4);
+	memset(text + 4, '0', 4000);
+	strscpy(text + 4004, want, SKBF_WRITE_MAX + 1 - 4004);
+	skbf_kunit_set(test, text);
+	KUNIT_EXPECT_STREQ(test, ctx->cfg.cpu, want);
+	memcpy(text, "free_cpu=", 9);
+	skbf_kunit_set(test, text);
+	KUNIT_EXPECT_STREQ(test, ctx->cfg.free_cpu, want);
 }
 
 /* cpu= naming an impossible or an offline CPU is rejected. */

@@ -120,7 +120,7 @@ case_config_roundtrip() {
 	# Every key alone, then read back (free_cpu= before batch=: it needs batch=1).
 	for kv in mode=napi_alloc_skb mode=all mode=empty mode=page_pool mode=skb_clone size=4096 \
 		headroom=64 put=512 count=12345 repeat=7 warmup=0 warmup=10 free_cpu=0 free_cpu=same \
-		batch=16 cpu=0 cpu=all cpu=0-1 cpu=1,0 cpu=nic dev=eth0 dev=lo dev= latency=1 latency=0 \
+		batch=16 cpu=0 cpu=all cpu=0-1 cpu=nic dev=eth0 dev=lo dev= latency=1 latency=0 \
 		mode=calibrate cal_alloc_ns=0 cal_free_ns=100000 mode=build_skb; do
 		wr config "$kv"
 		expect_ok "config '$kv'" || continue
@@ -130,6 +130,12 @@ case_config_roundtrip() {
 		done <"$D/config"
 		eq "$found" "$kv" "config after writing '$kv'"
 	done
+	# A CPU list is kept in its shortest form, a CPU number without zeros.
+	wr config "cpu=1,00,0-1 free_cpu=001 batch=1"
+	expect_ok "config 'cpu=1,00,0-1 free_cpu=001 batch=1'"
+	{ grep -q '^cpu=0-1$' "$D/config" && grep -q '^free_cpu=1$' "$D/config"; } ||
+		fail "config after 'cpu=1,00,0-1 free_cpu=001 batch=1': $(grep cpu= "$D/config")"
+	wr config free_cpu=same
 	# All keys at once, separated by spaces, tabs and newlines.
 	fc=$((VM_CPUS - 1))
 	wre config "mode=kmalloc_floor size=2048\\theadroom=32\\nput=1000 count=99 repeat=3 warmup=2 batch=1 cpu=0 free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250\\n"
@@ -449,11 +455,13 @@ case_bad_run_dev_missing() {
 }
 
 case_bad_readonly_files() {
-	# Root may open them for writing (and run for reading): EINVAL.
+	# Root may open them for writing (and run for reading): EINVAL, with
+	# last_error and a log line naming the file.
+	bad_begin
 	for f in results layout stats; do
-		wr "$f" 'count=5'
-		expect_err EINVAL "writing $f"
+		bad_one "$f" "writing $f" 'read-only' wr "$f" 'count=5'
 	done
+	bad_end
 	! cat "$D/run" >/dev/null 2>"$T/err" || fail "reading run succeeded"
 	read_err "$T/err"
 	like "$WR_ERR" '*Invalid argument*' "reading run"
@@ -2296,6 +2304,7 @@ case_failslab() {
 	read_err "$T/err"
 	[ "$rc" != 0 ] || fail "a write whose own allocation failed succeeded"
 	like "$WR_ERR" '*Cannot allocate memory*' "a write whose own allocation failed (want ENOMEM)"
+	last_error_is '-12 ENOMEM run: *' "a write whose own allocation failed"
 	check_idle "after ENOMEM"
 	# Usable afterwards, and without fault injection nothing fails.
 	run1 "count=$QCOUNT repeat=1 batch=4" || fail "a run after failslab fails"

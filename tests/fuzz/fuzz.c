@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +59,7 @@
 #define MAX_IFS		32
 #define IFNAMSIZ	16
 #define VAL_MAX		(WRITE_MAX + 8)
+#define CPU_LIST_MAX	511	/* debugfs.md, cpu: a list in its shortest form, at most */
 #define MAX_PIECES	4
 #define SAFE_RUN	"repeat=1 warmup=0"	/* with count=1..4: every run is tiny */
 #define RUN_ALARM	30	/* seconds: a write to run that takes longer is stopped */
@@ -499,8 +501,8 @@ static unsigned long long mem_available(void)
 struct cfg {
 	unsigned int mode;			/* an index of modes[], or MODE_ALL */
 	unsigned long long num[NR_PARAMS];	/* the K_U32 ones */
-	char cpu[VAL_MAX];			/* as written */
-	char free_cpu[VAL_MAX];			/* as written */
+	char cpu[VAL_MAX];			/* nic, all, or the list's shortest form */
+	char free_cpu[VAL_MAX];			/* same, or the CPU's number */
 	char dev[IFNAMSIZ];
 };
 
@@ -595,6 +597,31 @@ static bool cpulist_parse(const char *s, unsigned char *set, bool *offline)
 	}
 }
 
+/*
+ * debugfs.md, cpu: a list is kept "in its shortest form ... ranges merged,
+ * in order, numbers without leading zeros", as the kernel prints a CPU
+ * list.  @set's, in @out.
+ */
+static void cpus_render(const unsigned char *set, char *out, size_t size)
+{
+	size_t n = 0;
+	int i, j;
+
+	out[0] = '\0';
+	for (i = 0; i < MAX_CPUS && n < size; i = j + 1) {
+		if (!set[i]) {
+			j = i;
+			continue;
+		}
+		for (j = i; j + 1 < MAX_CPUS && set[j + 1]; j++)
+			;
+		if (j > i)
+			n += snprintf(out + n, size - n, "%s%d-%d", n ? "," : "", i, j);
+		else
+			n += snprintf(out + n, size - n, "%s%d", n ? "," : "", i);
+	}
+}
+
 static void cfg_default(struct cfg *c);
 
 static void __printf(4, 5) expect_err(struct expect *e, int o, const char *rule, const char *fmt, ...)
@@ -624,6 +651,7 @@ static bool value_set(struct cfg *c, int i, const char *v, struct expect *e)
 {
 	const struct param *p = &params[i];
 	static unsigned char set[MAX_CPUS];
+	static char list[VAL_MAX];
 	unsigned long long n;
 	bool offline;
 	size_t m, l = strlen(v);
@@ -653,7 +681,17 @@ static bool value_set(struct cfg *c, int i, const char *v, struct expect *e)
 				   "cpu=%.40s: not nic, all, or a list of online CPUs", v);
 			return false;
 		}
-		memcpy(c->cpu, v, l + 1);
+		if (!strcmp(v, "nic") || !strcmp(v, "all")) {
+			memcpy(c->cpu, v, l + 1);
+			return true;
+		}
+		cpus_render(set, list, sizeof(list));
+		if (strlen(list) > CPU_LIST_MAX) {
+			expect_err(e, O_EINVAL, value_rule(i),
+				   "cpu=%.40s: over %d characters even as ranges", v, CPU_LIST_MAX);
+			return false;
+		}
+		memcpy(c->cpu, list, strlen(list) + 1);
 		return true;
 	case K_FREE_CPU:
 		if (strcmp(v, "same") && (!number(v, &n) || n >= MAX_CPUS || !env.online[n])) {
@@ -661,7 +699,11 @@ static bool value_set(struct cfg *c, int i, const char *v, struct expect *e)
 				   "free_cpu=%.40s: not same nor an online CPU", v);
 			return false;
 		}
-		memcpy(c->free_cpu, v, l + 1);
+		/* debugfs.md, free_cpu: kept as the CPU's number (007 is 7) */
+		if (strcmp(v, "same"))
+			snprintf(c->free_cpu, sizeof(c->free_cpu), "%llu", n);
+		else
+			memcpy(c->free_cpu, v, l + 1);
 		return true;
 	case K_DEV:
 		/*
@@ -897,11 +939,10 @@ static void model(const struct cfg *cur, enum file file, const char *buf, size_t
 	}
 	if (off) {
 		/*
-		 * "A write is all or nothing": bytes written at a non-zero file
-		 * offset (after an earlier write on the same open file, or a
-		 * pwrite or seek) are the rest of one input, which cannot be
-		 * applied on its own.  (debugfs.md does not say it in so many
-		 * words: the model's reading, docs/testing.md.)
+		 * debugfs.md: "A command is one write(2) ... at offset 0: a
+		 * second write on the same open file is refused with EINVAL"
+		 * (after an earlier write on the same open file, a pwrite, or
+		 * a writev's second buffer).
 		 */
 		expect_err(e, O_EINVAL, "offset",
 			   "a write at file offset %lld, the rest of an input: EINVAL", off);
@@ -997,7 +1038,7 @@ static void model(const struct cfg *cur, enum file file, const char *buf, size_t
 		cfg_default(new);
 	}
 	if (file == F_RUN && !start) {
-		/* debugfs.md: "a write runs: 1 (or start) and key=value tokens" */
+		/* debugfs.md: "A write to run without 1 or start is refused (EINVAL)" */
 		expect_err(e, O_EINVAL, "no-start", "a write to run without 1 or start: EINVAL");
 		return;
 	}
@@ -1224,24 +1265,30 @@ static void gen_value(struct bytes *b, int i)
 				       "0:1", "0-1:1/2", "all,0", "nic,0", "NIC", "All", "nicx", "0x1",
 				       "+0", "0,1,", "0-0", "1-1", "01", "0,0", "000"));
 		} else if (pct(50)) {
-			/* long: a list of 40 to 80 characters */
-			for (k = 20 + rn(20); k; k--)
-				b_puts(b, k > 1 ? "0," : "0");
+			/* long: a list of 40 to 80 characters, or up to 3000 */
+			for (k = pct(80) ? 20 + rn(20) : 20 + rn(1500); k; k--)
+				b_puts(b, k > 1 ? (pct(80) ? "0," : "00-0,") : "0");
 		} else {
-			/* long: zeros in front */
-			for (k = 50 + rn(30); k; k--)
+			/* long: zeros in front, 50 to 80 of them or up to 4000 */
+			for (k = pct(80) ? 50 + rn(30) : 50 + rn(4000); k; k--)
 				b_putc(b, '0');
 			b_putc(b, '0' + rn(2));
 		}
 		return;
 	case K_FREE_CPU:
-		if (pct(40))
+		if (pct(40)) {
 			b_puts(b, "same");
-		else if (pct(60))
+		} else if (pct(60)) {
 			gen_cpu_one(b);
-		else
+		} else if (pct(15)) {
+			/* zeros in front, up to a write's worth */
+			for (k = pct(50) ? 1 + rn(20) : 1 + rn(4000); k; k--)
+				b_putc(b, '0');
+			gen_cpu_one(b);
+		} else {
 			b_puts(b, PICK("SAME", "Same", "same0", "-1", "", "0,1", "0-1", "nic", "all",
 				       "00000001", "0000000", "+1", "1.0", "0x1", "123456789"));
+		}
 		return;
 	case K_DEV:
 		if (pct(35) && env.nr_ifs)
@@ -1818,6 +1865,26 @@ static void reason(const char *l, char *sig, size_t size)
 	sig[n] = '\0';
 }
 
+/*
+ * debugfs.md: "a writev(2) is a write(2) per buffer: only the first, at
+ * offset 0, is a command; the next is refused (EINVAL, in last_error) and
+ * writev returns the first buffer's length".  @e, the model of the first
+ * buffer alone, becomes the writev's: where the first succeeds and bytes
+ * follow it, a short write (of exactly cut[1] bytes: perform() checks).
+ */
+static void writev_expect(struct expect *e, const struct wspec *w)
+{
+	size_t first = w->cut[1], rest = w->data.len - first;
+
+	if (!rest || !(e->allowed & BIT(O_OK)))
+		return;
+	e->allowed = (e->allowed & ~BIT(O_OK)) | BIT(O_SHORT);
+	if (e->want == O_OK)
+		e->want = O_SHORT;
+	snprintf(e->why + strlen(e->why), sizeof(e->why) - strlen(e->why),
+		 "; the first buffer (%zu bytes) only, the next %zu refused", first, rest);
+}
+
 static int verbose;
 static unsigned long config_einvals;
 static bool dry;	/* -p: the model's predictions only, no write made */
@@ -1855,19 +1922,22 @@ static bool perform(const struct wspec *w, struct mismatch *mm)
 	for (k = 0; k < (w->how == W_WRITEV ? 1 : w->npieces); k++) {
 		const char *p = w->data.p + w->cut[k];
 		size_t len = w->cut[k + 1] - w->cut[k];
+		bool applied;
 
-		if (w->how == W_WRITEV)
-			len = w->data.len;
 		if (w->how == W_PWRITE)
 			off = w->off;
 		model(&state, w->file, p, len, off, &e);
+		if (w->how == W_WRITEV) {
+			len = w->data.len;
+			writev_expect(&e, w);
+		}
 		if (dry) {
 			printf("# %s %s %d/%d: %s -> ", files[w->file], hows[w->how], k + 1,
 			       w->npieces, esc(p, len));
 			want.len = 0;
 			allowed_str(&want, e.allowed);
 			printf("%s [%s: %s]\n", want.p, e.rule, e.why);
-			if (e.want == O_OK) {
+			if (e.want == O_OK || e.want == O_SHORT) {
 				state = e.after;
 				off += len;
 				writes_ok++;
@@ -1942,7 +2012,8 @@ static bool perform(const struct wspec *w, struct mismatch *mm)
 			writes_ok++;
 		else
 			writes_failed[o]++;
-		if (!(e.allowed & BIT(o))) {
+		/* a short writev: the first buffer, to the byte */
+		if (!(e.allowed & BIT(o)) || (o == O_SHORT && r != (ssize_t)w->cut[1])) {
 			mm->kind = M_OUTCOME;
 			b_puts(&mm->detail, "expected ");
 			allowed_str(&mm->detail, e.allowed);
@@ -1965,11 +2036,13 @@ static bool perform(const struct wspec *w, struct mismatch *mm)
 				close(fd);
 			return false;
 		}
+		/* the write (a writev's first buffer) took effect */
+		applied = (o == O_OK || o == O_SHORT) && (e.want == O_OK || e.want == O_SHORT);
 		/* config: as the model says */
 		if (read_text(path_of(F_CONFIG), &text))
 			die("cannot read config: %s", strerror(errno));
 		want.len = 0;
-		cfg_render(o == O_OK && e.want == O_OK ? &e.after : &state, &want, "\n", "\n");
+		cfg_render(applied ? &e.after : &state, &want, "\n", "\n");
 		if (text.len != want.len || memcmp(text.p, want.p, want.len)) {
 			mm->kind = M_CONFIG;
 			b_printf(&mm->detail, "got %s as expected (%s), but config reads ",
@@ -1981,7 +2054,7 @@ static bool perform(const struct wspec *w, struct mismatch *mm)
 				close(fd);
 			return false;
 		}
-		if (o == O_OK && e.run) {
+		if (applied && e.run) {
 			runs++;
 			if (!check_results(&e, mm)) {
 				mm->kind = M_RESULTS;
@@ -1989,21 +2062,25 @@ static bool perform(const struct wspec *w, struct mismatch *mm)
 					close(fd);
 				return false;
 			}
-		} else if (o != O_OK) {
+		}
+		if (o != O_OK) {
+			/* a short writev: its second buffer was refused, EINVAL */
+			int lo = o == O_SHORT ? O_EINVAL : o;
+
 			/*
 			 * last_error: after every failed write but one in four
 			 * of config's EINVALs, the most common (a read of stats
 			 * costs as much as the write)
 			 */
-			if ((w->file != F_CONFIG || o != O_EINVAL || !(config_einvals++ % 4)) &&
-			    !check_last_error(o, w->file, mm)) {
+			if ((w->file != F_CONFIG || lo != O_EINVAL || !(config_einvals++ % 4)) &&
+			    !check_last_error(lo, w->file, mm)) {
 				mm->kind = M_LAST_ERROR;
 				if (fd >= 0)
 					close(fd);
 				return false;
 			}
 			/* debugfs.md: a run "replaces results only when it succeeds" */
-			if (w->file == F_RUN) {
+			if (w->file == F_RUN && !applied) {
 				read_text(path_of(F_RESULTS), &res);
 				if (!same_results(&res, &results)) {
 					mm->kind = M_RESULTS;
@@ -2015,11 +2092,10 @@ static bool perform(const struct wspec *w, struct mismatch *mm)
 				}
 			}
 		}
-		if (o == O_OK) {
-			if (e.want == O_OK)
-				state = e.after;
+		if (applied)
+			state = e.after;
+		if (o == O_OK)
 			off += len;
-		}
 		if (w->how == W_WRITEV)
 			break;
 	}
@@ -2091,13 +2167,13 @@ static bool still_fails(const struct wspec *w, const struct cfg *pre, const stru
 		return false;
 	shrink_tries++;
 	if (!strcmp(orig->rule, "writev")) {
-		/* a writev's mismatch: one the same bytes in one write(2) do not have */
+		/* a writev's mismatch: one its first buffer in one write(2) does not have */
 		static struct wspec one;
 
 		ws_copy(&one, w);
 		one.how = W_ONE;
 		one.npieces = 1;
-		one.cut[1] = one.data.len;
+		one.data.len = one.cut[1];
 		if (!restore(pre) || !perform(&one, mm))
 			return false;
 	}
@@ -2230,6 +2306,44 @@ static void report(unsigned long long seed, unsigned long long i, const struct w
 
 /* ---- Main ---- */
 
+/*
+ * debugfs.md, errors: EFAULT, "the write's buffer cannot be read" (the
+ * VFS lets a user address through; the module's copy of it fails):
+ * last_error says so and config does not change.  False on a mismatch, said.
+ */
+static bool efault_check(void)
+{
+	static struct bytes before, after;
+	const char *l;
+	bool same;
+	ssize_t r;
+	void *bad;
+	int fd, err;
+
+	/* a page the writer may not read: the module's copy of it faults */
+	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (bad == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	read_text(path_of(F_CONFIG), &before);
+	fd = open(path_of(F_CONFIG), O_WRONLY);
+	if (fd < 0)
+		die("cannot open %s: %s", path_of(F_CONFIG), strerror(errno));
+	r = write(fd, bad, 8);
+	err = errno;
+	close(fd);
+	munmap(bad, 4096);
+	l = last_error();
+	read_text(path_of(F_CONFIG), &after);
+	same = before.len == after.len && !memcmp(before.p, after.p, after.len);
+	if (r == -1 && err == EFAULT && !strncmp(l, "-14 EFAULT config: ", 19) && same)
+		return true;
+	printf("# fuzz: MISMATCH: a write from a page the writer may not read: expected EFAULT, ");
+	printf("last_error '-14 EFAULT config: ...', config unchanged; got %s, last_error %s%s\n",
+	       r == -1 ? strerror(err) : "success", esc(l, strlen(l)),
+	       same ? "" : ", config changed");
+	return false;
+}
+
 /* -b KEY=MIN..MAX: the model's bounds, changed (to see it fail). */
 static void mutate(const char *arg)
 {
@@ -2341,6 +2455,8 @@ int main(int argc, char **argv)
 		resync();
 		mismatches++;
 	}
+	if (!dry && !efault_check())
+		mismatches++;
 	read_text(path_of(F_RESULTS), &results);
 	t0 = now();
 	for (i = 1; i <= n; i++) {
