@@ -910,6 +910,23 @@ static void model_run(struct expect *e)
 }
 
 /*
+ * The token of @buf from *@i on, whitespace before it skipped (*@i then at
+ * its start), into @tok; returns where it ends (*@i when there is none).
+ */
+static size_t next_token(const char *buf, size_t len, size_t *i, char *tok)
+{
+	size_t j;
+
+	for (; *i < len && is_ws(buf[*i]); (*i)++)
+		;
+	for (j = *i; j < len && !is_ws(buf[j]); j++)
+		;
+	memcpy(tok, buf + *i, j - *i);
+	tok[j - *i] = '\0';
+	return j;
+}
+
+/*
  * The model: what a write of @buf[@len] to @file at file offset @off does,
  * config being @cur.  Each rule names where the contract says it.
  */
@@ -960,14 +977,9 @@ static void model(const struct cfg *cur, enum file file, const char *buf, size_t
 	}
 	/* first pass: the special words */
 	for (i = 0; i < len; i = j) {
-		for (; i < len && is_ws(buf[i]); i++)
-			;
-		for (j = i; j < len && !is_ws(buf[j]); j++)
-			;
+		j = next_token(buf, len, &i, tok);
 		if (j == i)
 			break;
-		memcpy(tok, buf + i, j - i);
-		tok[j - i] = '\0';
 		ntok++;
 		stop += !strcmp(tok, "stop");
 	}
@@ -985,14 +997,9 @@ static void model(const struct cfg *cur, enum file file, const char *buf, size_t
 		char *eq;
 		int p;
 
-		for (; i < len && is_ws(buf[i]); i++)
-			;
-		for (j = i; j < len && !is_ws(buf[j]); j++)
-			;
+		j = next_token(buf, len, &i, tok);
 		if (j == i)
 			break;
-		memcpy(tok, buf + i, j - i);
-		tok[j - i] = '\0';
 		if (file == F_RUN && (!strcmp(tok, "1") || !strcmp(tok, "start"))) {
 			/* debugfs.md: "a write runs: 1 (or start)"; testing.md bad_run_start_twice */
 			if (start++) {
