@@ -322,7 +322,25 @@ static __always_inline u64 skbf_waited(const struct skbf_worker *w, const enum s
 {
 	if (skbf_virtual(w, mode))
 		return w->f.seam->no_waits ? 0 : w->f.vwait;
-	return READ_ONCE(w->waits.ns);
+	return SKBF_HAVE_WAITS ? READ_ONCE(w->waits.ns) : 0;
+}
+
+/*
+ * The clock, and in *@waited the waits so far, as a pair: a preemption
+ * between two lone reads would put its wait on one side of a boundary
+ * only (in the time and not the wait, or the other way round).
+ */
+static __always_inline u64 skbf_now_waited(const struct skbf_worker *w, const enum skbf_mode mode,
+					   u64 *waited)
+{
+	u64 before, now;
+
+	do {
+		before = skbf_waited(w, mode);
+		now = skbf_now(w, mode);
+		*waited = skbf_waited(w, mode);
+	} while (*waited != before);
+	return now;
 }
 
 /* The notifier of the run's threads (struct skbf_waits). */
@@ -505,12 +523,15 @@ static __always_inline bool skbf_give(struct skbf_worker *w, const enum skbf_mod
 static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mode mode,
 				       struct skbf_lap *lap)
 {
-	const u64 t0 = skbf_now(w, mode), w0 = skbf_waited(w, mode);
+	u64 w0, wnow, wmark, wend;
+	const u64 t0 = skbf_now_waited(w, mode, &w0);
 	const u64 deadline = t0 + SKBF_CHUNK_NS;
 	const u64 left = w->steps_left;
 	const u32 block = w->block;
-	u64 now, mark = t0, wnow, wmark = w0;
+	u64 now, mark = t0;
 	u32 i, k;
+
+	wmark = w0;
 
 	if (unlikely(w->pending)) {
 		if (!skbf_hand_over(w, w->pending, deadline))
@@ -551,8 +572,7 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 			for (i = w->held; i < w->held + k; i++)
 				w->obj[i] = skbf_alloc_one(w, mode, i, lap);
 			w->held += k;
-			now = skbf_now(w, mode);
-			wnow = skbf_waited(w, mode);
+			now = skbf_now_waited(w, mode, &wnow);
 			lap->alloc_ns += skbf_less(now - mark, wnow - wmark);
 			lap->alloc_steps += k;
 		} else {
@@ -560,8 +580,7 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 			for (i = w->freed; i < w->freed + k; i++)
 				skbf_give(w, mode, i, w->obj[i], deadline, lap);
 			w->freed += k;
-			now = skbf_now(w, mode);
-			wnow = skbf_waited(w, mode);
+			now = skbf_now_waited(w, mode, &wnow);
 			lap->free_ns += skbf_less(now - mark, wnow - wmark);
 			lap->free_steps += k;
 		}
@@ -572,8 +591,8 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 			break;
 	}
 out:
-	lap->wall = skbf_now(w, mode) - t0;
-	lap->wait = min(skbf_waited(w, mode) - w0, lap->wall);
+	lap->wall = skbf_now_waited(w, mode, &wend) - t0;
+	lap->wait = min(wend - w0, lap->wall);
 	lap->ns = lap->wall - lap->wait;
 }
 
@@ -718,6 +737,20 @@ static bool skbf_keep(const struct skbf_seam_events *ev, bool wait_known)
 }
 
 /*
+ * The waits of a chunk or batch are known when the notifier measured one
+ * for each involuntary switch in it (@n0: its count at the start).  On a
+ * preemptible kernel a preemption can come while the thread is going to
+ * sleep: counted involuntary, but not waiting while runnable, so not
+ * measured; that chunk is then judged as without notifiers.  The seam
+ * says its waits itself.
+ */
+static bool skbf_waits_known(bool wait_known, const struct skbf_waits *wt, unsigned long n0,
+			     const struct skbf_seam_events *ev, bool seam)
+{
+	return wait_known && (seam || READ_ONCE(wt->n) - n0 == ev->nivcsw);
+}
+
+/*
  * One timed chunk and its accounting, in the worker's thread or in its
  * NAPI poll, kept or dropped by skbf_keep(): a busy machine or NIC makes
  * a run slower to finish, not its figures wrong.
@@ -729,9 +762,11 @@ static void skbf_chunk(struct skbf_worker *w)
 	struct skbf_rep *r = &w->cur;
 	struct skbf_lap lap = {};
 	struct skbf_mark m;
+	unsigned long n0;
 	cycles_t c0, c1;
 
 	skbf_mark(&m);
+	n0 = READ_ONCE(w->waits.n);
 	c0 = skbf_wcycles(w);
 	skbf_dispatch(w, &lap);
 	if (IS_ENABLED(CONFIG_KUNIT) && unlikely(w->run->in_chunk) && !ev.softirq)
@@ -740,8 +775,9 @@ static void skbf_chunk(struct skbf_worker *w)
 	ev.steps = lap.steps;
 	ev.wait = lap.wait;
 	skbf_events(&m, &ev, seam, seam ? seam->chunk : NULL);
-	w->kept = skbf_keep(&ev, w->wait_known);
-	w->pmu_ok = w->kept && !lap.wait;
+	w->kept = skbf_keep(&ev, skbf_waits_known(w->wait_known, &w->waits, n0, &ev, seam));
+	/* The PMU counts the CPU, not the thread: only chunks it never left. */
+	w->pmu_ok = w->kept && !ev.nvcsw && !ev.nivcsw;
 	if (ev.softirq) {
 		w->bh_chunks++;
 		w->bh_over += lap.wall > SKBF_CHUNK_MAX_NS;
@@ -1092,7 +1128,20 @@ static u64 skbf_cwaited(const struct skbf_consumer *c)
 {
 	if (skbf_cvirtual(c))
 		return c->run->seam->no_waits ? 0 : c->vwait;
-	return READ_ONCE(c->waits.ns);
+	return SKBF_HAVE_WAITS ? READ_ONCE(c->waits.ns) : 0;
+}
+
+/* Its clock and waits as a pair (skbf_now_waited()). */
+static u64 skbf_cclock_waited(const struct skbf_consumer *c, u64 *waited)
+{
+	u64 before, now;
+
+	do {
+		before = skbf_cwaited(c);
+		now = skbf_cclock(c);
+		*waited = skbf_cwaited(c);
+	} while (*waited != before);
+	return now;
 }
 
 /*
@@ -1106,12 +1155,13 @@ static void skbf_release_batch(struct skbf_consumer *c, struct skbf_worker *w, v
 	struct skbf_seam_events ev = { .cpu = c->cpu, .steps = k };
 	struct skbf_seam *seam = c->run->seam;
 	struct skbf_mark m;
+	unsigned long n0;
 	unsigned int j;
-	u64 t0, w0, ns, wait;
+	u64 t0, w0, w1, ns, wait;
 
 	skbf_mark(&m);
-	t0 = skbf_cclock(c);
-	w0 = skbf_cwaited(c);
+	n0 = READ_ONCE(c->waits.n);
+	t0 = skbf_cclock_waited(c, &w0);
 	for (j = 0; j < k; j++) {
 		if (skbf_cvirtual(c)) {
 			wait = 0;
@@ -1121,15 +1171,16 @@ static void skbf_release_batch(struct skbf_consumer *c, struct skbf_worker *w, v
 			skbf_release_any(c->mode, objs[j]);
 		}
 	}
-	ns = skbf_cclock(c) - t0;
-	ev.wait = min(skbf_cwaited(c) - w0, ns);
+	ns = skbf_cclock_waited(c, &w1) - t0;
+	ev.wait = min(w1 - w0, ns);
 	skbf_events(&m, &ev, seam, seam ? seam->release : NULL);
 	if (raw_smp_processor_id() == c->cpu)
 		w->cons_remote += k;
 	if (!timed)
 		return;
 	w->cons_batches++;
-	if (!skbf_keep(&ev, skbf_cvirtual(c) ? !seam->no_waits : SKBF_HAVE_WAITS)) {
+	if (!skbf_keep(&ev, skbf_cvirtual(c) ? !seam->no_waits :
+			 skbf_waits_known(SKBF_HAVE_WAITS, &c->waits, n0, &ev, seam))) {
 		w->cons_dropped++;
 		return;
 	}

@@ -179,21 +179,25 @@ static int skbf_mem_check(struct skbf_run *run, unsigned int ncpus, enum skbf_mo
 	return skbf_run_fail(run, -EINVAL, why);
 }
 
-/* A stop during the measuring part: what runs_stopped counts. */
 /*
  * The preempt notifiers' key, on from the first run until the module goes
- * (skbfactory.h says why not for each run).  May sleep: no lock held.
+ * (skbfactory.h says why not for each run).  It patches text under
+ * cpus_read_lock(): a mutex of its own, so that nothing else waits behind
+ * a CPU going offline.
  */
 static void skbf_waits_on(void)
 {
-	mutex_lock(&skbf.lock);
+	static DEFINE_MUTEX(lock);
+
+	mutex_lock(&lock);
 	if (SKBF_HAVE_WAITS && !skbf.waits_on) {
 		skbf_waits_enable();
 		skbf.waits_on = true;
 	}
-	mutex_unlock(&skbf.lock);
+	mutex_unlock(&lock);
 }
 
+/* A stop during the measuring part: what runs_stopped counts. */
 static bool skbf_stopped(int err)
 {
 	return err == -EINTR || err == -ECANCELED || err == -EAGAIN || err == -ENODEV;

@@ -144,6 +144,9 @@ static inline u64 skbf_hardirqs(unsigned int cpu)
  *	chunk and drops the chunk instead
  * @out: when it was last switched out while runnable, or 0
  * @ns: time it spent so, from switch to switch, on its chunks' clock
+ * @n: the switches whose wait @ns counts: a chunk with more involuntary
+ *	switches than that (one that came while the thread was going to
+ *	sleep, with a preemptible kernel) had a wait nobody measured
  */
 struct skbf_waits {
 #ifdef CONFIG_PREEMPT_NOTIFIERS
@@ -151,6 +154,7 @@ struct skbf_waits {
 #endif
 	u64 out;
 	u64 ns;
+	unsigned long n;
 };
 
 #ifdef CONFIG_PREEMPT_NOTIFIERS
@@ -169,8 +173,16 @@ static inline void skbf_waits_in(struct preempt_notifier *pn, int cpu)
 {
 	struct skbf_waits *wt = container_of(pn, struct skbf_waits, pn);
 
+	/*
+	 * After the runqueue lock, IRQs on: the thread's NAPI poll may read
+	 * @ns on this interrupt's exit.  The fast clock may be a little
+	 * behind another CPU's: a negative wait counts 0.
+	 */
 	if (wt->out) {
-		wt->ns += ktime_get_mono_fast_ns() - wt->out;
+		s64 d = ktime_get_mono_fast_ns() - wt->out;
+
+		WRITE_ONCE(wt->ns, wt->ns + max_t(s64, d, 0));
+		WRITE_ONCE(wt->n, wt->n + 1);
 		wt->out = 0;
 	}
 }
@@ -201,12 +213,17 @@ static inline void skbf_waits_disable(void)
 static inline void skbf_waits_start(struct skbf_waits *wt, struct preempt_ops *ops)
 {
 	preempt_notifier_init(&wt->pn, ops);
+	/* As KVM does: no switch while the list changes under the scheduler. */
+	preempt_disable();
 	preempt_notifier_register(&wt->pn);
+	preempt_enable();
 }
 
 static inline void skbf_waits_stop(struct skbf_waits *wt)
 {
+	preempt_disable();
 	preempt_notifier_unregister(&wt->pn);
+	preempt_enable();
 }
 #else
 #define SKBF_HAVE_WAITS		false
