@@ -251,6 +251,8 @@ report() {
 	for k in $(kernel_names); do
 		[ ! -s "$OUT/kernel-$k" ] || echo "kernel $k: $(cat "$OUT/kernel-$k")"
 	done
+	echo "stages (start - end, length; make -j2 runs two at a time):"
+	stage_times
 	echo "make check took $(elapsed)"
 	echo "$pass passed, $fail failed$([ "$skip" = 0 ] || echo ", $skip skipped")"
 	[ "$fail" = 0 ]
@@ -260,9 +262,21 @@ report() {
 # happens, it records something and succeeds, so make goes on.
 step() {
 	TARGET=$1
+	# shellcheck disable=SC2034 # read by the EXIT trap
+	STEP_START=$(date +%s)
 	rm -f "$RES/$TARGET.res"
-	trap 'rc=$?; { [ "$rc" = 0 ] && [ -s "$RES/$TARGET.res" ]; } || record FAIL "$TARGET: stopped early (exit $rc)" "$OUT/$TARGET.log"; exit 0' EXIT
+	trap 'rc=$?; { [ "$rc" = 0 ] && [ -s "$RES/$TARGET.res" ]; } || record FAIL "$TARGET: stopped early (exit $rc)" "$OUT/$TARGET.log"
+		printf "%s %s %s\n" "$TARGET" $((STEP_START - CHECK_START)) $(($(date +%s) - CHECK_START)) >"$RES/$TARGET.time"; exit 0' EXIT
 	"check_$2" "${@:3}"
+}
+
+# stage_times: each step's start, end and length, in the order they
+# started, from the RES/*.time files steps leave.
+stage_times() {
+	cat "$RES"/*.time 2>/dev/null | sort -k2,2n | while read -r name start end; do
+		printf '  %-14s %3d:%02d - %3d:%02d  %5d s\n' "$name" $((start / 60)) $((start % 60)) \
+			$((end / 60)) $((end % 60)) $((end - start))
+	done
 }
 
 main() {
