@@ -53,6 +53,7 @@ struct skbf_known_cpu {
 	u64 len[SKBF_KNOWN_CHUNKS];
 	u64 ops[SKBF_KNOWN_CHUNKS];
 	atomic_t hooks;		/* lockstep: chunk hooks entered */
+	atomic_t started;	/* repetitions whose start hook returned */
 };
 
 /**
@@ -70,6 +71,7 @@ struct skbf_known_cpu {
  * @batches: batches the releasing thread timed, as the script saw them
  * @rel_preempted: of those, preempted ones
  * @lockstep: the measuring threads of slots 0 and 1 meet after each chunk
+ * @late_ms: slot 1 starts each repetition this long (real time) after slot 0
  * @spin_ns: the virtual ns of a step of a worker's wait for room
  * @spun: the virtual time workers waited so
  * @hold_ns: the releasing thread takes nothing until they waited this long
@@ -90,6 +92,7 @@ struct skbf_known {
 	u32 batches;
 	u32 rel_preempted;
 	bool lockstep;
+	u32 late_ms;
 	u64 spin_ns;
 	atomic64_t spun;
 	u64 hold_ns;
@@ -113,7 +116,22 @@ static u64 skbf_known_rep_start(struct skbf_seam *s, unsigned int cpu, u32 rep)
 {
 	struct skbf_known *k = container_of(s, struct skbf_known, seam);
 	struct skbf_known_cpu *c = skbf_known_slot(k, cpu);
+	unsigned int slot = c - k->c;
+	u64 end = ktime_get_ns() + NSEC_PER_SEC;
 
+	/*
+	 * The repetition barrier: a CPU begins repetition @rep once every CPU
+	 * ended (so began) the one before.  Slot 1 comes late to each, after
+	 * slot 0 began it (or 1 s, whichever first).
+	 */
+	if (k->late_ms && slot < 2) {
+		while (slot == 1 && atomic_read(&k->c[0].started) <= rep && ktime_get_ns() < end)
+			cpu_relax();
+		if (slot == 1)
+			msleep(k->late_ms);
+		if (rep && atomic_read(&k->c[!slot].started) < rep)
+			k->error = "a CPU began a repetition before another began the last one";
+	}
 	c->rep = rep;
 	c->chunk = 0;
 	c->allocs = 0;
@@ -122,6 +140,7 @@ static u64 skbf_known_rep_start(struct skbf_seam *s, unsigned int cpu, u32 rep)
 	c->first = true;
 	c->now = (rep + 1) * SKBF_KNOWN_REP_NS;
 	c->chunk_start = c->now;
+	atomic_inc(&c->started);
 	return c->now;
 }
 
@@ -803,6 +822,26 @@ static void known_sum_dropped_test(struct kunit *test)
 }
 
 /*
+ * The repetition barrier: slot 1 begins each repetition 50 ms (real time)
+ * after slot 0, whose repetition of 100 ops takes microseconds.  Slot 0
+ * must wait for it at every repetition's start, so neither begins one
+ * before the other began the one before (the seam's start hook checks),
+ * and both CPUs keep every repetition, a sum row for each.
+ */
+static void known_barrier_test(struct kunit *test)
+{
+	struct skbf_known *k = skbf_known_new(test, 2, 1000, 1000);
+	const struct skbf_results *res;
+
+	k->late_ms = 50;
+	res = skbf_known_exec(test, k, "count=100 repeat=3 warmup=1");
+	KUNIT_EXPECT_EQ(test, atomic_read(&k->c[0].started), 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&k->c[1].started), 4);
+	KUNIT_ASSERT_EQ(test, res->nr_rows, 3);
+	KUNIT_EXPECT_EQ(test, res->sum_gaps, 0);
+}
+
+/*
  * free_cpu: the measuring CPU allocates (3000 ns) and hands over; the
  * releasing thread releases at 700 ns each, and every third batch it was
  * preempted and waited 50 us: the wait is taken out of those batches, or
@@ -1033,6 +1072,7 @@ static struct kunit_case skbf_known_cases[] = {
 	KUNIT_CASE(known_fails_test),
 	KUNIT_CASE(known_sum_row_test),
 	KUNIT_CASE(known_sum_dropped_test),
+	KUNIT_CASE(known_barrier_test),
 	KUNIT_CASE_PARAM(known_free_cpu_test, skbf_known_bools_gen_params),
 	KUNIT_CASE(known_softirq_test),
 	KUNIT_CASE(known_calibrate_text_test),
