@@ -466,7 +466,10 @@ static void known_median_even_test(struct kunit *test)
 			"ns_per_op=1300.00 ns_all=1300.00 ns_min=1000.00 ns_max=5000.00 cv_pct=76.81 ops_per_sec=769230");
 }
 
-/* Warmup repetitions run, on the same script, and count nowhere. */
+/*
+ * Warmup repetitions run, on the same script, and count nowhere: not in
+ * the figures, nor in the latency samples (every op sampled: 200 kept).
+ */
 static void known_warmup_test(struct kunit *test)
 {
 	struct skbf_known *k = skbf_known_new(test, 1, 1000, 1000);
@@ -477,10 +480,13 @@ static void known_warmup_test(struct kunit *test)
 	skbf_known_rep(k, 0, 1, 50000, 1000);
 	skbf_known_at(test, k, 0, 0, 0)->moved = true;
 	skbf_known_at(test, k, 0, 1, 1)->irqs = 4;
-	res = skbf_known_exec(test, k, "count=100 repeat=2 warmup=2");
+	k->seam.lat_gap = 1;
+	res = skbf_known_exec(test, k, "count=100 repeat=2 warmup=2 latency=1");
 	skbf_known_cols(test, skbf_known_text(test, res, k->c[0].cpu),
-			"warmup=2 ns_per_op=2000.00 ns_min=2000.00 ns_max=2000.00 cv_pct=0.00 csw=0 irqs=0 dropped_chunks=0");
+			"warmup=2 ns_per_op=2000.00 ns_min=2000.00 ns_max=2000.00 cv_pct=0.00 csw=0 irqs=0 dropped_chunks=0 lat_samples=200");
 	KUNIT_EXPECT_EQ(test, res->rows[0].ops, 200);
+	/* No sample of a warmup op (51 us). */
+	KUNIT_EXPECT_LT(test, res->rows[0].p999_ns, 10000);
 }
 
 /*
