@@ -490,6 +490,29 @@ static void known_warmup_test(struct kunit *test)
 }
 
 /*
+ * batch=8 again, with a wait of 100 us in the first op of chunk 1: the
+ * chunk goes on for many blocks after it.  The wait comes out of its own
+ * block's phase once, and out of no later block: the phases still give
+ * 3000 + 1000.
+ */
+static void known_split_short_wait_test(struct kunit *test)
+{
+	struct skbf_known_ev *ev;
+	struct skbf_known *k = skbf_known_new(test, 1, 3000, 1000);
+	struct skbf_known_row *t;
+
+	ev = skbf_known_at(test, k, 0, 0, 1);
+	ev->nivcsw = 1;
+	ev->wait_ns = 100000;
+	t = skbf_known_text(test, skbf_known_exec(test, k, "count=1000 repeat=1 batch=8"),
+			    k->c[0].cpu);
+	skbf_known_cols(test, t,
+			"batch=8 ns_per_op=4000.00 alloc_ns=3000.00 free_ns=1000.00 csw=1 dropped_chunks=0");
+	KUNIT_EXPECT_NOT_NULL(test, strstr(skbf_known_line(test, t, "# timing: "),
+					   "; 100 us of other tasks' time taken out"));
+}
+
+/*
  * batch=8: 3000 ns an allocation, 1000 a release, timed apart.  In chunk
  * 1 the thread waits 1 ms for its CPU (preempted): the wait comes out of
  * the phase it fell in; chunk 3 ran on another CPU (and lasted 0.5 ms
@@ -1075,6 +1098,7 @@ static struct kunit_case skbf_known_cases[] = {
 	KUNIT_CASE(known_median_even_test),
 	KUNIT_CASE(known_warmup_test),
 	KUNIT_CASE(known_split_test),
+	KUNIT_CASE(known_split_short_wait_test),
 	KUNIT_CASE(known_chunk_length_test),
 	KUNIT_CASE_PARAM(known_drop_rule_test, skbf_known_drops_gen_params),
 	KUNIT_CASE(known_half_timed_test),
