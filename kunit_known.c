@@ -53,6 +53,7 @@ struct skbf_known_cpu {
 	u64 len[SKBF_KNOWN_CHUNKS];
 	u64 ops[SKBF_KNOWN_CHUNKS];
 	atomic_t hooks;		/* lockstep: chunk hooks entered */
+	atomic_t started;	/* repetitions whose start hook returned */
 };
 
 /**
@@ -70,6 +71,7 @@ struct skbf_known_cpu {
  * @batches: batches the releasing thread timed, as the script saw them
  * @rel_preempted: of those, preempted ones
  * @lockstep: the measuring threads of slots 0 and 1 meet after each chunk
+ * @late_ms: slot 1 starts each repetition this long (real time) after slot 0
  * @spin_ns: the virtual ns of a step of a worker's wait for room
  * @spun: the virtual time workers waited so
  * @hold_ns: the releasing thread takes nothing until they waited this long
@@ -90,6 +92,7 @@ struct skbf_known {
 	u32 batches;
 	u32 rel_preempted;
 	bool lockstep;
+	u32 late_ms;
 	u64 spin_ns;
 	atomic64_t spun;
 	u64 hold_ns;
@@ -113,7 +116,22 @@ static u64 skbf_known_rep_start(struct skbf_seam *s, unsigned int cpu, u32 rep)
 {
 	struct skbf_known *k = container_of(s, struct skbf_known, seam);
 	struct skbf_known_cpu *c = skbf_known_slot(k, cpu);
+	unsigned int slot = c - k->c;
+	u64 end = ktime_get_ns() + NSEC_PER_SEC;
 
+	/*
+	 * The repetition barrier: a CPU begins repetition @rep once every CPU
+	 * ended (so began) the one before.  Slot 1 comes late to each, after
+	 * slot 0 began it (or 1 s, whichever first).
+	 */
+	if (k->late_ms && slot < 2) {
+		while (slot == 1 && atomic_read(&k->c[0].started) <= rep && ktime_get_ns() < end)
+			cpu_relax();
+		if (slot == 1)
+			msleep(k->late_ms);
+		if (rep && atomic_read(&k->c[!slot].started) < rep)
+			k->error = "a CPU began a repetition before another began the last one";
+	}
 	c->rep = rep;
 	c->chunk = 0;
 	c->allocs = 0;
@@ -122,6 +140,7 @@ static u64 skbf_known_rep_start(struct skbf_seam *s, unsigned int cpu, u32 rep)
 	c->first = true;
 	c->now = (rep + 1) * SKBF_KNOWN_REP_NS;
 	c->chunk_start = c->now;
+	atomic_inc(&c->started);
 	return c->now;
 }
 
@@ -447,7 +466,10 @@ static void known_median_even_test(struct kunit *test)
 			"ns_per_op=1300.00 ns_all=1300.00 ns_min=1000.00 ns_max=5000.00 cv_pct=76.81 ops_per_sec=769230");
 }
 
-/* Warmup repetitions run, on the same script, and count nowhere. */
+/*
+ * Warmup repetitions run, on the same script, and count nowhere: not in
+ * the figures, nor in the latency samples (every op sampled: 200 kept).
+ */
 static void known_warmup_test(struct kunit *test)
 {
 	struct skbf_known *k = skbf_known_new(test, 1, 1000, 1000);
@@ -458,10 +480,36 @@ static void known_warmup_test(struct kunit *test)
 	skbf_known_rep(k, 0, 1, 50000, 1000);
 	skbf_known_at(test, k, 0, 0, 0)->moved = true;
 	skbf_known_at(test, k, 0, 1, 1)->irqs = 4;
-	res = skbf_known_exec(test, k, "count=100 repeat=2 warmup=2");
+	k->seam.lat_gap = 1;
+	res = skbf_known_exec(test, k, "count=100 repeat=2 warmup=2 latency=1");
 	skbf_known_cols(test, skbf_known_text(test, res, k->c[0].cpu),
-			"warmup=2 ns_per_op=2000.00 ns_min=2000.00 ns_max=2000.00 cv_pct=0.00 csw=0 irqs=0 dropped_chunks=0");
+			"warmup=2 ns_per_op=2000.00 ns_min=2000.00 ns_max=2000.00 cv_pct=0.00 csw=0 irqs=0 dropped_chunks=0 lat_samples=200");
 	KUNIT_EXPECT_EQ(test, res->rows[0].ops, 200);
+	/* No sample of a warmup op (51 us). */
+	KUNIT_EXPECT_LT(test, res->rows[0].p999_ns, 10000);
+}
+
+/*
+ * batch=8 again, with a wait of 100 us in the first op of chunk 1: the
+ * chunk goes on for many blocks after it.  The wait comes out of its own
+ * block's phase once, and out of no later block: the phases still give
+ * 3000 + 1000.
+ */
+static void known_split_short_wait_test(struct kunit *test)
+{
+	struct skbf_known_ev *ev;
+	struct skbf_known *k = skbf_known_new(test, 1, 3000, 1000);
+	struct skbf_known_row *t;
+
+	ev = skbf_known_at(test, k, 0, 0, 1);
+	ev->nivcsw = 1;
+	ev->wait_ns = 100000;
+	t = skbf_known_text(test, skbf_known_exec(test, k, "count=1000 repeat=1 batch=8"),
+			    k->c[0].cpu);
+	skbf_known_cols(test, t,
+			"batch=8 ns_per_op=4000.00 alloc_ns=3000.00 free_ns=1000.00 csw=1 dropped_chunks=0");
+	KUNIT_EXPECT_NOT_NULL(test, strstr(skbf_known_line(test, t, "# timing: "),
+					   "; 100 us of other tasks' time taken out"));
 }
 
 /*
@@ -803,6 +851,26 @@ static void known_sum_dropped_test(struct kunit *test)
 }
 
 /*
+ * The repetition barrier: slot 1 begins each repetition 50 ms (real time)
+ * after slot 0, whose repetition of 100 ops takes microseconds.  Slot 0
+ * must wait for it at every repetition's start, so neither begins one
+ * before the other began the one before (the seam's start hook checks),
+ * and both CPUs keep every repetition, a sum row for each.
+ */
+static void known_barrier_test(struct kunit *test)
+{
+	struct skbf_known *k = skbf_known_new(test, 2, 1000, 1000);
+	const struct skbf_results *res;
+
+	k->late_ms = 50;
+	res = skbf_known_exec(test, k, "count=100 repeat=3 warmup=1");
+	KUNIT_EXPECT_EQ(test, atomic_read(&k->c[0].started), 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&k->c[1].started), 4);
+	KUNIT_ASSERT_EQ(test, res->nr_rows, 3);
+	KUNIT_EXPECT_EQ(test, res->sum_gaps, 0);
+}
+
+/*
  * free_cpu: the measuring CPU allocates (3000 ns) and hands over; the
  * releasing thread releases at 700 ns each, and every third batch it was
  * preempted and waited 50 us: the wait is taken out of those batches, or
@@ -957,6 +1025,11 @@ static void known_calibrate_real_test(struct kunit *test)
 	KUNIT_EXPECT_GE(test, row->ns_x100, 30000 * 100);
 	KUNIT_EXPECT_GE(test, row->alloc_x100, 20000 * 100);
 	KUNIT_EXPECT_GE(test, row->free_x100, 10000 * 100);
+	/*
+	 * Whatever a clock read costs here, the phases pay it alike: an
+	 * allocation spins 10 us longer than a release.
+	 */
+	KUNIT_EXPECT_GT(test, row->alloc_x100, row->free_x100);
 	KUNIT_EXPECT_LT(test, row->ns_min_x100, (45000 + 12 * run->res->clock_ns) * 100);
 	KUNIT_EXPECT_EQ(test, row->ops, 450);
 	KUNIT_EXPECT_EQ(test, row->fails, 0);
@@ -1025,6 +1098,7 @@ static struct kunit_case skbf_known_cases[] = {
 	KUNIT_CASE(known_median_even_test),
 	KUNIT_CASE(known_warmup_test),
 	KUNIT_CASE(known_split_test),
+	KUNIT_CASE(known_split_short_wait_test),
 	KUNIT_CASE(known_chunk_length_test),
 	KUNIT_CASE_PARAM(known_drop_rule_test, skbf_known_drops_gen_params),
 	KUNIT_CASE(known_half_timed_test),
@@ -1033,6 +1107,7 @@ static struct kunit_case skbf_known_cases[] = {
 	KUNIT_CASE(known_fails_test),
 	KUNIT_CASE(known_sum_row_test),
 	KUNIT_CASE(known_sum_dropped_test),
+	KUNIT_CASE(known_barrier_test),
 	KUNIT_CASE_PARAM(known_free_cpu_test, skbf_known_bools_gen_params),
 	KUNIT_CASE(known_softirq_test),
 	KUNIT_CASE(known_calibrate_text_test),
