@@ -2327,8 +2327,6 @@ static void skbf_kunit_bg_stop(struct kunit *test, struct skbf_kunit_bg *bg, uns
 	KUNIT_EXPECT_STREQ(test, bg->run->stop_why, "stopped by the test");
 }
 
-#define SKBF_KUNIT_LONG_NS	(20ULL * NSEC_PER_SEC)	/* a run for a stop to end */
-
 /*
  * A run of @config that takes about SKBF_KUNIT_LONG_NS here: long next to a
  * stop that should end it within a chunk, short enough to end by itself if
