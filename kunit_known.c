@@ -1004,12 +1004,12 @@ static void known_calibrate_below_test(struct kunit *test)
  * (two more a spin), the loop's (one a step here) and the calls: under
  * KASAN and TCG a read costs about 9 us, and 30 us read 130 us; a UML
  * process the host preempts stretches its spins too (2.4 times seen in a
- * median), and a host busy with other guests stalls the vCPU (122 us
- * seen for the fastest of 9, against 1.5 times the nominal and 12 reads,
- * 95 us, in a make check).  So the fastest of 9 short repetitions is
- * bounded loosely: 3 times the nominal and 12 reads, which an op spinning
- * in the wrong unit still fails.  The calibrate case bounds it closely,
- * from the best of three runs; the exact figures are the cases on the seam.
+ * median), and a host busy with other guests stalls the vCPU: the
+ * fastest of 9 read 122 us, then 146 us (5 times the nominal, with reads
+ * of 4.3 us) while make check ran two debug guests beside kunit.py's.  No
+ * bound from above holds on the real clock here: the calibrate case
+ * bounds it in the integration guests, from the best of three runs, and
+ * the exact figures are the cases on the seam.
  */
 static void known_calibrate_real_test(struct kunit *test)
 {
@@ -1033,7 +1033,6 @@ static void known_calibrate_real_test(struct kunit *test)
 	 * allocation spins 10 us longer than a release.
 	 */
 	KUNIT_EXPECT_GT(test, row->alloc_x100, row->free_x100);
-	KUNIT_EXPECT_LT(test, row->ns_min_x100, (3 * 30000 + 12 * run->res->clock_ns) * 100);
 	KUNIT_EXPECT_EQ(test, row->ops, 450);
 	KUNIT_EXPECT_EQ(test, row->fails, 0);
 }
