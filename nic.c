@@ -289,24 +289,48 @@ static const char *skbf_preempt_model(void)
 	return "none";
 }
 
-/* Who runs the guest, from the CPUID hypervisor leaf where there is one. */
-static void skbf_hypervisor(char *buf, size_t len)
+/*
+ * The CPUID hypervisor leaf's signature in @name (13 bytes), unprintable
+ * bytes as '?'; false on bare metal or another architecture.
+ */
+static bool skbf_hv_signature(char *name)
 {
 #ifdef CONFIG_X86
 	u32 eax, sig[3];
-	char name[13];
 	size_t i;
 
-	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR)) {
-		strscpy(buf, "none (bare metal)", len);
-		return;
-	}
+	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR))
+		return false;
 	cpuid(0x40000000, &eax, &sig[0], &sig[1], &sig[2]);
 	memcpy(name, sig, sizeof(sig));
 	name[12] = '\0';
 	for (i = 0; name[i]; i++)
 		if (!isprint(name[i]))
 			name[i] = '?';
+	return true;
+#else
+	return false;
+#endif
+}
+
+/* The machine is QEMU's TCG emulator (skbf_exit() says why it matters). */
+static bool skbf_under_tcg(void)
+{
+	char name[13];
+
+	return skbf_hv_signature(name) && !strcmp(name, "TCGTCGTCGTCG");
+}
+
+/* Who runs the guest, from the CPUID hypervisor leaf where there is one. */
+static void skbf_hypervisor(char *buf, size_t len)
+{
+#ifdef CONFIG_X86
+	char name[13];
+
+	if (!skbf_hv_signature(name)) {
+		strscpy(buf, "none (bare metal)", len);
+		return;
+	}
 	if (!strcmp(name, "TCGTCGTCGTCG"))
 		strscpy(buf, "TCG, QEMU's emulator: absolute times are emulated", len);
 	else if (!strcmp(name, "KVMKVMKVM"))
