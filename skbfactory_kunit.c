@@ -3089,20 +3089,19 @@ KUNIT_ARRAY_PARAM(skbf_faults, skbf_kunit_faults, skbf_kunit_faults_desc);
  * burst brings.  A chunk ends at the first clock read past 1 ms, a block
  * of steps (about 100 us) apart, plus an op: under KASAN an op of
  * napi_alloc_skb can take a millisecond (a flush of the NAPI skb cache).
- * The median chunk stays under 1.6 ms (measured on x86_64 under KASAN and
- * TCG: 1.05 to 1.35 ms), or under 1.5 times the median of the same run
- * without failures just before: a busy host that stalls the TCG vCPU
- * makes chunks look long to the guest (1.75 and 2.75 ms medians seen in a
- * make check beside other guests), to both runs alike, while chunks that
- * a count predicted from cheap failures stretched would be many times
- * longer.  The exact bound is the seam's (known_chunk_length).
+ * A chunk whose length a count predicted from cheap failures set would
+ * last tens of milliseconds once allocations succeed again; the median
+ * chunk stays under 5 ms.  Alone, x86_64 under KASAN and TCG measured
+ * 1.05 to 1.35 ms; beside other guests the host's stalls make chunks
+ * look long, and medians from 1.05 to 2.75 ms came in turn, with or
+ * without failures (so no bound relative to a run without them holds
+ * either).  The exact bound is the seam's (known_chunk_length).
  */
 static void lifetime_bh_bound_test(struct kunit *test)
 {
 	const struct skbf_kunit_faults *p = test->param_value;
 	const struct skbf_results *res;
 	struct skbf_run *run;
-	u64 base;
 
 	/*
 	 * Batches of 64 would fill and flush the NAPI skb cache in one free:
@@ -3110,19 +3109,15 @@ static void lifetime_bh_bound_test(struct kunit *test)
 	 */
 	run = skbf_kunit_run(test, "mode=napi_alloc_skb count=3000 repeat=1 batch=%u",
 			     p->burst ? 1 : 64);
-	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
-	base = run->res->bh_median_ns;
-	run = skbf_kunit_run(test, "mode=napi_alloc_skb count=3000 repeat=1 batch=%u",
-			     p->burst ? 1 : 64);
 	run->fail_every = p->every;
 	run->fail_burst = p->burst;
 	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
 	res = run->res;
-	kunit_info(test, "%llu chunks with BH off: median %llu us (%llu us without failures), the longest %llu us, %llu over %d us\n",
-		   res->bh_chunks, div_u64(res->bh_median_ns, 1000), div_u64(base, 1000),
+	kunit_info(test, "%llu chunks with BH off: median %llu us, the longest %llu us, %llu over %d us\n",
+		   res->bh_chunks, div_u64(res->bh_median_ns, 1000),
 		   div_u64(res->bh_longest_ns, 1000), res->bh_over, SKBF_CHUNK_MAX_NS / 1000);
 	KUNIT_EXPECT_GT(test, res->bh_chunks, 0);
-	KUNIT_EXPECT_LE(test, res->bh_median_ns, max_t(u64, 1600000, base * 3 / 2));
+	KUNIT_EXPECT_LE(test, res->bh_median_ns, 5 * NSEC_PER_MSEC);
 }
 
 static struct kunit_case skbf_lifetime_cases[] = {
