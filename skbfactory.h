@@ -189,7 +189,8 @@ static inline void skbf_waits_in(struct preempt_notifier *pn, int cpu)
 
 /*
  * The notifiers' static key: enabled before the first run that counts
- * waits, and disabled when the module goes.  Turning it on or off patches
+ * waits, and disabled when the module goes (but under QEMU's TCG, whose
+ * guests that crashes: skbf_exit()).  Turning it on or off patches
  * the scheduler's text on every CPU (text_poke_bp: int3, then IPIs): once
  * per module, not twice per run.  Runs that flipped it thousands of times
  * (the fuzz) crashed TCG guests with an int3 Oops in __schedule, and each
