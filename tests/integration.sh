@@ -136,10 +136,21 @@ for i in "${!pids[@]}"; do
 	# A VM whose job never wrote its KTAP header (seen once in many runs
 	# on the debug kernel: an idle guest, nothing on its console after
 	# "job start") gets one more boot; the first one's console is kept.
-	if [ "$vm_rc" != 0 ] && ! grep -qa '^KTAP version' "$BUILD_DIR/vm/$name$sfx/out.txt" 2>/dev/null; then
-		say "$name$sfx: the job reported nothing (vm.sh exit $vm_rc); booting it again"
+	# So does one the emulator failed (../shared/PLATFORM.md): a kernel
+	# stuck so that it answers no SysRq, or an int3 Oops, which QEMU's TCG
+	# gives when a CPU runs code the kernel is patching (at boot too).
+	why="nothing reported"
+	if grep -qa 'Oops: int3' "$BUILD_DIR/vm/$name$sfx/console.log" 2>/dev/null; then
+		why="an int3 Oops: TCG's stale patched text"
+	elif grep -q 'did not answer SysRq' "$log$sfx.vm.log" 2>/dev/null; then
+		why="its kernel stuck, answering no SysRq"
+	elif grep -qa '^KTAP version' "$BUILD_DIR/vm/$name$sfx/out.txt" 2>/dev/null; then
+		why=
+	fi
+	if [ "$vm_rc" != 0 ] && [ -n "$why" ]; then
+		say "$name$sfx: $why (vm.sh exit $vm_rc); booting it again"
 		cp "$BUILD_DIR/vm/$name$sfx/console.log" "$log$sfx.silent-console.log" 2>/dev/null || true
-		retried+=("$name$sfx (exit $vm_rc, nothing reported; console: $log$sfx.silent-console.log)")
+		retried+=("$name$sfx (exit $vm_rc, $why; console: $log$sfx.silent-console.log)")
 		start_vm "$i"
 		vm_rc=0
 		wait "${pids[$i]}" || vm_rc=$?
