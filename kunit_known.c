@@ -1007,9 +1007,12 @@ static void known_calibrate_below_test(struct kunit *test)
  * median), and a host busy with other guests stalls the vCPU: the
  * fastest of 9 read 122 us, then 146 us (5 times the nominal, with reads
  * of 4.3 us) while make check ran two debug guests beside kunit.py's.  No
- * bound from above holds on the real clock here: the calibrate case
- * bounds it in the integration guests, from the best of three runs, and
- * the exact figures are the cases on the seam.
+ * bound from above holds on the real clock here, nor does alloc_ns >
+ * free_ns (a stall lands in either phase: it failed in a clean-clone make
+ * check).  The calibrate case bounds each phase in the integration guests,
+ * where a read costs 100 ns, from both sides (an allocation that spun the
+ * release's 10 us reads under 20 us there), and the exact figures are the
+ * cases on the seam.
  */
 static void known_calibrate_real_test(struct kunit *test)
 {
@@ -1028,11 +1031,6 @@ static void known_calibrate_real_test(struct kunit *test)
 	KUNIT_EXPECT_GE(test, row->ns_x100, 30000 * 100);
 	KUNIT_EXPECT_GE(test, row->alloc_x100, 20000 * 100);
 	KUNIT_EXPECT_GE(test, row->free_x100, 10000 * 100);
-	/*
-	 * Whatever a clock read costs here, the phases pay it alike: an
-	 * allocation spins 10 us longer than a release.
-	 */
-	KUNIT_EXPECT_GT(test, row->alloc_x100, row->free_x100);
 	KUNIT_EXPECT_EQ(test, row->ops, 450);
 	KUNIT_EXPECT_EQ(test, row->fails, 0);
 }
