@@ -1009,10 +1009,10 @@ static void known_calibrate_below_test(struct kunit *test)
  * of 4.3 us) while make check ran two debug guests beside kunit.py's.  No
  * bound from above holds on the real clock here, nor does alloc_ns >
  * free_ns (a stall lands in either phase: it failed in a clean-clone make
- * check).  The calibrate case bounds each phase in the integration guests,
- * where a read costs 100 ns, from both sides (an allocation that spun the
- * release's 10 us reads under 20 us there), and the exact figures are the
- * cases on the seam.
+ * check).  The calibrate case bounds each phase from below in the
+ * integration guests, where a read costs 100 ns (on a quiet host an
+ * allocation that spun the release's 10 us reads under 20 us there; a
+ * busy one can hide it), and the exact figures are the cases on the seam.
  */
 static void known_calibrate_real_test(struct kunit *test)
 {
