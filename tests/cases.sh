@@ -2074,8 +2074,13 @@ case_calibrate() {
 	# has the releasing thread spin the release (the measuring CPU's
 	# figure then holds the handover, bounded below only).  The defaults,
 	# 2000 + 1000 ns, are run once for the note: the same error in ns is a
-	# larger share of them.
-	CAL_TOL=${CAL_TOL:-$([ "$KIND" = debug ] && echo 1000 || echo 20)} CAL_READS=${CAL_READS:-6}
+	# larger share of them.  The stock kernels' 20 % is at the reference
+	# speed and grows with this guest's slowness (SLOW): a host busy with
+	# other guests stalls every repetition (the fastest of 9 read +60 % on
+	# 6.1 at 3.9 times the reference, beside two debug guests).
+	slowness
+	CAL_TOL=${CAL_TOL:-$([ "$KIND" = debug ] && echo 1000 || echo $((20 * SLOW / 100)))} CAL_READS=${CAL_READS:-6}
+	note "tolerance $CAL_TOL % (this guest at $SLOW % of the reference time)"
 	c="cal_alloc_ns=20000 cal_free_ns=10000 count=100 repeat=9 warmup=1"
 	for b in 1 8; do
 		# The host stalls a TCG vCPU for milliseconds when it is busy:
@@ -2153,10 +2158,11 @@ case_reclaim_kept() {
 	ns_of alloc_skb "${w#mode=alloc_skb }" 2048
 	count_for 6000 "$NSM"
 	trace_on || return
-	# Room for 30000 preemptions and more (29489 seen on 6.12 in a busy
-	# make check); a trace that lost events only notes it, and its counts
-	# bound nothing (they would be short).
-	echo 8192 >"$TR/buffer_size_kb"
+	# Room for 10000 preemptions and more (29489 seen on 6.12 in a busy
+	# make check: 8 MB a CPU then left the shell to the OOM killer); a
+	# trace that lost events only notes it, and its counts bound nothing
+	# (they would be short).
+	echo 4096 >"$TR/buffer_size_kb"
 	mem_kb MemFree
 	# Before the run, 160 MB left: a quarter of MemAvailable must hold a
 	# CPU's batch, 1024 heads of 32 KB and their sk_buffs (33 MB).
