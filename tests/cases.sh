@@ -2074,12 +2074,15 @@ case_calibrate() {
 	# has the releasing thread spin the release (the measuring CPU's
 	# figure then holds the handover, bounded below only).  The defaults,
 	# 2000 + 1000 ns, are run once for the note: the same error in ns is a
-	# larger share of them.  The stock kernels' 20 % is at the reference
-	# speed and grows with this guest's slowness (SLOW): a host busy with
-	# other guests stalls every repetition (the fastest of 9 read +60 % on
-	# 6.1 at 3.9 times the reference, beside two debug guests).
+	# larger share of them.  The stock kernels' 100 % is at the reference
+	# speed and grows with this guest's slowness (SLOW), and catches gross
+	# errors only (a wrong unit, an op timed three times): beside make
+	# check's other guests the host stalls every repetition, and the
+	# fastest of 9 read +60 % on 6.1 at 3.9 times the reference, +49 % at
+	# 1.8 times (the load moves faster than the job-start calibration).
+	# The close figure is make bench's, on a quiet machine (docs/bench.md).
 	slowness
-	CAL_TOL=${CAL_TOL:-$([ "$KIND" = debug ] && echo 1000 || echo $((20 * SLOW / 100)))} CAL_READS=${CAL_READS:-6}
+	CAL_TOL=${CAL_TOL:-$([ "$KIND" = debug ] && echo 1000 || echo $((100 * SLOW / 100)))} CAL_READS=${CAL_READS:-6}
 	note "tolerance $CAL_TOL % (this guest at $SLOW % of the reference time)"
 	c="cal_alloc_ns=20000 cal_free_ns=10000 count=100 repeat=9 warmup=1"
 	for b in 1 8; do
