@@ -225,6 +225,7 @@ static const char *const modes[] = {
 #define NR_IN_ALL	(NR_MODES - 1)
 #define MODE_ALL	NR_MODES
 #define MODE_SKB_CLONE	3
+#define MODE_PAGE_POOL	7
 #define MODE_EMPTY	9
 #define MODE_CALIBRATE	10
 
@@ -797,9 +798,11 @@ static void footprint(const struct cfg *c, unsigned int mode, unsigned long long
 	/*
 	 * debugfs.md, "The memory bound": "the sk_buff, the head as the
 	 * allocator hands it out, page fragments, the free_cpu ring, skb_clone's
-	 * parents".  At least size bytes an object; at most twice the size the
-	 * allocator rounds size plus the shared info up to, and 1 KiB of
-	 * sk_buffs, twice over for skb_clone's parents; the ring holds 512.
+	 * parents, page_pool's own pages: a ring of 256 and a cache of 128,
+	 * each a page of the order the fragments need".  At least size bytes
+	 * an object; at most twice the size the allocator rounds size plus the
+	 * shared info up to, and 1 KiB of sk_buffs, twice over for
+	 * skb_clone's parents; the ring holds 512.
 	 */
 	if (mode == MODE_EMPTY || mode == MODE_CALIBRATE) {
 		*lo = *hi = 0;
@@ -811,6 +814,10 @@ static void footprint(const struct cfg *c, unsigned int mode, unsigned long long
 	if (strcmp(c->free_cpu, "same"))
 		slots += 513;
 	*hi = slots * 2 * (alloc + 1024) * (mode == MODE_SKB_CLONE ? 2 : 1);
+	if (mode == MODE_PAGE_POOL) {
+		*lo += (256 + 128) * (size > 4096 ? size : 4096);
+		*hi += (256 + 128) * 2 * (alloc > 4096 ? alloc : 4096);
+	}
 }
 
 /* free_cpu= names a CPU that cpu=all or cpu=LIST measures on. */
