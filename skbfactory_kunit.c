@@ -2304,26 +2304,48 @@ static void skbf_kunit_bg_until(struct kunit *test, struct skbf_kunit_bg *bg, s6
 			       bg->run->stop_why);
 }
 
-/* The background run returns within @ms of @t0 with @err; nothing is kept. */
-static void skbf_kunit_bg_expect(struct kunit *test, struct skbf_kunit_bg *bg, u64 t0,
-				 unsigned int ms, int err)
+/*
+ * At most @tenths tenths of one CPU's count made since @from.  A long
+ * run's count is 20 s of work at the speed it was sized by: a tenth is 2 s
+ * of work, about 2000 chunks.  What ends a run within a chunk passes
+ * whatever the host's speed; what waits for the run's end makes about
+ * all of count.  Work, not the wall clock: a TCG guest whose host is busy
+ * may take seconds to stop promptly (lack of progress fails, a slow clock
+ * not).
+ */
+static void skbf_kunit_expect_little(struct kunit *test, const struct skbf_kunit_bg *bg,
+				     s64 from, unsigned int tenths, const char *what)
+{
+	s64 made = skbf_kunit_stat(test, "skbs_allocated") - from;
+
+	KUNIT_EXPECT_LE_MSG(test, made, (s64)div_u64((u64)bg->run->cfg.count * tenths, 10),
+			    "%lld skbs made %s, of a count of %u", made, what, bg->run->cfg.count);
+}
+
+/*
+ * The background run, once @from skbs had been made and at @t0 something
+ * stopped it, returns with @err having made little more; nothing is kept.
+ */
+static void skbf_kunit_bg_expect(struct kunit *test, struct skbf_kunit_bg *bg, s64 from,
+				 u64 t0, int err)
 {
 	KUNIT_ASSERT_TRUE_MSG(test, skbf_kunit_bg_wait(bg, 30 * HZ), "the run did not stop");
 	kunit_info(test, "stopped in %llu us: %s\n", div_u64(bg->end_ns - t0, NSEC_PER_USEC),
 		   bg->run->stop_why);
-	KUNIT_EXPECT_LT(test, bg->end_ns - t0, (u64)ms * NSEC_PER_MSEC);
+	skbf_kunit_expect_little(test, bg, from, 1, "after the stop");
 	KUNIT_EXPECT_EQ(test, bg->err, err);
 	KUNIT_EXPECT_NULL(test, bg->run->res);
 	KUNIT_EXPECT_EQ(test, skbf_outstanding(), 0);
 }
 
-/* Stop the run: it returns -ECANCELED within @ms, nothing kept. */
-static void skbf_kunit_bg_stop(struct kunit *test, struct skbf_kunit_bg *bg, unsigned int ms)
+/* Stop the run: it returns -ECANCELED within a chunk, nothing kept. */
+static void skbf_kunit_bg_stop(struct kunit *test, struct skbf_kunit_bg *bg)
 {
+	s64 from = skbf_kunit_stat(test, "skbs_allocated");
 	u64 t0 = ktime_get_ns();
 
 	skbf_run_stop(bg->run, -ECANCELED, "stopped by the test");
-	skbf_kunit_bg_expect(test, bg, t0, ms, -ECANCELED);
+	skbf_kunit_bg_expect(test, bg, from, t0, -ECANCELED);
 	KUNIT_EXPECT_STREQ(test, bg->run->stop_why, "stopped by the test");
 }
 
@@ -2355,7 +2377,7 @@ static void run_stop_test(struct kunit *test)
 	skbf_kunit_stats(test, &st);
 	bg = skbf_kunit_bg_start(test, run);
 	skbf_kunit_bg_until(test, bg, st.allocated, 50);
-	skbf_kunit_bg_stop(test, bg, 1000);
+	skbf_kunit_bg_stop(test, bg);
 	skbf_kunit_stats(test, &now);
 	KUNIT_EXPECT_GE(test, now.allocated - st.allocated, 50);
 	KUNIT_EXPECT_EQ(test, now.freed - st.freed, now.allocated - st.allocated);
@@ -2378,7 +2400,7 @@ static void run_stop_batch_test(struct kunit *test)
 		held = skbf_outstanding();
 	}
 	KUNIT_EXPECT_GT(test, held, 0);
-	skbf_kunit_bg_stop(test, bg, 1000);
+	skbf_kunit_bg_stop(test, bg);
 	kunit_info(test, "%lld skbs held when stopped\n", held);
 	skbf_kunit_stats(test, &now);
 	KUNIT_EXPECT_EQ(test, now.freed - st.freed, now.allocated - st.allocated);
@@ -2399,7 +2421,7 @@ static void run_busy_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, skbf_run_exec(second), -EBUSY);
 	KUNIT_EXPECT_STREQ(test, second->stop_why, "a run is already in progress");
 	KUNIT_EXPECT_FALSE(test, completion_done(&bg->done));
-	skbf_kunit_bg_stop(test, bg, 1000);
+	skbf_kunit_bg_stop(test, bg);
 }
 
 /* fail_every=N: every Nth allocation fails, is counted, and leaks nothing. */
@@ -2790,7 +2812,7 @@ static void run_free_cpu_stop_test(struct kunit *test)
 	 * The threads stop within a chunk; the writer then drains the ring, up
 	 * to SKBF_RING releases, seconds on a KASAN kernel under TCG.
 	 */
-	skbf_kunit_bg_stop(test, bg, 10000);
+	skbf_kunit_bg_stop(test, bg);
 	skbf_kunit_stats(test, &now);
 	KUNIT_EXPECT_EQ(test, now.freed - st.freed, now.allocated - st.allocated);
 }
@@ -2975,6 +2997,7 @@ static void lifetime_netdev_test(struct kunit *test)
 	struct skbf_run *run;
 	char config[64];
 	u64 t0, t1;
+	s64 from;
 
 	snprintf(config, sizeof(config), "mode=%s dev=%s", skbf_kunit_mode_names[*mode],
 		 n->dev->name);
@@ -2982,20 +3005,22 @@ static void lifetime_netdev_test(struct kunit *test)
 	skbf_kunit_stats(test, &st);
 	bg = skbf_kunit_bg_start(test, run);
 	skbf_kunit_bg_until(test, bg, st.allocated, 20);
+	from = skbf_kunit_stat(test, "skbs_allocated");
 	t0 = ktime_get_ns();
 	unregister_netdev(n->dev);
 	n->registered = false;
 	t1 = ktime_get_ns();
 	kunit_info(test, "unregister_netdev took %llu us\n", div_u64(t1 - t0, NSEC_PER_USEC));
-	KUNIT_EXPECT_LT(test, t1 - t0, 2 * NSEC_PER_SEC);
+	/* it does not wait for the run (a NAPI mode's goes on meanwhile) */
+	skbf_kunit_expect_little(test, bg, from, 5, "while unregister_netdev ran");
 	if (*mode == SKBF_NETDEV_ALLOC_SKB) {
-		skbf_kunit_bg_expect(test, bg, t0, 2000, -ENODEV);
+		skbf_kunit_bg_expect(test, bg, from, t0, -ENODEV);
 		KUNIT_EXPECT_NOT_NULL(test, strstr(bg->run->stop_why, n->dev->name));
 		KUNIT_EXPECT_NOT_NULL(test, strstr(bg->run->stop_why, "went away"));
 	} else {
 		msleep(50);
 		KUNIT_EXPECT_FALSE(test, completion_done(&bg->done));
-		skbf_kunit_bg_stop(test, bg, 1000);
+		skbf_kunit_bg_stop(test, bg);
 	}
 }
 
@@ -3038,6 +3063,7 @@ static void lifetime_cpu_offline_test(struct kunit *test)
 	struct skbf_run *run;
 	char config[64];
 	u64 t0, t1;
+	s64 from;
 	int err;
 
 	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || num_online_cpus() < 2)
@@ -3047,6 +3073,7 @@ static void lifetime_cpu_offline_test(struct kunit *test)
 	skbf_kunit_stats(test, &st);
 	bg = skbf_kunit_bg_start(test, run);
 	skbf_kunit_bg_until(test, bg, st.allocated, 20);
+	from = skbf_kunit_stat(test, "skbs_allocated");
 	t0 = ktime_get_ns();
 	err = remove_cpu(cpu);
 	t1 = ktime_get_ns();
@@ -3054,8 +3081,8 @@ static void lifetime_cpu_offline_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, skbf_kunit_add_cpu,
 							(void *)(unsigned long)cpu), 0);
 	kunit_info(test, "cpu %u offline in %llu us\n", cpu, div_u64(t1 - t0, NSEC_PER_USEC));
-	KUNIT_EXPECT_LT(test, t1 - t0, 2 * NSEC_PER_SEC);
-	skbf_kunit_bg_expect(test, bg, t0, 2000, -EAGAIN);
+	skbf_kunit_expect_little(test, bg, from, 5, "while the CPU went offline");
+	skbf_kunit_bg_expect(test, bg, from, t0, -EAGAIN);
 	snprintf(config, sizeof(config), "cpu %u went offline", cpu);
 	KUNIT_EXPECT_STREQ(test, bg->run->stop_why, config);
 

@@ -12,7 +12,7 @@
 # what does not depend on the kernel: the parser's bad writes (the fuzz,
 # planned on every kernel, covers them there), the timing checks,
 # memory_pressure (failslab fails allocations there) and insmod_cycles
-# (rmmod_race loads the module 200 times there).
+# (rmmod_race loads the module 50 times there).
 cases_plan() {
 	echo files_mode config_roundtrip
 	[ "$1" = debug ] || cat <<-EOF
@@ -50,7 +50,7 @@ cases_plan() {
 # what it takes on a warm, idle machine.
 case_budget() {
 	case $1 in
-	# The debug kernel's long ones: 200 module reloads (85 s warm), the
+	# The debug kernel's long ones: module reloads (200 took 85 s warm), the
 	# KUnit suite as a module (15-36 s), a kmemleak scan, the fuzz, the
 	# stops in every place (64 s at the reference speed in a CI run).
 	rmmod_race) echo 360 ;;
@@ -62,10 +62,13 @@ case_budget() {
 
 # cases_apart KIND: the cases a second VM runs at the same time as the
 # first, which runs the rest of the plan: the debug kernel's VM is make
-# check's longest job, and its 200 module reloads nearly half of it.
-# kmemleak, last, runs in both.  Empty: one VM.
+# check's longest job.  In a loaded CI run its first VM's cases took 654 s
+# (kunit_module 238), the second's 725 (rmmod_race's 200 reloads 463,
+# stops_everywhere 227); with 50 reloads, these six more even them out
+# (about 135 s).  kmemleak, last, runs in both.  Empty: one VM.
 cases_apart() {
-	[ "$1" != debug ] || echo rmmod_race stops_everywhere
+	[ "$1" != debug ] || echo rmmod_race stops_everywhere fuzz layout_offsets watchdog \
+		alloc_sizes_traced ctx_traced calibrate
 }
 
 # note MESSAGE: a diagnostic of the current case.
@@ -903,16 +906,31 @@ case_no_drop_events() {
 	: >"$TR/trace"
 }
 
+# bh_median TRY [MORE]: MED = the median chunk, us, of the last run's
+# "# bh_off:" line (99999 if none), noted with MORE as TRY's; MEDS
+# gathers them.
+bh_median() {
+	like "$RES_bh_off" '[1-9]* chunks in softirq, median [0-9]* us*' "# bh_off"
+	MED=${RES_bh_off#*median }
+	MED=${MED%% us*}
+	case $MED in '' | *[!0-9]*) MED=99999 ;; esac
+	note "run $1: # bh_off: $RES_bh_off${2:-}"
+	MEDS="$MEDS $MED"
+}
+
 case_bh_off_bound() {
-	# Batches of 64 in NAPI polls: BH off for about a chunk, 1 ms.
+	# Batches of 64 in NAPI polls: BH off for about a chunk, 1 ms.  A
+	# host that stalls the vCPU only makes chunks look longer: the best of
+	# up to 3 runs counts (a CI run beside other guests read 2050 us once).
 	ns_of napi_alloc_skb
 	count_for 300 "$NSM"
-	run1 "mode=napi_alloc_skb batch=64 count=$COUNT repeat=1 warmup=0" || return
-	like "$RES_bh_off" '[1-9]* chunks in softirq, median [0-9]* us*' "# bh_off"
-	med=${RES_bh_off#*median }
-	med=${med%% us*}
-	note "# bh_off: $RES_bh_off"
-	[ "${med:-99999}" -le 2000 ] || fail "the median chunk keeps BH off $med us, over 2000"
+	MEDS=
+	for try in 1 2 3; do
+		run1 "mode=napi_alloc_skb batch=64 count=$COUNT repeat=1 warmup=0" || return
+		bh_median "$try"
+		[ "$MED" -gt 2000 ] || return 0
+	done
+	fail "the median chunk keeps BH off over 2000 us in each of 3 runs:$MEDS us"
 }
 
 case_bh_off_free_cpu() {
@@ -920,25 +938,29 @@ case_bh_off_free_cpu() {
 	# thread an eighth of it, the ring of 512 fills, and a chunk in a NAPI
 	# poll waits for room with BH off, but only until its 1 ms deadline
 	# (it used to wait until 2 ms).  Most chunks then wait: the median
-	# chunk is under 1.2 ms, a 100 us bucket past 1 ms and one more.
+	# chunk is under 1.2 ms, a 100 us bucket past 1 ms and one more.  A
+	# host that stalls the vCPU only makes chunks look longer: the best of
+	# up to 3 runs counts (a CI run beside other guests read 1450 us once;
+	# the 2 ms wait reads 2000 and more in every run).
 	{ [ "$VM_CPUS" -ge 2 ] && [ "$VM_NIC_CPU" != 0 ]; } || { skip "the NIC's CPU is 0 or alone" && return; }
 	ns_of napi_alloc_skb
 	count_for 300 "$NSM"
-	busy=
-	for _ in 1 2 3 4 5 6 7 8; do
-		taskset -c 0 sh -c 'while :; do :; done' &
-		busy="$busy $!"
+	MEDS=
+	for try in 1 2 3; do
+		busy=
+		for _ in 1 2 3 4 5 6 7 8; do
+			taskset -c 0 sh -c 'while :; do :; done' &
+			busy="$busy $!"
+		done
+		run1 "mode=napi_alloc_skb free_cpu=0 count=$COUNT repeat=1 warmup=0"
+		# shellcheck disable=SC2086 # the PIDs
+		kill $busy
+		for p in $busy; do wait_gone "$p" 10 || fail "busy loop $p does not go away"; done
+		like "$RES_free_cpu" '0 released * the ring of 512 was full [1-9]* times' "# free_cpu (the ring filled)"
+		bh_median "$try" "; ${RES_free_cpu##*; }"
+		[ "$MED" -gt 1200 ] || return 0
 	done
-	run1 "mode=napi_alloc_skb free_cpu=0 count=$COUNT repeat=1 warmup=0"
-	# shellcheck disable=SC2086 # the PIDs
-	kill $busy
-	for p in $busy; do wait_gone "$p" 10 || fail "busy loop $p does not go away"; done
-	like "$RES_free_cpu" '0 released * the ring of 512 was full [1-9]* times' "# free_cpu (the ring filled)"
-	like "$RES_bh_off" '[1-9]* chunks in softirq, median [0-9]* us*' "# bh_off"
-	med=${RES_bh_off#*median }
-	med=${med%% us*}
-	note "# bh_off: $RES_bh_off; ${RES_free_cpu##*; }"
-	[ "${med:-99999}" -le 1200 ] || fail "the median chunk keeps BH off $med us with the ring full, over 1200"
+	fail "the median chunk keeps BH off over 1200 us with the ring full in each of 3 runs:$MEDS us"
 }
 
 # layout_read MODE: layout with config's mode=MODE, parsed: LY_<mode>_seen,
@@ -2196,6 +2218,8 @@ case_reclaim_kept() {
 	echo 1 >"$TR/events/vmscan/mm_vmscan_direct_reclaim_begin/enable"
 	echo 1 >"$TR/events/sched/sched_switch/enable"
 	exec 7>/proc/sys/vm/nr_hugepages
+	# The guest's heartbeat (scripts/guest/init) opens nothing meanwhile.
+	: >/tmp/vm-quiet
 	taskset -c "$other" sh -c "$HOG" hog "$total" &
 	hog=$!
 	# Under pressure for 5 s (the huge pages are taken in about 1), and
@@ -2207,6 +2231,7 @@ case_reclaim_kept() {
 	nap 5
 	echo 0 >&7
 	exec 7>&-
+	rm -f /tmp/vm-quiet
 	kill "$hog" 2>/dev/null
 	wait_gone "$hog" 10 || fail "the huge page writer does not go away"
 	wait_gone "$BG" 300 || fail "the run did not end in 300 s"

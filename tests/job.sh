@@ -8,7 +8,7 @@
 # the plan, a case a line, and touches nothing (the host runs that too);
 # with --apart, cases_apart's.
 # Environment (vm.sh --env): TESTS_KIND, TESTS_ONLY, TESTS_PART, CYCLES
-# (insmod/rmmod cycles, 25), RACE (rmmod_race's iterations: 25, 200 on the
+# (insmod/rmmod cycles, 25), RACE (rmmod_race's iterations: 25, 50 on the
 # debug kernel, where KASAN and lockdep watch the race), KUNIT_SUITES
 # (kunit_module's), FUZZ_SEED, FUZZ_WRITES (the fuzz's writes: 20000, 1000 on
 # the debug kernel, where each costs ~70 ms), FUZZ_ARGS.
@@ -46,7 +46,7 @@ klog_start
 # NSOP_REF: alloc_skb(1500)'s calibration on a warm, idle 2-core host, the
 # speed case_budget's times are for (tests/lib.sh budget_of).
 if [ "$KIND" = debug ]; then
-	CAL_COUNT=100 QCOUNT=20 KILL_BATCH=256 RACE=${RACE:-200} NSOP_REF=800000 FUZZ_DEFAULT=1000
+	CAL_COUNT=100 QCOUNT=20 KILL_BATCH=256 RACE=${RACE:-50} NSOP_REF=800000 FUZZ_DEFAULT=1000
 	# kmemleak: forget what the boot left.
 	{ echo scan >/sys/kernel/debug/kmemleak && echo clear >/sys/kernel/debug/kmemleak; } 2>/dev/null
 else
