@@ -938,10 +938,13 @@ case_bh_off_free_cpu() {
 	# thread an eighth of it, the ring of 512 fills, and a chunk in a NAPI
 	# poll waits for room with BH off, but only until its 1 ms deadline
 	# (it used to wait until 2 ms).  Most chunks then wait: the median
-	# chunk is under 1.2 ms, a 100 us bucket past 1 ms and one more.  A
-	# host that stalls the vCPU only makes chunks look longer: the best of
-	# up to 3 runs counts (a CI run beside other guests read 1450 us once;
-	# the 2 ms wait reads 2000 and more in every run).
+	# chunk is under 1.2 ms, a 100 us bucket past 1 ms and one more, or,
+	# on a host that stalls the vCPU (which only makes chunks look
+	# longer), within 200 us of a control run's beside it: the same
+	# busy loops, free_cpu=same, chunks that end at the deadline too.
+	# The best of up to 3 pairs counts (a CI run beside other guests read
+	# 1450 us once, and 1950-2550 beside two more hogs); the 2 ms wait
+	# reads about 1000 us over its control.
 	{ [ "$VM_CPUS" -ge 2 ] && [ "$VM_NIC_CPU" != 0 ]; } || { skip "the NIC's CPU is 0 or alone" && return; }
 	ns_of napi_alloc_skb
 	count_for 300 "$NSM"
@@ -952,15 +955,18 @@ case_bh_off_free_cpu() {
 			taskset -c 0 sh -c 'while :; do :; done' &
 			busy="$busy $!"
 		done
+		run1 "mode=napi_alloc_skb count=$COUNT repeat=1 warmup=0"
+		bh_median "$try (control, free_cpu=same)"
+		ctl=$MED
 		run1 "mode=napi_alloc_skb free_cpu=0 count=$COUNT repeat=1 warmup=0"
 		# shellcheck disable=SC2086 # the PIDs
 		kill $busy
 		for p in $busy; do wait_gone "$p" 10 || fail "busy loop $p does not go away"; done
 		like "$RES_free_cpu" '0 released * the ring of 512 was full [1-9]* times' "# free_cpu (the ring filled)"
 		bh_median "$try" "; ${RES_free_cpu##*; }"
-		[ "$MED" -gt 1200 ] || return 0
+		{ [ "$MED" -gt 1200 ] && [ "$MED" -gt $((ctl + 200)) ]; } || return 0
 	done
-	fail "the median chunk keeps BH off over 1200 us with the ring full in each of 3 runs:$MEDS us"
+	fail "the median chunk keeps BH off over 1200 us with the ring full, and over its control's + 200, in each of 3 runs (control, ring):$MEDS us"
 }
 
 # layout_read MODE: layout with config's mode=MODE, parsed: LY_<mode>_seen,
@@ -2281,7 +2287,11 @@ case_reclaim_kept() {
 		# The notifier counts from the switch away to the switch back, a
 		# context switch more than tracefs's sched_switch to sched_switch
 		# (measured: 6 us under TCG on 6.1): allow 20 us a preemption.
-		[ "$lost" != 0 ] || [ "$out" -le $(($5 + 20 * $3 + 1000)) ] ||
+		# A host that stalls the vCPU inside a switch stretches that: a
+		# quarter more (a loaded host read 31 us a preemption).  What
+		# took out time the worker did not wait (its sleeps, or a stale
+		# mark) reads far more.
+		[ "$lost" != 0 ] || [ "$out" -le $((($5 + 20 * $3) * 5 / 4 + 1000)) ] ||
 			fail "$out us taken out of chunks, but tracefs saw the worker wait $5 us in $3 preemptions"
 		;;
 	esac
