@@ -125,7 +125,7 @@ case_config_roundtrip() {
 	for kv in mode=napi_alloc_skb mode=all mode=empty mode=page_pool mode=skb_clone size=4096 \
 		headroom=64 put=512 count=12345 repeat=7 warmup=0 warmup=10 free_cpu=0 free_cpu=same \
 		batch=16 cpu=0 cpu=all cpu=0-1 cpu=nic dev=eth0 dev=lo dev= latency=1 latency=0 \
-		mode=calibrate cal_alloc_ns=0 cal_free_ns=100000 mode=build_skb; do
+		mode=calibrate cal_alloc_ns=0 cal_free_ns=100000 mode=build_skb release=one; do
 		wr config "$kv"
 		expect_ok "config '$kv'" || continue
 		found=
@@ -142,10 +142,10 @@ case_config_roundtrip() {
 	wr config free_cpu=same
 	# All keys at once, separated by spaces, tabs and newlines.
 	fc=$((VM_CPUS - 1))
-	wre config "mode=kmalloc_floor size=2048\\theadroom=32\\nput=1000 count=99 repeat=3 warmup=2 batch=1 cpu=0 free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250\\n"
+	wre config "mode=kmalloc_floor size=2048\\theadroom=32\\nput=1000 count=99 repeat=3 warmup=2 batch=1 cpu=0 free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250 release=one\\n"
 	expect_ok "config with every key"
 	lines mode=kmalloc_floor size=2048 headroom=32 put=1000 count=99 repeat=3 warmup=2 batch=1 cpu=0 \
-		free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250
+		free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250 release=one
 	slurp "$D/config"
 	eq "$SLURP" "$LINES" "config with every key"
 	# What config shows is what config takes.
