@@ -1925,6 +1925,8 @@ case_release_list() {
 	last_error_is "-22 EINVAL config: free_cpu=0 releases one object at a time: release=list needs free_cpu=same" "release=list with free_cpu=0"
 	n=$((QCOUNT / 16 * 16))
 	[ "$n" -ge 16 ] || n=16
+	# (tracefs is mounted by tr_begin)
+	tr_begin || return
 	kp=
 	[ ! -e "$TR/kprobe_events" ] || kp=1
 	try=0
