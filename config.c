@@ -159,7 +159,8 @@ static const struct skbf_param skbf_params[] = {
 	/*
 	 * one: each object released by itself, as its mode's users do; list: a batch's skbs
 	 * chained and consumed with one kfree_skb_list_reason(SKB_CONSUMED) call, kmalloc_floor's
-	 * objects with one kfree_bulk() (6.3+: EOPNOTSUPP on older kernels; not with free_cpu)
+	 * objects with one kfree_bulk() (6.3+: EOPNOTSUPP on older kernels; batch up to 64;
+	 * not with free_cpu)
 	 */
 	{ "release",  SKBF_K_RELEASE,  SKBF_OFF(release),  0, 0,		"one" },
 };
@@ -421,6 +422,12 @@ static int skbf_config_check(const struct skbf_config *cfg, char *why, size_t wh
 		snprintf(why, why_len,
 			 "free_cpu=%s hands each object over as it is made: batch=%u must be 1",
 			 cfg->free_cpu, cfg->batch);
+		return -EINVAL;
+	}
+	if (cfg->release == SKBF_RELEASE_LIST && cfg->batch > SKBF_LIST_MAX) {
+		snprintf(why, why_len,
+			 "release=list releases a batch in one call, which a chunk cannot end inside: batch=%u, over %d",
+			 cfg->batch, SKBF_LIST_MAX);
 		return -EINVAL;
 	}
 	if (strcmp(cfg->free_cpu, "same") && cfg->release == SKBF_RELEASE_LIST) {

@@ -546,7 +546,8 @@ static __always_inline void skbf_give_list(struct skbf_worker *w, const enum skb
  * chunks; with batch >= 2 each block lies in one phase, so the clock reads
  * that end blocks time the two phases apart, each less the thread's waits
  * for its CPU in it (read with the clock).  With release=list a batch's
- * release phase is one call, a block of its own, whatever its length.
+ * release phase is one call, a block of its own (batch <= SKBF_LIST_MAX,
+ * so that it fits in about a chunk).
  */
 static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mode mode,
 				       struct skbf_lap *lap)

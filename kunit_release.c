@@ -116,6 +116,27 @@ static void release_free_cpu_test(struct kunit *test)
 }
 
 /*
+ * A batch's release is one call a chunk cannot end inside: release=list
+ * takes batch up to 64 (NAPI's weight), from either side of the pair.
+ */
+static void release_batch_limit_test(struct kunit *test)
+{
+	struct skbf_kunit *ctx = test->priv;
+
+	if (!SKBF_REL_HAVE_LIST)
+		kunit_skip(test, "no release=list before 6.3");
+	KUNIT_EXPECT_EQ(test, skbf_rel_write(test, "release=list batch=64"), 0);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.batch, 64U);
+	KUNIT_EXPECT_EQ(test, skbf_rel_write(test, "batch=65"), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(ctx->why, "batch=65, over 64"), "%s", ctx->why);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.batch, 64U);
+	KUNIT_ASSERT_EQ(test, skbf_rel_write(test, "release=one batch=4096"), 0);
+	KUNIT_EXPECT_EQ(test, skbf_rel_write(test, "release=list"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.release, SKBF_RELEASE_ONE);
+	KUNIT_EXPECT_EQ(test, skbf_rel_write(test, "release=list batch=1"), 0);
+}
+
+/*
  * A run with release=list of each mode with a list path: every op counted,
  * every skb made released, and one call per batch: count=40 in batches of
  * 16 is 3 batches a repetition (16, 16, 8), in 1 warmup and 2 kept.
@@ -238,7 +259,7 @@ static void release_list_stop_test(struct kunit *test)
 	if (!SKBF_REL_HAVE_LIST)
 		kunit_skip(test, "no release=list before 6.3");
 	run = skbf_kunit_long_run(test,
-				  "mode=napi_alloc_skb size=256 headroom=0 put=64 batch=4096 release=list");
+				  "mode=napi_alloc_skb size=256 headroom=0 put=64 batch=64 release=list");
 	skbf_kunit_stats(test, &st);
 	bg = skbf_kunit_bg_start(test, run);
 	/* A batch released with one call already, and the next one held. */
@@ -259,6 +280,7 @@ static struct kunit_case skbf_release_cases[] = {
 	KUNIT_CASE(release_list_parse_test),
 	KUNIT_CASE(release_bad_value_test),
 	KUNIT_CASE(release_free_cpu_test),
+	KUNIT_CASE(release_batch_limit_test),
 	KUNIT_CASE_PARAM(release_list_run_test, skbf_rel_list_modes_gen_params),
 	KUNIT_CASE(release_list_batch1_test),
 	KUNIT_CASE(release_no_list_test),

@@ -306,6 +306,12 @@ static inline void skbf_inherit_make_it_fail(struct task_struct *task)
 #define SKBF_CHUNK_NS		(1000 * 1000)	/* a timed chunk lasts about 1 ms */
 #define SKBF_CHUNK_MAX_NS	(2 * SKBF_CHUNK_NS)	/* and never longer than this */
 #define SKBF_RING		512	/* free_cpu: skbs in flight per producer */
+/*
+ * release=list: the most a batch may hold.  Its release is one call that a
+ * chunk cannot end inside; 64 (NAPI's weight, the most a poll hands the
+ * stack) keeps that call within about a chunk, BH off in softirq modes.
+ */
+#define SKBF_LIST_MAX		64
 #define SKBF_NO_CPU		(-1)	/* free_cpu=same */
 #define SKBF_BH_BUCKET_NS	(100 * 1000)	/* BH-off chunk lengths, to 10 ms */
 #define SKBF_BH_BUCKETS		101

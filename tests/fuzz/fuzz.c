@@ -1101,6 +1101,12 @@ static void model(const struct cfg *cur, enum file file, const char *buf, size_t
 			   new->free_cpu, new->num[P_BATCH]);
 		return;
 	}
+	if (new->list && new->num[P_BATCH] > 64) {
+		/* debugfs.md, "release=list": "batch is at most 64 ... more is EINVAL" */
+		expect_err(e, O_EINVAL, "release-list-batch", "release=list with batch=%llu > 64: EINVAL",
+			   new->num[P_BATCH]);
+		return;
+	}
 	if (strcmp(new->free_cpu, "same") && new->list) {
 		/* debugfs.md, errors: "free_cpu= ... with release=list" */
 		expect_err(e, O_EINVAL, "free_cpu+release", "free_cpu=%.20s with release=list: EINVAL",
