@@ -102,7 +102,7 @@ EXPORT_SYMBOL_IF_KUNIT(skbf_mode_ctx);
 
 /* ---- Parameters: the one table behind config, its defaults and bounds ---- */
 
-enum skbf_kind { SKBF_K_MODE, SKBF_K_U32, SKBF_K_CPU, SKBF_K_FREE_CPU, SKBF_K_DEV };
+enum skbf_kind { SKBF_K_MODE, SKBF_K_U32, SKBF_K_CPU, SKBF_K_FREE_CPU, SKBF_K_DEV, SKBF_K_RELEASE };
 
 struct skbf_param {
 	const char *name;
@@ -156,7 +156,32 @@ static const struct skbf_param skbf_params[] = {
 	{ "cal_alloc_ns", SKBF_K_U32,  SKBF_OFF(cal_alloc_ns), 0, 100000,	"2000" },
 	/* mode=calibrate: ns each release spins on the clock */
 	{ "cal_free_ns", SKBF_K_U32,   SKBF_OFF(cal_free_ns), 0, 100000,	"1000" },
+	/*
+	 * one: each object released by itself, as its mode's users do; list: a batch's skbs
+	 * chained and consumed with one kfree_skb_list_reason(SKB_CONSUMED) call, kmalloc_floor's
+	 * objects with one kfree_bulk() (6.3+: EOPNOTSUPP on older kernels; batch up to 64;
+	 * not with free_cpu)
+	 */
+	{ "release",  SKBF_K_RELEASE,  SKBF_OFF(release),  0, 0,		"one" },
 };
+
+/* release=: the values, by enum skbf_release. */
+static const char *const skbf_releases[] = {
+	[SKBF_RELEASE_ONE]	= "one",
+	[SKBF_RELEASE_LIST]	= "list",
+};
+
+/**
+ * skbf_list_path() - whether a mode has a release=list path
+ * @mode: a mode
+ *
+ * Return: true for the skb modes (kfree_skb_list_reason) and kmalloc_floor
+ * (kfree_bulk); empty and calibrate release one at a time.
+ */
+static bool skbf_list_path(enum skbf_mode mode)
+{
+	return skbf_modes[mode].skb || mode == SKBF_KMALLOC_FLOOR;
+}
 
 /* Where a parameter lives in a config. */
 static void *skbf_field(struct skbf_config *cfg, const struct skbf_param *p)
@@ -255,6 +280,24 @@ static int skbf_mode_parse(const char *text, enum skbf_mode *mode)
 	return -EINVAL;
 }
 
+/* release=: one, or list where the kernel has the call (EOPNOTSUPP otherwise). */
+static int skbf_release_parse(const char *val, u32 *release, char *why, size_t why_len)
+{
+	int i = match_string(skbf_releases, ARRAY_SIZE(skbf_releases), val);
+
+	if (i < 0) {
+		snprintf(why, why_len, "release=%s: expected one or list", val);
+		return -EINVAL;
+	}
+	if (i == SKBF_RELEASE_LIST && !SKBF_HAVE_LIST_RELEASE) {
+		snprintf(why, why_len,
+			 "release=list: this kernel lacks kfree_skb_list_reason with SKB_CONSUMED (6.3+)");
+		return -EOPNOTSUPP;
+	}
+	*release = i;
+	return 0;
+}
+
 static int skbf_param_set(struct skbf_config *cfg, const struct skbf_param *p,
 			  const char *val, char *why, size_t why_len)
 {
@@ -303,6 +346,8 @@ static int skbf_param_set(struct skbf_config *cfg, const struct skbf_param *p,
 		}
 		strscpy(skbf_field(cfg, p), val, IFNAMSIZ);
 		return 0;
+	case SKBF_K_RELEASE:
+		return skbf_release_parse(val, skbf_field(cfg, p), why, why_len);
 	}
 	return -EINVAL;
 }
@@ -379,6 +424,18 @@ static int skbf_config_check(const struct skbf_config *cfg, char *why, size_t wh
 			 cfg->free_cpu, cfg->batch);
 		return -EINVAL;
 	}
+	if (cfg->release == SKBF_RELEASE_LIST && cfg->batch > SKBF_LIST_MAX) {
+		snprintf(why, why_len,
+			 "release=list releases a batch in one call, which a chunk cannot end inside: batch=%u, over %d",
+			 cfg->batch, SKBF_LIST_MAX);
+		return -EINVAL;
+	}
+	if (strcmp(cfg->free_cpu, "same") && cfg->release == SKBF_RELEASE_LIST) {
+		snprintf(why, why_len,
+			 "free_cpu=%s releases one object at a time: release=list needs free_cpu=same",
+			 cfg->free_cpu);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -394,7 +451,8 @@ static int skbf_config_check(const struct skbf_config *cfg, char *why, size_t wh
  *
  * Every token is checked before any is applied: on error @cfg is unchanged.
  *
- * Return: 0, -EINVAL for bad input, or -ENOMEM.
+ * Return: 0, -EINVAL for bad input, -EOPNOTSUPP for a value this kernel
+ * cannot run (release=list before 6.3), or -ENOMEM.
  */
 VISIBLE_IF_KUNIT int skbf_config_parse(struct skbf_config *cfg, const char *buf,
 				       size_t len, bool run, char *why, size_t why_len)
@@ -477,6 +535,9 @@ static void skbf_param_show(struct seq_buf *s, const struct skbf_config *cfg,
 		break;
 	case SKBF_K_U32:
 		seq_buf_printf(s, "%s=%u%s", p->name, *(const u32 *)val, end);
+		break;
+	case SKBF_K_RELEASE:
+		seq_buf_printf(s, "%s=%s%s", p->name, skbf_releases[cfg->release], end);
 		break;
 	default:
 		seq_buf_printf(s, "%s=%s%s", p->name, (const char *)val, end);

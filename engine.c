@@ -512,13 +512,42 @@ static __always_inline bool skbf_give(struct skbf_worker *w, const enum skbf_mod
 }
 
 /*
+ * release=list: release the batch's @n objects (w->obj) with one call.
+ * With latency=1, a sampled op's release is the call's time shared out
+ * among the batch's ops.
+ */
+static __always_inline void skbf_give_list(struct skbf_worker *w, const enum skbf_mode mode,
+					   u32 n, struct skbf_lap *lap)
+{
+	u64 t0 = w->lat ? skbf_wtick(w, mode) : 0;
+	u64 share;
+	u32 i;
+
+	lap->released += skbf_drop_list(mode, w->obj, n);
+	if (IS_ENABLED(CONFIG_KUNIT))
+		atomic_long_inc(&w->run->list_calls);
+	if (likely(!w->lat))
+		return;
+	share = div_u64(skbf_wtick(w, mode) - t0, n);
+	for (i = 0; i < n; i++) {
+		if (!w->lat_ticks[i])
+			continue;
+		w->hist[skbf_hist_bucket(w->lat_ticks[i] - 1 + share)]++;
+		w->lat_samples++;
+		w->lat_ticks[i] = 0;
+	}
+}
+
+/*
  * The timed loop of one chunk: steps until about SKBF_CHUNK_NS have
  * passed or the repetition has its steps.  The clock is read every
  * @w->block steps, so a chunk ends at most a block after its deadline.  A
  * batch allocates its objects, then releases them all, and may span
  * chunks; with batch >= 2 each block lies in one phase, so the clock reads
  * that end blocks time the two phases apart, each less the thread's waits
- * for its CPU in it (read with the clock).
+ * for its CPU in it (read with the clock).  With release=list a batch's
+ * release phase is one call, a block of its own (batch <= SKBF_LIST_MAX,
+ * so that it fits in about a chunk).
  */
 static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mode mode,
 				       struct skbf_lap *lap)
@@ -546,8 +575,12 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 			for (i = 0; i < k; i++) {
 				void *obj = skbf_alloc_one(w, mode, 0, lap);
 
-				if (unlikely(!skbf_give(w, mode, 0, obj, deadline, lap)))
+				if (w->f.list) {
+					w->obj[0] = obj;
+					skbf_give_list(w, mode, 1, lap);
+				} else if (unlikely(!skbf_give(w, mode, 0, obj, deadline, lap))) {
 					break;
+				}
 			}
 			lap->steps += 2 * i;
 			if (unlikely(i < k)) {
@@ -576,9 +609,15 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 			lap->alloc_ns += skbf_less(now - mark, wnow - wmark);
 			lap->alloc_steps += k;
 		} else {
-			k = min(block, w->held - w->freed);
-			for (i = w->freed; i < w->freed + k; i++)
-				skbf_give(w, mode, i, w->obj[i], deadline, lap);
+			if (w->f.list) {
+				/* The whole batch: freed is 0 here. */
+				k = w->held;
+				skbf_give_list(w, mode, k, lap);
+			} else {
+				k = min(block, w->held - w->freed);
+				for (i = w->freed; i < w->freed + k; i++)
+					skbf_give(w, mode, i, w->obj[i], deadline, lap);
+			}
 			w->freed += k;
 			now = skbf_now_waited(w, mode, &wnow);
 			lap->free_ns += skbf_less(now - mark, wnow - wmark);
@@ -1377,7 +1416,9 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 		w->wait_known = !run->seam->no_waits;
 	}
 
-	w->obj = kvzalloc_node(array_size(cfg->batch, sizeof(*w->obj)), GFP_KERNEL, node);
+	/* release=list of kmalloc_floor: room for the data pointers too. */
+	w->obj = kvzalloc_node(array_size(cfg->batch * (w->f.list ? 2 : 1), sizeof(*w->obj)),
+			       GFP_KERNEL, node);
 	w->reps = kcalloc(cfg->repeat, sizeof(*w->reps), GFP_KERNEL);
 	if (!w->obj || !w->reps)
 		goto fail;

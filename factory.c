@@ -20,6 +20,7 @@
  * @paged: alloc_skb_with_frags: bytes in page fragments
  * @budget: NAPI modes: the budget of the poll running now
  * @floor_small: kmalloc_floor: the data comes from the small-head size class
+ * @list: release=list and the mode has a list path: a batch goes in one call
  * @dev: skb->dev for netdev_alloc_skb
  * @napi: the NAPI instance of the NAPI modes
  * @pool: page_pool mode: the pool of @napi
@@ -41,6 +42,7 @@ struct skbf_factory {
 	u32 paged;
 	int budget;
 	bool floor_small;
+	bool list;
 	struct net_device *dev;
 	struct napi_struct *napi;
 	struct page_pool *pool;
@@ -73,6 +75,7 @@ static void skbf_factory_init(struct skbf_factory *f, enum skbf_mode mode,
 	}
 	f->cal_ns[0] = cfg->cal_alloc_ns;
 	f->cal_ns[1] = cfg->cal_free_ns;
+	f->list = cfg->release == SKBF_RELEASE_LIST && skbf_list_path(mode);
 }
 
 static __always_inline void skbf_fill(struct sk_buff *skb, const struct skbf_factory *f)
@@ -356,6 +359,43 @@ static __always_inline void skbf_drop(struct skbf_factory *f, const enum skbf_mo
 		consume_skb(obj);
 		break;
 	}
+}
+
+/*
+ * release=list: release the @n objects of @obj (NULLs, failed allocations,
+ * skipped) with one call.  skbs are chained through skb->next, in the
+ * order they were made, and consumed by kfree_skb_list_reason(SKB_CONSUMED)
+ * (skbf_consume_list()): consume_skb's trace event each, no drop.
+ * kmalloc_floor's heads and their data go to one kfree_bulk(), which takes
+ * every slab object: @obj then has room for 2 * @n pointers, and is
+ * overwritten.  Return: the objects released.
+ */
+static __always_inline u32 skbf_drop_list(const enum skbf_mode mode, void **obj, u32 n)
+{
+	struct sk_buff *head = NULL, *skb;
+	u32 i, k = 0;
+
+	if (mode == SKBF_KMALLOC_FLOOR) {
+		for (i = 0; i < n; i++)
+			if (obj[i])
+				obj[k++] = obj[i];
+		for (i = 0; i < k; i++)
+			obj[k + i] = ((struct skbf_floor *)obj[i])->data;
+		if (k)
+			kfree_bulk(2 * k, obj);
+		return k;
+	}
+	for (i = n; i-- > 0;) {
+		skb = obj[i];
+		if (skb) {
+			skb->next = head;
+			head = skb;
+			k++;
+		}
+	}
+	if (head)
+		skbf_consume_list(head);
+	return k;
 }
 
 /*

@@ -240,6 +240,30 @@ static void skbf_results_calibrate(struct seq_buf *s, const struct skbf_results 
 	skbf_puts(s, "\n");
 }
 
+/*
+ * release=list: the call that releases a batch, what the kernel does in it,
+ * and the modes of the run that have no list path (one at a time).
+ */
+static void skbf_results_release(struct seq_buf *s, const struct skbf_config *cfg)
+{
+	enum skbf_mode first = cfg->mode == SKBF_ALL ? 0 : cfg->mode;
+	enum skbf_mode last = cfg->mode == SKBF_ALL ? SKBF_NR_ALL - 1 : cfg->mode;
+	unsigned int n = 0;
+	enum skbf_mode m;
+
+	if (cfg->release != SKBF_RELEASE_LIST)
+		return;
+	skbf_puts(s,
+		  "# release: list: a batch's skbs chained through skb->next and consumed with one kfree_skb_list_reason(SKB_CONSUMED) call (consume_skb events, no kfree_skb), which on this kernel (6.3+) frees their sk_buff heads 16 at a time with kmem_cache_free_bulk(), fclones (alloc_skb_fclone, skb_clone) one by one; page_pool pages go back to their pool; kmalloc_floor's objects and data with one kfree_bulk(); free_ns is the call's time per object");
+	for (m = first; m <= last; m++) {
+		if (skbf_list_path(m))
+			continue;
+		seq_buf_printf(s, "%s%s", n++ ? ", " : "; released one at a time (no list path): ",
+			       skbf_mode_name(m));
+	}
+	skbf_puts(s, "\n");
+}
+
 /* What # timing says of a preempted chunk, without and with preempt notifiers. */
 static const char *const skbf_waits_rule[] = {
 	"a chunk in which the thread was preempted is left out (this kernel has no preempt notifiers)",
@@ -261,6 +285,7 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 			       res->where.free_cpu, res->released_remote,
 			       res->cons_batches - res->cons_dropped, res->cons_batches, SKBF_RING,
 			       res->ring_full);
+	skbf_results_release(s, cfg);
 	if (res->clones)
 		seq_buf_printf(s,
 			       "# skb_clone: %llu of %llu clones were their parent's fclone companion; the others came from skbuff_head_cache, the companion still out (free_cpu keeps one parent, and the previous clone in the ring)\n",

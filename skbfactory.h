@@ -100,6 +100,37 @@ static inline struct page_pool *skbf_page_pool_create(struct napi_struct *napi, 
 	return page_pool_create(&pp);
 }
 
+/*
+ * release=list: a batch's skbs, chained through skb->next, consumed with
+ * one kfree_skb_list_reason(SKB_CONSUMED) call.  6.3 added SKB_CONSUMED
+ * (consume_skb's trace event, not kfree_skb's) and made that call free the
+ * sk_buff heads KFREE_SKB_BULK_SIZE (16) at a time with
+ * kmem_cache_free_bulk(); 6.1's only drops, so there config refuses
+ * release=list (EOPNOTSUPP) and this is never called.
+ */
+#ifdef SKBF_HAVE_SKB_LIST_CONSUMED
+#define SKBF_HAVE_LIST_RELEASE	true
+
+static inline void skbf_consume_list(struct sk_buff *head)
+{
+	kfree_skb_list_reason(head, SKB_CONSUMED);
+}
+#else
+#define SKBF_HAVE_LIST_RELEASE	false
+
+static inline void skbf_consume_list(struct sk_buff *head)
+{
+	struct sk_buff *next;
+
+	WARN_ON_ONCE(1);
+	for (; head; head = next) {
+		next = head->next;
+		skb_mark_not_on_list(head);
+		consume_skb(head);
+	}
+}
+#endif
+
 /* The IRQ the driver tied to a receive queue's NAPI (6.8+), or 0. */
 static inline int skbf_rxq_napi_irq(struct net_device *dev)
 {
@@ -275,6 +306,12 @@ static inline void skbf_inherit_make_it_fail(struct task_struct *task)
 #define SKBF_CHUNK_NS		(1000 * 1000)	/* a timed chunk lasts about 1 ms */
 #define SKBF_CHUNK_MAX_NS	(2 * SKBF_CHUNK_NS)	/* and never longer than this */
 #define SKBF_RING		512	/* free_cpu: skbs in flight per producer */
+/*
+ * release=list: the most a batch may hold.  Its release is one call that a
+ * chunk cannot end inside; 64 (NAPI's weight, the most a poll hands the
+ * stack) keeps that call within about a chunk, BH off in softirq modes.
+ */
+#define SKBF_LIST_MAX		64
 #define SKBF_NO_CPU		(-1)	/* free_cpu=same */
 #define SKBF_BH_BUCKET_NS	(100 * 1000)	/* BH-off chunk lengths, to 10 ms */
 #define SKBF_BH_BUCKETS		101
@@ -318,6 +355,12 @@ enum skbf_mode {
  */
 #define SKBF_NR_ALL		SKBF_CALIBRATE
 
+/* How a batch's objects are released (release=). */
+enum skbf_release {
+	SKBF_RELEASE_ONE,	/* one at a time, each mode its own way */
+	SKBF_RELEASE_LIST,	/* the whole batch with one call */
+};
+
 /* Where a mode's timed chunks run. */
 enum skbf_ctx {
 	SKBF_CTX_TASK,	/* the worker thread, process context */
@@ -338,6 +381,7 @@ enum skbf_ctx {
  * @latency: 1 to sample single operations into a histogram
  * @cal_alloc_ns: mode=calibrate: ns an allocation spins
  * @cal_free_ns: mode=calibrate: ns a release spins
+ * @release: %SKBF_RELEASE_ONE, or %SKBF_RELEASE_LIST: a batch in one call
  * @cpu: "nic", "all" or a CPU list
  * @free_cpu: "same", or the CPU that releases what the run makes
  * @dev: the NIC, or empty for the first one that is up and has an IRQ
@@ -354,6 +398,7 @@ struct skbf_config {
 	u32 latency;
 	u32 cal_alloc_ns;
 	u32 cal_free_ns;
+	u32 release;
 	char cpu[SKBF_CPU_LEN];
 	char free_cpu[SKBF_FREE_CPU_LEN];
 	char dev[IFNAMSIZ];
@@ -627,6 +672,7 @@ struct skbf_seam {
  *	before its counters are read again
  * @mem_bound: KUnit hook: the memory bound in bytes (0: a quarter of the
  *	memory available)
+ * @list_calls: KUnit's count of release=list calls (one per batch)
  * @seam: KUnit's known answers (struct skbf_seam), or NULL
  * @done: completed when the last worker and the consumer finished
  * @running: threads still working
@@ -659,6 +705,7 @@ struct skbf_run {
 	bool release_late;
 	void (*in_chunk)(struct skbf_run *run);
 	u64 mem_bound;
+	atomic_long_t list_calls;
 	struct skbf_seam *seam;
 	struct completion done;
 	atomic_t running;

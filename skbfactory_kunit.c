@@ -339,7 +339,7 @@ struct skbf_kunit_input {
 	const char *shows;	/* key=value lines, space separated; NULL: @in */
 };
 
-#define SKBF_KUNIT_EVERY_KEY "mode=napi_alloc_skb size=256 headroom=0 put=256 count=3 repeat=2 warmup=2 batch=8 cpu=0 free_cpu=same dev=eth1 latency=1 cal_alloc_ns=5 cal_free_ns=6"
+#define SKBF_KUNIT_EVERY_KEY "mode=napi_alloc_skb size=256 headroom=0 put=256 count=3 repeat=2 warmup=2 batch=8 cpu=0 free_cpu=same dev=eth1 latency=1 cal_alloc_ns=5 cal_free_ns=6 release=list"
 
 #define SKBF_IN(text)		{ .in = text, .len = sizeof(text) - 1 }
 #define SKBF_IN_SHOWS(text, lines)	{ .in = text, .len = sizeof(text) - 1, .shows = lines }
@@ -389,6 +389,8 @@ static const struct skbf_kunit_input skbf_kunit_config_ok[] = {
 	SKBF_IN("cal_free_ns=0"),
 	SKBF_IN("cal_free_ns=100000"),
 	SKBF_IN("mode=calibrate"),
+	SKBF_IN("release=one"),
+	SKBF_IN("release=list batch=16"),
 	/* cpu= and dev=. */
 	SKBF_IN("cpu=nic"),
 	SKBF_IN("cpu=all"),
@@ -432,6 +434,8 @@ static const struct skbf_kunit_input skbf_kunit_config_bad[] = {
 	SKBF_IN("cal_alloc_ns=100001"),
 	SKBF_IN("cal_free_ns=100001"),
 	SKBF_IN("cal_free_ns=-1"),
+	SKBF_IN("release=two"),
+	SKBF_IN("release=list free_cpu=0 batch=1"),
 	/* Malformed numbers, each in range if read leniently. */
 	SKBF_IN("count=+64"),
 	SKBF_IN("size=+1000"),
@@ -612,6 +616,7 @@ static void config_defaults_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cfg.latency, 0);
 	KUNIT_EXPECT_EQ(test, cfg.cal_alloc_ns, 2000);
 	KUNIT_EXPECT_EQ(test, cfg.cal_free_ns, 1000);
+	KUNIT_EXPECT_EQ(test, cfg.release, SKBF_RELEASE_ONE);
 	KUNIT_EXPECT_STREQ(test, cfg.cpu, "nic");
 	KUNIT_EXPECT_STREQ(test, cfg.free_cpu, "same");
 	KUNIT_EXPECT_STREQ(test, cfg.dev, "");
@@ -625,7 +630,7 @@ static void config_show_test(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, skbf_kunit_str(test, &ctx->s),
 			   "mode=alloc_skb\nsize=1500\nheadroom=14\nput=100\ncount=200000\n"
 			   "repeat=5\nwarmup=1\nbatch=1\ncpu=nic\nfree_cpu=same\ndev=\nlatency=0\n"
-			   "cal_alloc_ns=2000\ncal_free_ns=1000\n");
+			   "cal_alloc_ns=2000\ncal_free_ns=1000\nrelease=one\n");
 }
 
 static void config_every_key_test(struct kunit *test)
@@ -3249,7 +3254,7 @@ static void results_comments_test(struct kunit *test)
 		"# nic_irq: none",
 		"# cpu_list: 0-1",
 		"# cpu_rule: list: the CPUs cpu= names, concurrently",
-		"# config: mode=napi_alloc_skb size=1500 headroom=14 put=100 count=200000 repeat=5 warmup=1 batch=1 cpu=nic free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000",
+		"# config: mode=napi_alloc_skb size=1500 headroom=14 put=100 count=200000 repeat=5 warmup=1 batch=1 cpu=nic free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one",
 		"# bh_off: 100 chunks in softirq, median 1050 us, the longest 1100 us, 0 over the 2000 us bound (a vCPU its host stalls makes a chunk look long)",
 	};
 	struct skbf_kunit *ctx = test->priv;
@@ -3800,10 +3805,11 @@ static struct kunit_suite skbf_text_suite = {
 #include "kunit_layout.c"
 #include "kunit_contract.c"
 #include "kunit_known.c"
+#include "kunit_release.c"
 
 kunit_test_suites(&skbf_config_suite, &skbf_factory_suite, &skbf_nic_suite, &skbf_run_suite,
 		  &skbf_lifetime_suite, &skbf_text_suite, &skbf_layout_suite, &skbf_contract_suite,
-		  &skbf_known_suite);
+		  &skbf_known_suite, &skbf_release_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for skbfactory");

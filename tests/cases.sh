@@ -34,6 +34,7 @@ cases_plan() {
 	# The debug kernel has no kprobe events (CONFIG_KPROBE_EVENTS).
 	echo free_cpu_traced ctx_traced
 	[ "$1" = debug ] || echo napi_budget_traced
+	echo release_list
 	echo alloc_sizes_traced irqs_csw_outside
 	[ "$1" = debug ] || echo timing_wall_clock timing_empty_vs_alloc
 	echo calibrate
@@ -107,7 +108,7 @@ case_files_mode() {
 }
 
 lines mode=alloc_skb size=1500 headroom=14 put=100 count=200000 repeat=5 warmup=1 batch=1 cpu=nic \
-	free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000
+	free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one
 DEFAULT_CONFIG=$LINES
 MODES="alloc_skb alloc_skb_fclone alloc_skb_with_frags skb_clone netdev_alloc_skb napi_alloc_skb build_skb page_pool kmalloc_floor empty"
 COLUMNS="mode cpu free_cpu ctx size headroom put batch count repeat warmup ns_per_op ns_all ns_min ns_max cv_pct alloc_ns free_ns ops_per_sec tsc_per_op cycles_per_op ipc csw irqs dropped_chunks fails"
@@ -124,7 +125,7 @@ case_config_roundtrip() {
 	for kv in mode=napi_alloc_skb mode=all mode=empty mode=page_pool mode=skb_clone size=4096 \
 		headroom=64 put=512 count=12345 repeat=7 warmup=0 warmup=10 free_cpu=0 free_cpu=same \
 		batch=16 cpu=0 cpu=all cpu=0-1 cpu=nic dev=eth0 dev=lo dev= latency=1 latency=0 \
-		mode=calibrate cal_alloc_ns=0 cal_free_ns=100000 mode=build_skb; do
+		mode=calibrate cal_alloc_ns=0 cal_free_ns=100000 mode=build_skb release=one; do
 		wr config "$kv"
 		expect_ok "config '$kv'" || continue
 		found=
@@ -141,10 +142,10 @@ case_config_roundtrip() {
 	wr config free_cpu=same
 	# All keys at once, separated by spaces, tabs and newlines.
 	fc=$((VM_CPUS - 1))
-	wre config "mode=kmalloc_floor size=2048\\theadroom=32\\nput=1000 count=99 repeat=3 warmup=2 batch=1 cpu=0 free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250\\n"
+	wre config "mode=kmalloc_floor size=2048\\theadroom=32\\nput=1000 count=99 repeat=3 warmup=2 batch=1 cpu=0 free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250 release=one\\n"
 	expect_ok "config with every key"
 	lines mode=kmalloc_floor size=2048 headroom=32 put=1000 count=99 repeat=3 warmup=2 batch=1 cpu=0 \
-		free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250
+		free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250 release=one
 	slurp "$D/config"
 	eq "$SLURP" "$LINES" "config with every key"
 	# What config shows is what config takes.
@@ -615,7 +616,7 @@ case_run_default_nic_cpu() {
 	like "$RES_nic" 'eth0 (virtio_net, ifindex [0-9]*); threaded NAPI: off*' "nic"
 	like " $VM_NIC_IRQS " "* ${RES_nic_irq%% *} *" "the NIC's IRQs, for nic_irq"
 	like "$RES_nic_irq" '*input*' "nic_irq (the receive queue's)"
-	eq "$RES_config" "mode=alloc_skb size=1500 headroom=14 put=100 count=$QCOUNT repeat=3 warmup=1 batch=1 cpu=nic free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000" "# config"
+	eq "$RES_config" "mode=alloc_skb size=1500 headroom=14 put=100 count=$QCOUNT repeat=3 warmup=1 batch=1 cpu=nic free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one" "# config"
 	for cv in mode:alloc_skb cpu:"$VM_NIC_CPU" free_cpu:same ctx:task size:1500 headroom:14 put:100 \
 		batch:1 count:"$QCOUNT" repeat:3 warmup:1 alloc_ns:- free_ns:- fails:0; do
 		row_is 1 "${cv%%:*}" "${cv#*:}"
@@ -1891,6 +1892,85 @@ case_ctx_traced() {
 		row_is 1 ctx "$CTX"
 	done
 	: >"$TR/trace"
+}
+
+# release_refused TOKENS FILE: a write of TOKENS to FILE fails with
+# EOPNOTSUPP, last_error and the log line (when the log is not rate
+# limited) say why; config unchanged.
+release_refused() {
+	slurp "$D/config"
+	_cfg=$SLURP
+	klog_sync
+	_log=
+	! klog_quiet || { _log="rel-$2" && kmark "$_log"; }
+	wr "$2" "$1"
+	expect_err "Operation not supported" "'$1' to $2 on $(uname -r)"
+	_why="release=list: this kernel lacks kfree_skb_list_reason with SKB_CONSUMED (6.3+)"
+	last_error_is "-95 EOPNOTSUPP $2: $_why" "'$1' to $2"
+	slurp "$D/config"
+	eq "$SLURP" "$_cfg" "config after '$1' to $2"
+	[ -n "$_log" ] || return 0
+	klog_after "$_log"
+	case $KLOG in "skbfactory: $2: $_why (EOPNOTSUPP)"*) ;; *) fail "'$1' to $2: the log says '$KLOG'" ;; esac
+}
+
+case_release_list() {
+	# release=list: a batch's skbs consumed with one
+	# kfree_skb_list_reason(SKB_CONSUMED) call, seen by the kernel: N
+	# consume_skb events of the measuring thread, no kfree_skb, N/16
+	# calls (a kprobe; the debug kernel has none).  Before 6.3: EOPNOTSUPP.
+	case $(uname -r) in
+	[1-5].* | 6.[0-2].*)
+		release_refused release=list config
+		release_refused "1 release=list count=1" run
+		return
+		;;
+	esac
+	wr config "release=list free_cpu=0"
+	expect_err EINVAL "release=list with free_cpu=0"
+	last_error_is "-22 EINVAL config: free_cpu=0 releases one object at a time: release=list needs free_cpu=same" "release=list with free_cpu=0"
+	n=$((QCOUNT / 16 * 16))
+	[ "$n" -ge 16 ] || n=16
+	# (tracefs is mounted by tr_begin)
+	tr_begin || return
+	kp=
+	[ ! -e "$TR/kprobe_events" ] || kp=1
+	try=0
+	while [ "$try" -lt 3 ]; do
+		try=$((try + 1))
+		stat_get skbs_allocated
+		a0=$STAT
+		tr_begin skb/consume_skb skb/kfree_skb || return
+		[ -z "$kp" ] || kprobe_add list kfree_skb_list_reason || return
+		run1 "mode=alloc_skb batch=16 release=list count=$n repeat=1 warmup=0" || return
+		trace_off
+		tr_tally
+		[ -z "$kp" ] || kprobe_del list
+		stat_get skbs_allocated
+		# A repetition that dropped most chunks goes on past its count.
+		[ $((STAT - a0)) != "$n" ] || break
+		note "try $try: $((STAT - a0)) skbs made, not $n: again"
+	done
+	eq $((STAT - a0)) "$n" "skbs made by the run"
+	tally_sum "skbfactory/* * t consume_skb"
+	eq "$SUM" "$n" "consume_skb events of the measuring thread"
+	tally_sum "skbfactory* * * kfree_skb"
+	eq "$SUM" 0 "kfree_skb events of skbfactory"
+	if [ -n "$kp" ]; then
+		tally_sum "skbfactory/* * t list"
+		eq "$SUM" $((n / 16)) "kfree_skb_list_reason calls of the measuring thread"
+	else
+		note "no kprobe events in this kernel: the calls are not counted"
+	fi
+	like "$RES_release" "list: *kfree_skb_list_reason(SKB_CONSUMED)*16 at a time*" "# release"
+	like "$RES_config" "* release=list" "# config"
+	: >"$TR/trace"
+	# mode=all: every mode runs; empty says it has no list path.
+	run1 "mode=all batch=16 release=list count=32 repeat=1 warmup=0" || return
+	eq "$RES_ROWS" 10 "rows of mode=all"
+	like "$RES_release" "*; released one at a time (no list path): empty" "# release of mode=all"
+	run1 "count=32 repeat=1 warmup=0" || return
+	eq "$RES_release" "" "# release with release=one"
 }
 
 case_napi_budget_traced() {

@@ -49,6 +49,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -185,7 +186,7 @@ static const char *esc(const char *s, size_t n)
 
 /* ---- The contract: parameters, modes, files (docs/debugfs.md) ---- */
 
-enum kind { K_MODE, K_U32, K_CPU, K_FREE_CPU, K_DEV };
+enum kind { K_MODE, K_U32, K_CPU, K_FREE_CPU, K_DEV, K_RELEASE };
 
 struct param {
 	const char *name;
@@ -210,10 +211,11 @@ static struct param params[] = {
 	{ "latency",  K_U32,      0, 1,         "0" },
 	{ "cal_alloc_ns", K_U32,  0, 100000,    "2000" },
 	{ "cal_free_ns",  K_U32,  0, 100000,    "1000" },
+	{ "release",  K_RELEASE,  0, 0,         "one" },
 };
 
 enum { P_MODE, P_SIZE, P_HEADROOM, P_PUT, P_COUNT, P_REPEAT, P_WARMUP, P_BATCH, P_CPU,
-	P_FREE_CPU, P_DEV, P_LATENCY, P_CAL_ALLOC, P_CAL_FREE, NR_PARAMS };
+	P_FREE_CPU, P_DEV, P_LATENCY, P_CAL_ALLOC, P_CAL_FREE, P_RELEASE, NR_PARAMS };
 
 /* debugfs.md, "Modes": mode=all runs them in this order, all but calibrate. */
 static const char *const modes[] = {
@@ -234,11 +236,12 @@ static const char *const files[] = { "config", "run", "results", "layout", "stat
 
 /* The outcomes of a write: success, an errno, or a short count. */
 enum { O_OK, O_EINVAL, O_ENODEV, O_EBUSY, O_ESRCH, O_ESPIPE, O_ENOMEM, O_EAGAIN, O_EINTR,
-	O_ECANCELED, O_SHORT, O_OTHER, NR_OUTCOMES };
+	O_ECANCELED, O_EOPNOTSUPP, O_SHORT, O_OTHER, NR_OUTCOMES };
 static const int outcome_errno[] = { 0, EINVAL, ENODEV, EBUSY, ESRCH, ESPIPE, ENOMEM, EAGAIN,
-	EINTR, ECANCELED, 0, 0 };
+	EINTR, ECANCELED, EOPNOTSUPP, 0, 0 };
 static const char *const outcome_name[] = { "OK", "EINVAL", "ENODEV", "EBUSY", "ESRCH",
-	"ESPIPE", "ENOMEM", "EAGAIN", "EINTR", "ECANCELED", "a short write", "another errno" };
+	"ESPIPE", "ENOMEM", "EAGAIN", "EINTR", "ECANCELED", "EOPNOTSUPP", "a short write",
+	"another errno" };
 
 #define BIT(o)	(1u << (o))
 
@@ -262,6 +265,7 @@ static struct {
 	int nr_ifs;
 	int nic_cpu;		/* dev= empty: the first NIC up with an IRQ; -1: unknown */
 	char nic[IFNAMSIZ + 1];
+	bool have_list;		/* 6.3+ (uname): release=list is there */
 	const char *dir;
 } env;
 
@@ -403,6 +407,17 @@ static long read_long(const char *path)
 	return v;
 }
 
+/* The guest's kernel is @major.@minor or later (uname's release). */
+static bool kernel_since(unsigned int major, unsigned int minor)
+{
+	struct utsname u;
+	unsigned int ma, mi;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &ma, &mi) != 2)
+		die("cannot read the kernel's release (uname)");
+	return ma > major || (ma == major && mi >= minor);
+}
+
 static void env_read(void)
 {
 	struct bytes b = { 0 }, irqs = { 0 };
@@ -469,6 +484,7 @@ static void env_read(void)
 		env.nic_cpu = env.first_online;
 	free(b.p);
 	free(irqs.p);
+	env.have_list = kernel_since(6, 3);
 }
 
 static int if_find(const char *name)
@@ -505,6 +521,7 @@ struct cfg {
 	char cpu[VAL_MAX];			/* nic, all, or the list's shortest form */
 	char free_cpu[VAL_MAX];			/* same, or the CPU's number */
 	char dev[IFNAMSIZ];
+	bool list;				/* release=list */
 };
 
 /* What a write must do. */
@@ -718,6 +735,19 @@ static bool value_set(struct cfg *c, int i, const char *v, struct expect *e)
 		}
 		memcpy(c->dev, v, l + 1);
 		return true;
+	case K_RELEASE:
+		if (strcmp(v, "one") && strcmp(v, "list")) {
+			expect_err(e, O_EINVAL, value_rule(i), "release=%.40s: not one nor list", v);
+			return false;
+		}
+		/* debugfs.md, errors: EOPNOTSUPP for release=list before 6.3 */
+		if (!strcmp(v, "list") && !env.have_list) {
+			expect_err(e, O_EOPNOTSUPP, "release-list-kernel",
+				   "release=list on a kernel before 6.3: EOPNOTSUPP");
+			return false;
+		}
+		c->list = !strcmp(v, "list");
+		return true;
 	}
 	return false;
 }
@@ -756,6 +786,9 @@ static void cfg_render(const struct cfg *c, struct bytes *b, const char *sep, co
 			break;
 		case K_DEV:
 			b_puts(b, c->dev);
+			break;
+		case K_RELEASE:
+			b_puts(b, c->list ? "list" : "one");
 			break;
 		}
 	}
@@ -1068,6 +1101,18 @@ static void model(const struct cfg *cur, enum file file, const char *buf, size_t
 			   new->free_cpu, new->num[P_BATCH]);
 		return;
 	}
+	if (new->list && new->num[P_BATCH] > 64) {
+		/* debugfs.md, "release=list": "batch is at most 64 ... more is EINVAL" */
+		expect_err(e, O_EINVAL, "release-list-batch", "release=list with batch=%llu > 64: EINVAL",
+			   new->num[P_BATCH]);
+		return;
+	}
+	if (strcmp(new->free_cpu, "same") && new->list) {
+		/* debugfs.md, errors: "free_cpu= ... with release=list" */
+		expect_err(e, O_EINVAL, "free_cpu+release", "free_cpu=%.20s with release=list: EINVAL",
+			   new->free_cpu);
+		return;
+	}
 	if (file == F_CONFIG) {
 		e->allowed = BIT(O_OK);
 		e->want = O_OK;
@@ -1312,6 +1357,13 @@ static void gen_value(struct bytes *b, int i)
 				       "abcdefghijklmnop", ".", "..", "a/b", "x:y", "a=b", "-", "e",
 				       "eth0=eth0", "_", "...", "veryveryverylongname0"));
 		return;
+	case K_RELEASE:
+		if (pct(75))
+			b_puts(b, PICK("one", "list"));
+		else
+			b_puts(b, PICK("", "One", "LIST", "lists", "one,list", "1", "0", "bulk",
+				       "list ", "lis"));
+		return;
 	}
 }
 
@@ -1389,12 +1441,14 @@ static void gen_token(struct bytes *b, enum file file)
 		if (file == F_RUN)
 			b_puts(b, PICK("size=64 headroom=0 put=0", "mode=empty", "mode=all", "cpu=all",
 				       "batch=8", "latency=1", "free_cpu=same", "dev=", "cpu=nic",
-				       "mode=alloc_skb", "batch=1 free_cpu=0", "size=65536"));
+				       "mode=alloc_skb", "batch=1 free_cpu=0", "size=65536",
+				       "release=list", "release=one"));
 		else
 			b_puts(b, PICK("size=64 headroom=0 put=0", "size=65536", "put=65536",
 				       "batch=4096", "latency=1", "mode=all", "cpu=all", "warmup=0",
 				       "free_cpu=0", "free_cpu=same", "batch=1", "count=1", "dev=",
-				       "size=1500 headroom=14 put=100", "headroom=0", "put=0"));
+				       "size=1500 headroom=14 put=100", "headroom=0", "put=0",
+				       "release=list", "release=one"));
 		return;
 	}
 }
@@ -1437,6 +1491,8 @@ static void gen_coherent(struct bytes *b)
 		b_printf(b, " mode=%s", rn(NR_MODES + 1) < NR_MODES ? modes[rn(NR_MODES)] : "all");
 	if (pct(30))
 		b_printf(b, " latency=%u", rn(2));
+	if (pct(20))
+		b_printf(b, " release=%s", PICK("one", "list"));
 	if (pct(20))
 		b_printf(b, " count=%u repeat=%u warmup=%u", 1 + rn(100000), 1 + rn(100), rn(11));
 }
