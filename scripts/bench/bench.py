@@ -34,6 +34,7 @@ SCALE = float(os.environ.get("BENCH_SCALE") or 1)
 SIZES = [64, 1500, 9000] if QUICK else [64, 128, 256, 512, 1024, 1500, 2048, 4096, 9000, 16384, 65536]
 HEADROOM, PUT, REPEAT, COUNT_BASE, REF = 14, 50, 5, 120000, 1500  # REF: the size of the ratios
 FREE_MODES = ["alloc_skb", "napi_alloc_skb", "page_pool"]
+BULK_MODES, BULK = ["alloc_skb", "napi_alloc_skb", "page_pool", "kmalloc_floor"], 64  # release=list's batch at most
 ROWS = []
 
 
@@ -64,6 +65,10 @@ def plan():
     # Freed on the CPU that allocated, then on the other vCPU.
     for m in FREE_MODES:
         steps += [("release", est_ms(count_for(REF), REF, 1, 1), f"mode={m} {run} cpu=nic latency=0 free_cpu={f}") for f in ("same", "other")]
+    # A batch of 64 released one at a time, then with one call (release=list, 6.3+).
+    for m in BULK_MODES:
+        steps += [("bulk", est_ms(count_for(REF), REF, BULK, 1), f"mode={m} {run.replace('batch=1', f'batch={BULK}')} cpu=nic latency=0 "
+                   f"release={r}") for r in ("one", "list")]
     # An op of known cost (the defaults: 2000 + 1000 ns spun on the clock): the harness's error.
     steps.append(("calibrate", est_ms(count_for(REF), REF, 1, 1), f"mode=calibrate {run} cpu=nic latency=0"))
     for i, s in enumerate(steps, 1):
@@ -223,6 +228,13 @@ def release_free(k, m):
     return rs[0].get("free_ns") if rs else None
 
 
+def bulk(k, m):
+    """Mode M's batch-of-BULK rows of kernel K released one at a time and
+    with one call: (one, list), each None when not there."""
+    rs = {arg(r, "release"): r for r in find(kernel=k, run="bulk", mode=m)}
+    return rs.get("one"), rs.get("list")
+
+
 def calibration(k):
     """The calibrate step's row of kernel K, or None."""
     rs = find(kernel=k, run="calibrate", mode="calibrate")
@@ -320,6 +332,13 @@ def tables(kernels):
             out.append(table(f"freed at {REF} bytes, batch 1: ns per op on the NIC's CPU, the skb freed on the CPU that made it (free_cpu=same) "
                              "or handed to a thread on another (its busy time per object: free_ns)",
                              ["mode", "same CPU", "other CPU", "free_cpu", "other / same", "free_ns there"], rel))
+        if bl := [[m, nsf(o.get("ns_per_op")), nsf(li and li.get("ns_per_op")), nsf(o.get("free_ns")), nsf(li and li.get("free_ns")),
+                   ratios([("", li and li.get("free_ns"), o.get("free_ns"))]).strip() or None]
+                  for m in BULK_MODES for o, li in [bulk(k, m)] if o]:
+            out.append(table(f"bulk release at {REF} bytes, batch {BULK}: each object released by itself (release=one) or the batch with one "
+                             "call (release=list: kfree_skb_list_reason(SKB_CONSUMED), kfree_bulk() for kmalloc_floor; 6.3+, '-' where "
+                             "the kernel lacks it); free_ns: the release phase per object", ["mode", "ns/op one", "ns/op list",
+                             "free_ns one", "free_ns list", "free_ns list / one"], bl))
     return "\n".join(out)
 
 
