@@ -753,7 +753,7 @@ case_run_tokens_override() {
 	run1 "size=256 headroom=32 put=64 batch=8 mode=napi_alloc_skb cpu=0 warmup=0" || return
 	slurp "$D/config"
 	[ "$SLURP" = "$cfg" ] || fail "the run's tokens changed config to: $SLURP"
-	eq "$RES_config" "mode=napi_alloc_skb size=256 headroom=32 put=64 count=$QCOUNT repeat=1 warmup=0 batch=8 cpu=0 free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000" "# config"
+	eq "$RES_config" "mode=napi_alloc_skb size=256 headroom=32 put=64 count=$QCOUNT repeat=1 warmup=0 batch=8 cpu=0 free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one" "# config"
 	for cv in mode:napi_alloc_skb cpu:0 size:256 headroom:32 put:64 batch:8 warmup:0; do
 		row_is 1 "${cv%%:*}" "${cv#*:}"
 	done
