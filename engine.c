@@ -118,6 +118,7 @@ struct skbf_lap {
  * @ring: free_cpu: objects on their way to the releasing CPU
  * @pending: free_cpu: an object the full ring did not take yet
  * @pmu: PMU counters (cycles, instructions) on @cpu, or NULL
+ * @pmu_on: the row gets PMU figures: @pmu opened, or KUnit's seam counts
  * @pmu_gaps: a PMU counter was not counting all the time
  * @cons_ns: the releasing thread's busy time on this worker's objects
  * @cons_n: objects it released that were made in kept repetitions
@@ -176,6 +177,7 @@ struct skbf_worker {
 	struct ptr_ring ring;
 	void *pending;
 	struct perf_event *pmu[2];
+	bool pmu_on;
 	bool pmu_gaps;
 	u64 handed;
 	u64 timed_from;
@@ -935,6 +937,10 @@ static void skbf_pmu_read(struct skbf_worker *w, u64 *v)
 {
 	int i;
 
+	if (skbf_virtual(w, w->f.mode) && w->f.seam->pmu) {
+		w->f.seam->pmu(w->f.seam, w->cpu, v);
+		return;
+	}
 	for (i = 0; i < 2; i++)
 		v[i] = w->pmu[i] ? skbf_pmu_value(w->pmu[i], &w->pmu_gaps) : 0;
 }
@@ -944,7 +950,7 @@ static void skbf_pmu_add(struct skbf_worker *w, const u64 *v0)
 	u64 v[2];
 	int i;
 
-	if (!w->pmu[0])
+	if (!w->pmu_on)
 		return;
 	skbf_pmu_read(w, v);
 	for (i = 0; w->pmu_ok && i < 2; i++)
@@ -1317,6 +1323,11 @@ static void skbf_pmu_open(struct skbf_worker *w)
 	struct perf_event *ev;
 	int i;
 
+	/* KUnit's seam counts mode=calibrate's virtual cycles and instructions. */
+	if (skbf_virtual(w, w->f.mode) && w->f.seam->pmu) {
+		w->pmu_on = true;
+		return;
+	}
 	for (i = 0; i < 2; i++) {
 		/* KUnit counts a software clock through the same path. */
 		if (run->pmu_type)
@@ -1333,6 +1344,7 @@ static void skbf_pmu_open(struct skbf_worker *w)
 		}
 		w->pmu[i] = ev;
 	}
+	w->pmu_on = true;
 }
 
 /* Release a ring's leftovers: a stopped run's, or the releasing CPU's. */

@@ -948,6 +948,54 @@ static void known_softirq_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, res->net_dropped, 0);
 }
 
+/* The seam's PMU: 4 cycles and 5 instructions a virtual ns of the script. */
+static void skbf_known_pmu(struct skbf_seam *s, unsigned int cpu, u64 *v)
+{
+	struct skbf_known *k = container_of(s, struct skbf_known, seam);
+	struct skbf_known_cpu *c = skbf_known_slot(k, cpu);
+
+	v[0] = 4 * c->now;
+	v[1] = 5 * c->now;
+}
+
+/*
+ * PMU figures from counts the script gives: an op of 4000 ns is 16000
+ * cycles and 20000 instructions, an IPC of 1.25 (its inverse 0.80).  They
+ * come from kept chunks the thread ran through: chunk 1 slept 200 us
+ * (kept in ns_per_op), chunk 2 was preempted for 400 us (kept, the wait
+ * taken out), chunk 3 ran on another CPU (dropped).  Counting any of them
+ * would add their 800 or 1600 thousand cycles to ~250 ops.
+ */
+static void known_pmu_test(struct kunit *test)
+{
+	struct skbf_known *k = skbf_known_new(test, 1, 3000, 1000);
+	const struct skbf_results *res;
+	struct skbf_known_ev *ev;
+	struct skbf_known_row *t;
+
+	k->seam.pmu = skbf_known_pmu;
+	ev = skbf_known_at(test, k, 0, 0, 1);
+	ev->nvcsw = 1;
+	ev->extra_ns = 200000;
+	ev = skbf_known_at(test, k, 0, 0, 2);
+	ev->nivcsw = 1;
+	ev->wait_ns = 400000;
+	ev = skbf_known_at(test, k, 0, 0, 3);
+	ev->moved = true;
+	ev->extra_ns = 400000;
+	res = skbf_known_exec(test, k, "count=1000 repeat=2");
+	KUNIT_EXPECT_EQ(test, res->pmu_err, 0);
+	t = skbf_known_text(test, res, k->c[0].cpu);
+	skbf_known_cols(test, t, "cycles_per_op=16000.00 ipc=1.25 csw=2 dropped_chunks=1");
+	/* In a NAPI poll the window holds more than the op: no PMU figures. */
+	k = skbf_known_new(test, 1, 3000, 1000);
+	k->seam.pmu = skbf_known_pmu;
+	k->seam.softirq = true;
+	res = skbf_known_exec(test, k, "count=1000 repeat=1");
+	skbf_known_cols(test, skbf_known_text(test, res, k->c[0].cpu),
+			"ctx=softirq cycles_per_op=- ipc=-");
+}
+
 #define SKBF_KNOWN_CAL_LINE \
 	"# calibrate: an op spins on ktime_get_ns() 1000 ns allocating and 500 ns releasing, 1500 ns on the measuring CPU; a clock read costs "
 
@@ -1110,6 +1158,7 @@ static struct kunit_case skbf_known_cases[] = {
 	KUNIT_CASE(known_barrier_test),
 	KUNIT_CASE_PARAM(known_free_cpu_test, skbf_known_bools_gen_params),
 	KUNIT_CASE(known_softirq_test),
+	KUNIT_CASE(known_pmu_test),
 	KUNIT_CASE(known_calibrate_text_test),
 	KUNIT_CASE(known_calibrate_below_test),
 	KUNIT_CASE(known_calibrate_real_test),

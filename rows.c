@@ -140,7 +140,7 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 	 * NIC's own) and the switches to and from ksoftirqd.  Reading them
 	 * in the poll needs perf_event_read_local(), not exported.
 	 */
-	pmu = w->pmu[0] && !w->pmu_gaps && !w->napi;
+	pmu = w->pmu_on && !w->pmu_gaps && !w->napi;
 	row->cycles_x100 = pmu ? skbf_ratio(all.pmu[0], 200, all.pmu_steps) : -1;
 	row->ipc_x100 = pmu ? skbf_ratio(all.pmu[1], 100, all.pmu[0]) : -1;
 	if (w->lat && w->lat_samples) {

@@ -628,6 +628,8 @@ struct skbf_seam_events {
  * @release: free_cpu: after each batch the releasing thread timed
  * @spin: mode=calibrate with free_cpu: the virtual ns a worker's wait for
  *	room in a full ring takes, a step of 64 tries at a time
+ * @pmu: optional, mode=calibrate: @cpu's worker's PMU counts so far,
+ *	cycles in @v[0] and instructions in @v[1], in place of perf's
  * @hold: free_cpu: while it says so, the releasing thread takes nothing
  *	from a worker that is still making (its CPU busy elsewhere)
  * @lat_gap: latency=1 in mode=calibrate: allocations from one sample to the
@@ -644,6 +646,7 @@ struct skbf_seam {
 	void (*chunk)(struct skbf_seam *s, struct skbf_seam_events *ev);
 	void (*release)(struct skbf_seam *s, struct skbf_seam_events *ev);
 	u64 (*spin)(struct skbf_seam *s, unsigned int cpu);
+	void (*pmu)(struct skbf_seam *s, unsigned int cpu, u64 *v);
 	bool (*hold)(struct skbf_seam *s);
 	u32 lat_gap;
 	u32 tsc_mult;
