@@ -246,11 +246,12 @@ main() {
 	) &
 	pid=$!
 	set +m
-	watch_qemu "$pid" "${KUNIT_STALL:-300}" "$build/monitor.sock" "$LOG" "$build/test.log" || rc=$?
+	watch_qemu "$pid" "${KUNIT_STALL:-300}" "$build/monitor.sock" "$build/test.log" "$LOG" || rc=$?
 	pid=
 	if [ "$STALLED" = 1 ]; then
 		failed=1
-		printf 'skbfactory: kunit: the guest stalled: no new line for %s s; %s\n' "${KUNIT_STALL:-300}" \
+		printf 'skbfactory: kunit: the guest stalled: no new line for %s s%s; %s\n' "${KUNIT_STALL:-300}" \
+			"$([ "$STALL_KREPORT" = 0 ] || echo " after its kernel reported a stall or lockup")" \
 			"$([ "$STALL_DUMP" -gt 0 ] && echo "its tasks (SysRq w, l, t) are in $build/test.log" ||
 				echo "its kernel did not answer SysRq")" >&2
 	elif [ "$rc" != 0 ]; then

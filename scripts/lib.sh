@@ -420,19 +420,34 @@ bytes() {
 # into its console first (SysRq w: blocked tasks, l: every CPU's
 # backtrace, t: every task, through QEMU's monitor at SOCK; the guest's
 # kernel needs sysrq_always_enabled), for up to 60 s while the dump grows,
-# and QEMU is stopped.  Sets STALLED (0 or 1) and STALL_DUMP (the bytes
-# the console got after the SysRq keys: 0 when the guest's kernel did not
-# answer); returns QEMU's exit status.
+# and QEMU is stopped.  A kernel that reports its own stall or lockup
+# goes on printing those reports while nothing else moves (an RCU stall
+# repeats every minute): from its first report on, only the other FILEs
+# (the job's output) and the heartbeats of scripts/guest/init count.  Sets
+# STALLED (0 or 1), STALL_KREPORT (1 when the kernel had reported a stall)
+# and STALL_DUMP (the bytes the console got after the SysRq keys: 0 when
+# the guest's kernel did not answer); returns QEMU's exit status.
+STALL_KPAT='self-detected stall|detected stalls? on CPU|soft lockup|hard LOCKUP|blocked for more than'
 watch_qemu() {
-	local pid=$1 stall=$2 sock=$3 size last=-1 since=$SECONDS quiet rc=0 before
+	local pid=$1 stall=$2 sock=$3 console=$4 size last=-1 since=$SECONDS quiet rc=0
+	local seen=0 now progress
 	shift 3
-	STALLED=0 STALL_DUMP=0
+	STALLED=0 STALL_DUMP=0 STALL_KREPORT=0
 	while kill -0 "$pid" 2>/dev/null; do
 		size=$(bytes "$@")
-		if [ "$size" != "$last" ] || [ ! -S "$sock" ]; then
-			last=$size since=$SECONDS
+		if [ "$STALL_KREPORT" = 0 ] && [ "$size" != "$last" ]; then
+			now=$(bytes "$console")
+			! tail -c +$((seen + 1)) "$console" 2>/dev/null | grep -qE "$STALL_KPAT" ||
+				STALL_KREPORT=1
+			seen=$now
+		fi
+		progress=$size
+		[ "$STALL_KREPORT" = 0 ] ||
+			progress="$(bytes "${@:2}") $(grep -c 'SKBFACTORY-VM: alive' "$console" || true)"
+		if [ "$progress" != "$last" ] || [ ! -S "$sock" ]; then
+			last=$progress since=$SECONDS
 		elif [ "$stall" -gt 0 ] && [ $((SECONDS - since)) -ge "$stall" ]; then
-			STALLED=1 before=$size
+			STALLED=1 last=$size STALL_DUMP=$size
 			qemu_monitor "$sock" "sendkey alt-sysrq-w" "sendkey alt-sysrq-l" "sendkey alt-sysrq-t" || true
 			# The dump is over when the console has been quiet for 5 s.
 			quiet=0
@@ -441,7 +456,7 @@ watch_qemu() {
 				size=$(bytes "$@")
 				if [ "$size" = "$last" ]; then quiet=$((quiet + 1)); else quiet=0 last=$size; fi
 			done
-			STALL_DUMP=$((last - before))
+			STALL_DUMP=$((last - STALL_DUMP))
 			kill -TERM -- "-$pid" 2>/dev/null || true
 			break
 		fi

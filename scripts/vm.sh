@@ -334,7 +334,9 @@ elapsed=$((SECONDS - start))
 
 # The verdict.
 failures=()
-if [ "${STALLED:-0}" = 1 ]; then
+if [ "${STALLED:-0}" = 1 ] && [ "$STALL_KREPORT" = 1 ]; then
+	failures+=("stalled: the guest's kernel reported a stall or lockup (console.log), and then its job made no progress for $stall s; SysRq w, l and t added $STALL_DUMP bytes of task and CPU state")
+elif [ "${STALLED:-0}" = 1 ]; then
 	if [ "$STALL_DUMP" -gt 0 ]; then
 		failures+=("stalled: no console or job output for $stall s (no heartbeat: a job within its budget has one); the guest's kernel answered SysRq w, l and t with $STALL_DUMP bytes of task and CPU state in console.log")
 	else

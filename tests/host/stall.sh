@@ -12,6 +12,11 @@
 #     stalled within a minute or two, and its console must hold the
 #     guest's answer to SysRq w and t (the blocked tasks and every task,
 #     the sleeping job among them).
+#   kstall: a job whose kernel reports an RCU stall (a line written to
+#     /dev/kmsg, as the kernel's own would read) and then goes on printing
+#     kernel lines every 5 s, its job silent: what a guest with a CPU
+#     stuck looks like (an RCU stall report repeats every minute).  It
+#     must fail as stalled: kernel lines after a report are no progress.
 # KTAP on stdout; exit 1 on a failure.  Logs in build/vm/stall-*/ and
 # build/check/stall-*.log.
 
@@ -42,6 +47,17 @@ echo "stall: sleeping forever"
 exec sleep 1000000
 EOF
 
+cat >"$tmp/kstall.sh" <<'EOF'
+read -r up _ </proc/uptime
+echo "kstall $((${up%.*} + 10))" >/tmp/vm-budget
+echo "kstall: the kernel reports a stall"
+echo "<4>rcu: INFO: rcu_preempt self-detected stall on CPU" >/dev/kmsg
+while :; do
+	sleep 5
+	echo "<4>rcu: still stalled" >/dev/kmsg
+done
+EOF
+
 # vm NAME: the job NAME in a guest of its own, in the background; the
 # --timeout only bounds a broken stall detector.
 vm() {
@@ -54,16 +70,18 @@ vm() {
 }
 vm progress
 vm stall
+vm kstall
 start=$SECONDS
-rc_progress=0 rc_stall=0
+rc_progress=0 rc_stall=0 rc_kstall=0
 wait "${PGROUPS[0]}" || rc_progress=$?
 wait "${PGROUPS[1]}" || rc_stall=$?
+wait "${PGROUPS[2]}" || rc_kstall=$?
 took=$((SECONDS - start))
 PGROUPS=()
 
 failed=0
 echo "KTAP version 1"
-echo "1..3"
+echo "1..4"
 if [ "$rc_progress" = 0 ]; then
 	echo "ok 1 a guest that prints slowly, then is silent within its budget, passes"
 else
@@ -89,5 +107,13 @@ else
 	failed=1
 	echo "not ok 3 the stalled guest's tasks are in its console ($console)"
 	tr -d '\r' <"$console" | tail -n 15 | sed 's/^/# /'
+fi
+if [ "$rc_kstall" != 0 ] &&
+	grep -q "VM stall-kstall: stalled: the guest's kernel reported a stall" "$logs/stall-kstall.log"; then
+	echo "ok 4 a guest whose kernel reports a stall, then only prints kernel lines, fails as stalled"
+else
+	failed=1
+	echo "not ok 4 a guest whose kernel reports a stall, then only prints kernel lines, fails as stalled (vm.sh exit $rc_kstall)"
+	grep '^skbfactory: ' "$logs/stall-kstall.log" | sed 's/^/# /'
 fi
 exit "$failed"
