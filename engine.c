@@ -58,7 +58,7 @@ struct skbf_rep {
 /*
  * What one chunk did.  @wall is its length; @wait of it, the thread waited
  * for its CPU while another task ran; @ns, @alloc_ns and @free_ns are
- * without the waits.
+ * without the waits.  @list_calls: release=list's calls, for KUnit.
  */
 struct skbf_lap {
 	u64 wall;
@@ -72,6 +72,7 @@ struct skbf_lap {
 	u64 made;
 	u64 released;
 	u64 failed;
+	u64 list_calls;
 };
 
 /**
@@ -526,8 +527,7 @@ static __always_inline void skbf_give_list(struct skbf_worker *w, const enum skb
 	u32 i;
 
 	lap->released += skbf_drop_list(mode, w->obj, n);
-	if (IS_ENABLED(CONFIG_KUNIT))
-		atomic_long_inc(&w->run->list_calls);
+	lap->list_calls++;
 	if (likely(!w->lat))
 		return;
 	share = div_u64(skbf_wtick(w, mode) - t0, n);
@@ -697,6 +697,9 @@ static void skbf_flush(const struct skbf_worker *w, const struct skbf_lap *lap)
 		atomic64_add(lap->released, &skbf_stats.freed);
 	}
 	atomic64_add(lap->failed, &skbf_stats.alloc_failures);
+	/* Once a chunk, not in the timed release: KUnit counts the calls. */
+	if (IS_ENABLED(CONFIG_KUNIT) && lap->list_calls)
+		atomic_long_add(lap->list_calls, &w->run->list_calls);
 }
 
 /*
@@ -1397,6 +1400,7 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 	const struct skbf_config *cfg = &run->cfg;
 	int node = cpu_to_node(cpu), err = -ENOMEM;
 	struct skbf_worker *w;
+	u32 n;
 
 	w = kzalloc_node(sizeof(*w), GFP_KERNEL, node);
 	if (!w)
@@ -1429,8 +1433,8 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 	}
 
 	/* release=list of kmalloc_floor: room for the data pointers too. */
-	w->obj = kvzalloc_node(array_size(cfg->batch * (w->f.list ? 2 : 1), sizeof(*w->obj)),
-			       GFP_KERNEL, node);
+	n = mode == SKBF_KMALLOC_FLOOR && w->f.list ? 2 : 1;
+	w->obj = kvzalloc_node(array_size(cfg->batch * n, sizeof(*w->obj)), GFP_KERNEL, node);
 	w->reps = kcalloc(cfg->repeat, sizeof(*w->reps), GFP_KERNEL);
 	if (!w->obj || !w->reps)
 		goto fail;
