@@ -369,6 +369,115 @@ static const char *skbf_clocksource(void)
 	       "tsc" : "not the TSC (see /sys/devices/system/clocksource)";
 }
 
+#ifdef CONFIG_X86
+/*
+ * The CPU's speculation bugs, by the names of the files of
+ * /sys/devices/system/cpu/vulnerabilities/: each reads "Not affected"
+ * exactly when its bug bit is clear (cpu_show_common()).  The kernel
+ * exports neither those files' text nor the mitigations it chose, so the
+ * line gives the bits, and the mitigations that run in the kernel's own
+ * code (its entry, returns, indirect calls), which are what change these
+ * paths' costs.  Sorted by name, as ls lists the files.
+ */
+static const struct {
+	const char *name;
+	unsigned int bug;
+	unsigned int alt;	/* a second bit the file also reads, or 0 */
+} skbf_vulns[] = {
+#ifdef X86_BUG_GDS
+	{ "gather_data_sampling", X86_BUG_GDS },
+#endif
+#ifdef X86_BUG_ITS
+	{ "indirect_target_selection", X86_BUG_ITS },
+#endif
+	{ "itlb_multihit", X86_BUG_ITLB_MULTIHIT },
+	{ "l1tf", X86_BUG_L1TF },
+	{ "mds", X86_BUG_MDS },
+	{ "meltdown", X86_BUG_CPU_MELTDOWN },
+#ifdef X86_BUG_MMIO_UNKNOWN
+	{ "mmio_stale_data", X86_BUG_MMIO_STALE_DATA, X86_BUG_MMIO_UNKNOWN },
+#else
+	{ "mmio_stale_data", X86_BUG_MMIO_STALE_DATA },
+#endif
+#ifdef X86_BUG_RFDS
+	{ "reg_file_data_sampling", X86_BUG_RFDS },
+#endif
+	{ "retbleed", X86_BUG_RETBLEED },
+#ifdef X86_BUG_SRSO
+	{ "spec_rstack_overflow", X86_BUG_SRSO },
+#endif
+	{ "spec_store_bypass", X86_BUG_SPEC_STORE_BYPASS },
+	{ "spectre_v1", X86_BUG_SPECTRE_V1 },
+	{ "spectre_v2", X86_BUG_SPECTRE_V2 },
+	{ "srbds", X86_BUG_SRBDS },
+#ifdef X86_BUG_TSA
+	{ "tsa", X86_BUG_TSA },
+#endif
+	{ "tsx_async_abort", X86_BUG_TAA },
+#ifdef X86_BUG_VMSCAPE
+	{ "vmscape", X86_BUG_VMSCAPE },
+#endif
+};
+
+static const struct {
+	const char *name;
+	unsigned int feature;
+} skbf_mitigations[] = {
+	{ "pti", X86_FEATURE_PTI },
+	{ "ibrs_entry", X86_FEATURE_KERNEL_IBRS },
+	{ "ibpb_entry", X86_FEATURE_ENTRY_IBPB },
+#ifdef X86_FEATURE_CLEAR_CPU_BUF
+	{ "verw", X86_FEATURE_CLEAR_CPU_BUF },
+#endif
+	{ "retpoline", X86_FEATURE_RETPOLINE },
+	{ "retpoline_lfence", X86_FEATURE_RETPOLINE_LFENCE },
+	{ "rethunk", X86_FEATURE_RETHUNK },
+	{ "untrain_ret", X86_FEATURE_UNRET },
+#ifdef X86_FEATURE_SRSO
+	{ "srso", X86_FEATURE_SRSO },
+#endif
+#ifdef X86_FEATURE_CALL_DEPTH
+	{ "call_depth", X86_FEATURE_CALL_DEPTH },
+#endif
+};
+
+static void skbf_mitigations_show(struct seq_buf *s)
+{
+	bool any = false;
+	size_t i;
+
+	seq_buf_printf(s, "# mitigations: mitigations=%s; affected:",
+		       cpu_mitigations_off() ? "off" :
+		       cpu_mitigations_auto_nosmt() ? "auto,nosmt" : "auto");
+	for (i = 0; i < ARRAY_SIZE(skbf_vulns); i++) {
+		if (!boot_cpu_has_bug(skbf_vulns[i].bug) &&
+		    !(skbf_vulns[i].alt && boot_cpu_has_bug(skbf_vulns[i].alt)))
+			continue;
+		seq_buf_printf(s, " %s", skbf_vulns[i].name);
+		any = true;
+	}
+	seq_buf_printf(s, "%s; in the kernel's code:", any ? "" : " none");
+	any = false;
+	for (i = 0; i < ARRAY_SIZE(skbf_mitigations); i++) {
+		if (!boot_cpu_has(skbf_mitigations[i].feature))
+			continue;
+		seq_buf_printf(s, " %s", skbf_mitigations[i].name);
+		any = true;
+	}
+	seq_buf_printf(s,
+		       "%s; /sys/devices/system/cpu/vulnerabilities says how each is mitigated\n",
+		       any ? "" : " none");
+}
+#else
+static void skbf_mitigations_show(struct seq_buf *s)
+{
+	seq_buf_printf(s,
+		       "# mitigations: mitigations=%s; affected: unknown on this architecture; /sys/devices/system/cpu/vulnerabilities says\n",
+		       cpu_mitigations_off() ? "off" :
+		       cpu_mitigations_auto_nosmt() ? "auto,nosmt" : "auto");
+}
+#endif
+
 static void skbf_env_show(struct seq_buf *s)
 {
 	char hv[64];
@@ -396,4 +505,5 @@ static void skbf_env_show(struct seq_buf *s)
 		       "off by default (a slub_debug= boot option shows in /proc/cmdline only)");
 	/* Swap over NFS or NBD: the receive paths may then take the reserves. */
 	seq_buf_printf(s, " memalloc_socks=%d\n", sk_memalloc_socks());
+	skbf_mitigations_show(s);
 }

@@ -804,6 +804,33 @@ case_new_columns() {
 	eq "$RES_machine" "$model; hypervisor: TCG, QEMU's emulator: absolute times are emulated; clocksource: $cs" "# machine"
 	if [ "$KIND" = debug ]; then k='*kasan=generic*lockdep=on kmemleak=on*'; else k='*kasan=off*lockdep=off kmemleak=off*'; fi
 	like "$RES_allocator" "init_on_alloc=[01] init_on_free=[01] $k" "# allocator"
+	# The CPU's speculation bugs as the kernel's own files say: every file
+	# of vulnerabilities/ that is not "Not affected", by its name.  The
+	# kernel's text mitigations as those files name them: PTI, retpolines.
+	aff='' code=' ' mit=auto
+	for f in /sys/devices/system/cpu/vulnerabilities/*; do
+		read -r v <"$f"
+		[ "$v" = "Not affected" ] || aff="$aff ${f##*/}"
+		case "${f##*/}:$v" in
+		meltdown:*PTI*) code="$code pti " ;;
+		spectre_v2:*Retpolines*) code="$code retpoline " ;;
+		esac
+	done
+	read -r cmdline </proc/cmdline
+	case " $cmdline " in
+	*" mitigations=off "*) mit=off ;;
+	*" mitigations=auto,nosmt "*) mit=auto,nosmt ;;
+	esac
+	a=${aff# }
+	like "$RES_mitigations" "mitigations=$mit; affected: ${a:-none}; in the kernel's code: *" \
+		"# mitigations (vulnerabilities/: ${a:-none})"
+	m=${RES_mitigations#*code: }
+	m=" ${m%%;*} "
+	for c in pti retpoline; do
+		case "$code" in *" $c "*) has=1 ;; *) has=0 ;; esac
+		case "$m" in *" $c "*) got=1 ;; *) got=0 ;; esac
+		[ "$has" = "$got" ] || fail "# mitigations: $c listed $got, vulnerabilities/ says $has: $RES_mitigations"
+	done
 	like "$RES_nic" 'eth0 (virtio_net, ifindex [0-9]*); threaded NAPI: off: *' "# nic"
 	like "$RES_bh_off" '[1-9]* chunks in softirq, median [0-9]* us, the longest [0-9]* us, [0-9]* over the 2000 us bound*' "# bh_off"
 	like "$RES_counters" 'tsc_per_op from get_cycles() *; cycles_per_op and ipc *' "# counters"
