@@ -816,9 +816,13 @@ case_new_columns() {
 		spectre_v2:*Retpolines*) code="$code retpoline " ;;
 		esac
 	done
+	# The default is the kernel's config: scripts/vm.config builds the
+	# debug kernel without CONFIG_CPU_MITIGATIONS; the command line wins.
+	[ "$KIND" != debug ] || mit=off
 	read -r cmdline </proc/cmdline
 	case " $cmdline " in
 	*" mitigations=off "*) mit=off ;;
+	*" mitigations=auto "*) mit=auto ;;
 	*" mitigations=auto,nosmt "*) mit=auto,nosmt ;;
 	esac
 	a=${aff# }
