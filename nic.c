@@ -399,6 +399,9 @@ static const struct {
 #else
 	{ "mmio_stale_data", X86_BUG_MMIO_STALE_DATA },
 #endif
+#ifdef X86_BUG_OLD_MICROCODE
+	{ "old_microcode", X86_BUG_OLD_MICROCODE },
+#endif
 #ifdef X86_BUG_RFDS
 	{ "reg_file_data_sampling", X86_BUG_RFDS },
 #endif
@@ -435,6 +438,12 @@ static const struct {
 	{ "untrain_ret", X86_FEATURE_UNRET },
 #ifdef X86_FEATURE_SRSO
 	{ "srso", X86_FEATURE_SRSO },
+#endif
+#ifdef X86_FEATURE_SRSO_ALIAS
+	{ "srso_alias", X86_FEATURE_SRSO_ALIAS },
+#endif
+#ifdef X86_FEATURE_INDIRECT_THUNK_ITS
+	{ "its_thunk", X86_FEATURE_INDIRECT_THUNK_ITS },
 #endif
 #ifdef X86_FEATURE_CALL_DEPTH
 	{ "call_depth", X86_FEATURE_CALL_DEPTH },

@@ -20,9 +20,11 @@
 # --build-only: steps 1 and `kunit.py build` only, when the build dir has
 # no kernel yet (cold: 15-25 min), so that make check builds it before its
 # VMs start; a run after it boots that build (kunit.py exec).  Warm, it
-# does nothing: the run's update of a built kernel is short.  The guest fails on lack of progress, not on a slow clock: no new
-# line in kunit.py's log or the kernel's for KUNIT_STALL seconds (300), and
-# its tasks are dumped to test.log first (SysRq through QEMU's monitor).
+# does nothing: the run's update of a built kernel is short.  The guest
+# fails on lack of progress, not on a slow clock: no new line in kunit.py's
+# log or the kernel's for KUNIT_STALL seconds (300), or, once the kernel
+# has reported a stall or lockup, none in kunit.py's (unbuffered); its
+# tasks are dumped to test.log first (SysRq through QEMU's monitor).
 # Output: build/kunit/<arch>.log (kunit.py's), build/kunit/<arch>.json
 # (kunit.py --json); the kernel's log is test.log in the build dir.
 #
@@ -242,7 +244,7 @@ main() {
 	set -m
 	(
 		set -o pipefail
-		python3 "$kunit_py" "$verb" "${KUNIT_ARGS[@]}" 2>&1 | tee "$LOG"
+		PYTHONUNBUFFERED=1 python3 "$kunit_py" "$verb" "${KUNIT_ARGS[@]}" 2>&1 | tee "$LOG"
 	) &
 	pid=$!
 	set +m

@@ -427,7 +427,7 @@ bytes() {
 # STALLED (0 or 1), STALL_KREPORT (1 when the kernel had reported a stall)
 # and STALL_DUMP (the bytes the console got after the SysRq keys: 0 when
 # the guest's kernel did not answer); returns QEMU's exit status.
-STALL_KPAT='self-detected stall|detected stalls? on CPU|soft lockup|hard LOCKUP|blocked for more than'
+STALL_KPAT='detected (expedited )?stalls?|soft lockup|hard LOCKUP|blocked for more than|workqueue lockup'
 watch_qemu() {
 	local pid=$1 stall=$2 sock=$3 console=$4 size last=-1 since=$SECONDS quiet rc=0
 	local seen=0 now progress
@@ -439,7 +439,8 @@ watch_qemu() {
 			now=$(bytes "$console")
 			! tail -c +$((seen + 1)) "$console" 2>/dev/null | grep -qE "$STALL_KPAT" ||
 				STALL_KREPORT=1
-			seen=$now
+			# A report the last read cut in two is read whole next time.
+			seen=$((now > 256 ? now - 256 : 0))
 		fi
 		progress=$size
 		[ "$STALL_KREPORT" = 0 ] ||

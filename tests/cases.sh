@@ -816,10 +816,11 @@ case_new_columns() {
 		spectre_v2:*Retpolines*) code="$code retpoline " ;;
 		esac
 	done
-	# The default is the kernel's config: scripts/vm.config builds the
-	# debug kernel without CONFIG_CPU_MITIGATIONS; the command line wins.
-	[ "$KIND" != debug ] || mit=off
+	# The default is the kernel's config, and the command line wins but
+	# where the config has none: scripts/vm.config builds the debug kernel
+	# without CONFIG_CPU_MITIGATIONS, which ignores mitigations= (off).
 	read -r cmdline </proc/cmdline
+	[ "$KIND" != debug ] || cmdline=' mitigations=off '
 	case " $cmdline " in
 	*" mitigations=off "*) mit=off ;;
 	*" mitigations=auto "*) mit=auto ;;

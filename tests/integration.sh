@@ -148,7 +148,8 @@ for i in "${!pids[@]}"; do
 	if grep -qa 'Oops: int3' "$console" 2>/dev/null; then
 		why="an int3 Oops: TCG's stale patched text"
 	elif grep -qa 'detected stall' "$console" 2>/dev/null &&
-		grep -qa 'RIP: 0010:asm_exc_int3' "$console" 2>/dev/null; then
+		grep -qa 'RIP: 0010:asm_exc_int3' "$console" 2>/dev/null &&
+		grep -qaE 'text_poke_bp|smp_text_poke' "$console" 2>/dev/null; then
 		why="a CPU stuck on an int3 the kernel patched: TCG's stale patched text"
 	elif grep -q 'did not answer SysRq' "$log$sfx.vm.log" 2>/dev/null; then
 		why="its kernel stuck, answering no SysRq"
