@@ -969,20 +969,18 @@ static void skbf_known_pmu(struct skbf_seam *s, unsigned int cpu, u64 *v)
 static void known_pmu_test(struct kunit *test)
 {
 	struct skbf_known *k = skbf_known_new(test, 1, 3000, 1000);
+	static const struct skbf_known_ev evs[] = {
+		{ .chunk = 1, .nvcsw = 1, .extra_ns = 200000 },		/* slept: kept */
+		{ .chunk = 2, .nivcsw = 1, .wait_ns = 400000 },		/* preempted: kept */
+		{ .chunk = 3, .moved = true, .extra_ns = 400000 },	/* moved: dropped */
+	};
 	const struct skbf_results *res;
-	struct skbf_known_ev *ev;
 	struct skbf_known_row *t;
+	unsigned int i;
 
 	k->seam.pmu = skbf_known_pmu;
-	ev = skbf_known_at(test, k, 0, 0, 1);
-	ev->nvcsw = 1;
-	ev->extra_ns = 200000;
-	ev = skbf_known_at(test, k, 0, 0, 2);
-	ev->nivcsw = 1;
-	ev->wait_ns = 400000;
-	ev = skbf_known_at(test, k, 0, 0, 3);
-	ev->moved = true;
-	ev->extra_ns = 400000;
+	for (i = 0; i < ARRAY_SIZE(evs); i++)
+		skbf_known_add(test, k, evs[i]);
 	res = skbf_known_exec(test, k, "count=1000 repeat=2");
 	KUNIT_EXPECT_EQ(test, res->pmu_err, 0);
 	t = skbf_known_text(test, res, k->c[0].cpu);
