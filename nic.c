@@ -369,6 +369,14 @@ static const char *skbf_clocksource(void)
 	       "tsc" : "not the TSC (see /sys/devices/system/clocksource)";
 }
 
+/* The mitigations= setting in force (the config's default, or the command line's). */
+static const char *skbf_mitigations_mode(void)
+{
+	if (cpu_mitigations_off())
+		return "off";
+	return cpu_mitigations_auto_nosmt() ? "auto,nosmt" : "auto";
+}
+
 #ifdef CONFIG_X86
 /*
  * The CPU's speculation bugs, by the names of the files of
@@ -455,9 +463,7 @@ static void skbf_mitigations_show(struct seq_buf *s)
 	bool any = false;
 	size_t i;
 
-	seq_buf_printf(s, "# mitigations: mitigations=%s; affected:",
-		       cpu_mitigations_off() ? "off" :
-		       cpu_mitigations_auto_nosmt() ? "auto,nosmt" : "auto");
+	seq_buf_printf(s, "# mitigations: mitigations=%s; affected:", skbf_mitigations_mode());
 	for (i = 0; i < ARRAY_SIZE(skbf_vulns); i++) {
 		if (!boot_cpu_has_bug(skbf_vulns[i].bug) &&
 		    !(skbf_vulns[i].alt && boot_cpu_has_bug(skbf_vulns[i].alt)))
@@ -482,8 +488,7 @@ static void skbf_mitigations_show(struct seq_buf *s)
 {
 	seq_buf_printf(s,
 		       "# mitigations: mitigations=%s; affected: unknown on this architecture; /sys/devices/system/cpu/vulnerabilities says\n",
-		       cpu_mitigations_off() ? "off" :
-		       cpu_mitigations_auto_nosmt() ? "auto,nosmt" : "auto");
+		       skbf_mitigations_mode());
 }
 #endif
 
