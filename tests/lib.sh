@@ -433,6 +433,25 @@ scaled() {
 	SCALED=$(((SCALED_CS + 99) / 100))
 }
 
+# over_budget CS: the case took CS centiseconds, over its budget at the
+# speed calibrated before the plan.  One calibration of 100 ops is a
+# rough speed (the same guest gave 1.1 to 6.1 ms in CI runs), and the
+# host's load changes while a case runs: the guest calibrates again, and
+# the case fails only if it is over its budget at the slower of the two.
+# (NSOP, which sizes the runs, stays the first one.)
+over_budget() {
+	_first=$NSOP _budget=$BUDGET _speed=$SPEED
+	ensure_loaded && calibrate
+	[ "$NSOP" -ge "$_first" ] || NSOP=$_first
+	budget_of "$CASE"
+	NSOP=$_first
+	if [ "$1" -le $((BUDGET * 100)) ]; then
+		note "took $CS_STR s, over its budget of $_budget s ($_speed), within $BUDGET s at the speed calibrated again now"
+	else
+		fail "took $CS_STR s, over its budget of $BUDGET s ($SPEED; calibrated again after the case)"
+	fi
+}
+
 # run_case N NAME: case_NAME as test N, with skbfactory loaded and the
 # default config; after it no writer, run or skb may be left (unless it set
 # CASE_UNLOADS) and the kernel must not have complained, and it must end
@@ -477,7 +496,7 @@ run_case() {
 	fi
 	up_cs
 	cs_str $((UP - _t0))
-	[ $((UP - _t0)) -le $((BUDGET * 100)) ] || fail "took $CS_STR s, over its budget of $BUDGET s ($SPEED)"
+	[ $((UP - _t0)) -le $((BUDGET * 100)) ] || over_budget $((UP - _t0))
 	rm -f /tmp/vm-budget
 	if [ -n "$SKIPPED" ] && [ -z "$FAILED" ]; then
 		emit "ok $1 $CASE # SKIP $SKIPPED"
