@@ -102,8 +102,9 @@ EXPORT_SYMBOL_IF_KUNIT(skbf_mode_ctx);
 
 /* ---- Parameters: the one table behind config, its defaults and bounds ---- */
 
-enum skbf_kind { SKBF_K_MODE, SKBF_K_U32, SKBF_K_CPU, SKBF_K_FREE_CPU, SKBF_K_DEV, SKBF_K_RELEASE };
+enum skbf_kind { SKBF_K_MODE, SKBF_K_U32, SKBF_K_CPU, SKBF_K_FREE_CPU, SKBF_K_DEV, SKBF_K_CHOICE };
 
+/* @vals: SKBF_K_CHOICE: the values, by their enum, then NULL */
 struct skbf_param {
 	const char *name;
 	enum skbf_kind kind;
@@ -111,6 +112,21 @@ struct skbf_param {
 	u32 min;
 	u32 max;
 	const char *def;
+	const char *const *vals;
+};
+
+/* release=: the values, by enum skbf_release. */
+static const char *const skbf_releases[] = {
+	[SKBF_RELEASE_ONE]	= "one",
+	[SKBF_RELEASE_LIST]	= "list",
+	NULL
+};
+
+/* alloc=: the values, by enum skbf_alloc. */
+static const char *const skbf_allocs[] = {
+	[SKBF_ALLOC_ONE]	= "one",
+	[SKBF_ALLOC_BULK]	= "bulk",
+	NULL
 };
 
 #define SKBF_OFF(field) offsetof(struct skbf_config, field)
@@ -162,13 +178,13 @@ static const struct skbf_param skbf_params[] = {
 	 * objects with one kfree_bulk() (6.3+: EOPNOTSUPP on older kernels; batch up to 64;
 	 * not with free_cpu)
 	 */
-	{ "release",  SKBF_K_RELEASE,  SKBF_OFF(release),  0, 0,		"one" },
-};
-
-/* release=: the values, by enum skbf_release. */
-static const char *const skbf_releases[] = {
-	[SKBF_RELEASE_ONE]	= "one",
-	[SKBF_RELEASE_LIST]	= "list",
+	{ "release",  SKBF_K_CHOICE,   SKBF_OFF(release),  0, 0, "one", skbf_releases },
+	/*
+	 * one: each object allocated by itself; bulk: kmalloc_floor's batch with one
+	 * kmem_cache_alloc_bulk() call a cache, as napi_alloc_skb's head cache refills (batch up
+	 * to 64; mode=kmalloc_floor or all)
+	 */
+	{ "alloc",    SKBF_K_CHOICE,   SKBF_OFF(alloc),    0, 0, "one", skbf_allocs },
 };
 
 /**
@@ -280,21 +296,29 @@ static int skbf_mode_parse(const char *text, enum skbf_mode *mode)
 	return -EINVAL;
 }
 
-/* release=: one, or list where the kernel has the call (EOPNOTSUPP otherwise). */
-static int skbf_release_parse(const char *val, u32 *release, char *why, size_t why_len)
+/*
+ * A value of @p's list (its index goes to the field), release=list only
+ * where the kernel has the call (EOPNOTSUPP otherwise).
+ */
+static int skbf_choice_parse(struct skbf_config *cfg, const struct skbf_param *p,
+			     const char *val, char *why, size_t why_len)
 {
-	int i = match_string(skbf_releases, ARRAY_SIZE(skbf_releases), val);
+	int i = match_string(p->vals, -1, val);
+	size_t n;
 
 	if (i < 0) {
-		snprintf(why, why_len, "release=%s: expected one or list", val);
+		n = scnprintf(why, why_len, "%s=%s: expected %s", p->name, val, p->vals[0]);
+		for (i = 1; p->vals[i]; i++)
+			n += scnprintf(why + n, why_len - n, "%s%s", p->vals[i + 1] ? ", " : " or ",
+				       p->vals[i]);
 		return -EINVAL;
 	}
-	if (i == SKBF_RELEASE_LIST && !SKBF_HAVE_LIST_RELEASE) {
+	if (p->vals == skbf_releases && i == SKBF_RELEASE_LIST && !SKBF_HAVE_LIST_RELEASE) {
 		snprintf(why, why_len,
 			 "release=list: this kernel lacks kfree_skb_list_reason with SKB_CONSUMED (6.3+)");
 		return -EOPNOTSUPP;
 	}
-	*release = i;
+	*(u32 *)skbf_field(cfg, p) = i;
 	return 0;
 }
 
@@ -346,8 +370,8 @@ static int skbf_param_set(struct skbf_config *cfg, const struct skbf_param *p,
 		}
 		strscpy(skbf_field(cfg, p), val, IFNAMSIZ);
 		return 0;
-	case SKBF_K_RELEASE:
-		return skbf_release_parse(val, skbf_field(cfg, p), why, why_len);
+	case SKBF_K_CHOICE:
+		return skbf_choice_parse(cfg, p, val, why, why_len);
 	}
 	return -EINVAL;
 }
@@ -428,6 +452,19 @@ static int skbf_config_check(const struct skbf_config *cfg, char *why, size_t wh
 		snprintf(why, why_len,
 			 "release=list releases a batch in one call, which a chunk cannot end inside: batch=%u, over %d",
 			 cfg->batch, SKBF_LIST_MAX);
+		return -EINVAL;
+	}
+	if (cfg->alloc == SKBF_ALLOC_BULK && cfg->batch > SKBF_LIST_MAX) {
+		snprintf(why, why_len,
+			 "alloc=bulk allocates a batch in one call, which a chunk cannot end inside: batch=%u, over %d",
+			 cfg->batch, SKBF_LIST_MAX);
+		return -EINVAL;
+	}
+	if (cfg->alloc == SKBF_ALLOC_BULK && cfg->mode != SKBF_KMALLOC_FLOOR &&
+	    cfg->mode != SKBF_ALL) {
+		snprintf(why, why_len,
+			 "alloc=bulk: only kmalloc_floor allocates in bulk (kmem_cache_alloc_bulk); mode=%s makes one object a call",
+			 skbf_mode_name(cfg->mode));
 		return -EINVAL;
 	}
 	if (strcmp(cfg->free_cpu, "same") && cfg->release == SKBF_RELEASE_LIST) {
@@ -536,8 +573,8 @@ static void skbf_param_show(struct seq_buf *s, const struct skbf_config *cfg,
 	case SKBF_K_U32:
 		seq_buf_printf(s, "%s=%u%s", p->name, *(const u32 *)val, end);
 		break;
-	case SKBF_K_RELEASE:
-		seq_buf_printf(s, "%s=%s%s", p->name, skbf_releases[cfg->release], end);
+	case SKBF_K_CHOICE:
+		seq_buf_printf(s, "%s=%s%s", p->name, p->vals[*(const u32 *)val], end);
 		break;
 	default:
 		seq_buf_printf(s, "%s=%s%s", p->name, (const char *)val, end);

@@ -58,7 +58,8 @@ struct skbf_rep {
 /*
  * What one chunk did.  @wall is its length; @wait of it, the thread waited
  * for its CPU while another task ran; @ns, @alloc_ns and @free_ns are
- * without the waits.  @list_calls: release=list's calls, for KUnit.
+ * without the waits.  @list_calls, @bulk_calls: release=list's and
+ * alloc=bulk's calls, for KUnit.
  */
 struct skbf_lap {
 	u64 wall;
@@ -73,6 +74,7 @@ struct skbf_lap {
 	u64 released;
 	u64 failed;
 	u64 list_calls;
+	u64 bulk_calls;
 };
 
 /**
@@ -447,6 +449,36 @@ static __always_inline void *skbf_alloc_one(struct skbf_worker *w, const enum sk
 }
 
 /*
+ * alloc=bulk (kmalloc_floor): the batch's @n objects into w->obj with one
+ * factory call, all or none (a KUnit fault fails the call).  With
+ * latency=1 a sampled op's allocation is the call's time shared out among
+ * the batch's ops, as skbf_give_list() does for the release.
+ */
+static __always_inline void skbf_alloc_bulk(struct skbf_worker *w, const enum skbf_mode mode,
+					    u32 n, struct skbf_lap *lap)
+{
+	u64 t0 = w->lat ? skbf_wtick(w, mode) : 0;
+	u32 i, made = 0, share;
+
+	if (!skbf_fail_now(w))
+		made = skbf_floor_make_bulk(&w->f, w->obj, n);
+	else
+		memset(w->obj, 0, n * sizeof(*w->obj));
+	lap->made += made;
+	lap->failed += n - made;
+	lap->bulk_calls++;
+	if (likely(!w->lat))
+		return;
+	share = min_t(u64, div_u64(skbf_wtick(w, mode) - t0, n), U32_MAX - 1);
+	for (i = 0; i < n; i++) {
+		if (--w->lat_next)
+			continue;
+		w->lat_ticks[i] = share + 1;
+		w->lat_next = skbf_wgap(w, mode);
+	}
+}
+
+/*
  * free_cpu: the ring is full.  Spin until the releasing CPU makes room,
  * but never past the chunk's deadline (BH may be off: the chunk then ends
  * as it would at its next clock read) or a stop: then the object waits in
@@ -548,8 +580,9 @@ static __always_inline void skbf_give_list(struct skbf_worker *w, const enum skb
  * chunks; with batch >= 2 each block lies in one phase, so the clock reads
  * that end blocks time the two phases apart, each less the thread's waits
  * for its CPU in it (read with the clock).  With release=list a batch's
- * release phase is one call, a block of its own (batch <= SKBF_LIST_MAX,
- * so that it fits in about a chunk).
+ * release phase is one call, a block of its own, and so is its allocation
+ * phase with alloc=bulk (batch <= SKBF_LIST_MAX, so that it fits in about
+ * a chunk).
  */
 static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mode mode,
 				       struct skbf_lap *lap)
@@ -575,7 +608,14 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 			/* An op is two steps. */
 			k = min_t(u64, max(block / 2, 1U), DIV_ROUND_UP(left - lap->steps, 2));
 			for (i = 0; i < k; i++) {
-				void *obj = skbf_alloc_one(w, mode, 0, lap);
+				void *obj;
+
+				if (mode == SKBF_KMALLOC_FLOOR && w->f.bulk) {
+					skbf_alloc_bulk(w, mode, 1, lap);
+					obj = w->obj[0];
+				} else {
+					obj = skbf_alloc_one(w, mode, 0, lap);
+				}
 
 				if (w->f.list) {
 					w->obj[0] = obj;
@@ -603,9 +643,15 @@ static __always_inline void skbf_steps(struct skbf_worker *w, const enum skbf_mo
 			w->freed = 0;
 		}
 		if (w->held < w->want) {
-			k = min(block, w->want - w->held);
-			for (i = w->held; i < w->held + k; i++)
-				w->obj[i] = skbf_alloc_one(w, mode, i, lap);
+			if (mode == SKBF_KMALLOC_FLOOR && w->f.bulk) {
+				/* The whole batch: held is 0 here. */
+				k = w->want;
+				skbf_alloc_bulk(w, mode, k, lap);
+			} else {
+				k = min(block, w->want - w->held);
+				for (i = w->held; i < w->held + k; i++)
+					w->obj[i] = skbf_alloc_one(w, mode, i, lap);
+			}
 			w->held += k;
 			now = skbf_now_waited(w, mode, &wnow);
 			lap->alloc_ns += skbf_less(now - mark, wnow - wmark);
@@ -700,6 +746,8 @@ static void skbf_flush(const struct skbf_worker *w, const struct skbf_lap *lap)
 	/* Once a chunk, not in the timed release: KUnit counts the calls. */
 	if (IS_ENABLED(CONFIG_KUNIT) && lap->list_calls)
 		atomic_long_add(lap->list_calls, &w->run->list_calls);
+	if (IS_ENABLED(CONFIG_KUNIT) && lap->bulk_calls)
+		atomic_long_add(lap->bulk_calls, &w->run->bulk_calls);
 }
 
 /*
@@ -1432,8 +1480,8 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 		w->wait_known = !run->seam->no_waits;
 	}
 
-	/* release=list of kmalloc_floor: room for the data pointers too. */
-	n = mode == SKBF_KMALLOC_FLOOR && w->f.list ? 2 : 1;
+	/* kmalloc_floor's release=list and alloc=bulk: room for the data pointers too. */
+	n = mode == SKBF_KMALLOC_FLOOR && (w->f.list || w->f.bulk) ? 2 : 1;
 	w->obj = kvzalloc_node(array_size(cfg->batch * n, sizeof(*w->obj)), GFP_KERNEL, node);
 	w->reps = kcalloc(cfg->repeat, sizeof(*w->reps), GFP_KERNEL);
 	if (!w->obj || !w->reps)

@@ -43,6 +43,7 @@ struct skbf_factory {
 	int budget;
 	bool floor_small;
 	bool list;
+	bool bulk;
 	struct net_device *dev;
 	struct napi_struct *napi;
 	struct page_pool *pool;
@@ -76,6 +77,7 @@ static void skbf_factory_init(struct skbf_factory *f, enum skbf_mode mode,
 	f->cal_ns[0] = cfg->cal_alloc_ns;
 	f->cal_ns[1] = cfg->cal_free_ns;
 	f->list = cfg->release == SKBF_RELEASE_LIST && skbf_list_path(mode);
+	f->bulk = cfg->alloc == SKBF_ALLOC_BULK && mode == SKBF_KMALLOC_FLOOR;
 }
 
 static __always_inline void skbf_fill(struct sk_buff *skb, const struct skbf_factory *f)
@@ -179,6 +181,15 @@ struct skbf_floor {
 	bool small;	/* from floor_small, freed as skbuff_small_head's are */
 };
 
+/* A floor object's data and head, as skbf_floor_make() leaves them. */
+static __always_inline void skbf_floor_fill(const struct skbf_factory *f,
+					    struct skbf_floor *head, u8 *data)
+{
+	memset(data + f->headroom, SKBF_FILL, f->put);
+	head->data = data;
+	head->small = f->floor_small;
+}
+
 static __always_inline void *skbf_floor_make(const struct skbf_factory *f)
 {
 	struct skbf_floor *head = kmem_cache_alloc(skbf.floor_head, SKBF_GFP);
@@ -194,10 +205,48 @@ static __always_inline void *skbf_floor_make(const struct skbf_factory *f)
 		kmem_cache_free(skbf.floor_head, head);
 		return NULL;
 	}
-	memset(data + f->headroom, SKBF_FILL, f->put);
-	head->data = data;
-	head->small = f->floor_small;
+	skbf_floor_fill(f, head, data);
 	return head;
+}
+
+/*
+ * alloc=bulk: @n floor objects into @obj with one kmem_cache_alloc_bulk()
+ * for their heads and one for their data in the small-head class, as
+ * napi_alloc_skb()'s head cache refills; data above that class comes from
+ * kmalloc(), which has no bulk call.  @obj has room for 2 * @n pointers
+ * (the data's go after the heads' while they are made).  All or none, as
+ * kmem_cache_alloc_bulk() is: Return: @n, or 0 with @obj all NULL.
+ */
+static __always_inline u32 skbf_floor_make_bulk(const struct skbf_factory *f, void **obj,
+						u32 n)
+{
+	void **data = obj + n;
+	u32 i = 0;
+
+	if (!kmem_cache_alloc_bulk(skbf.floor_head, SKBF_GFP, n, obj))
+		goto none;
+	if (f->floor_small) {
+		if (!kmem_cache_alloc_bulk(skbf.floor_small, SKBF_GFP, n, data))
+			goto heads;
+	} else {
+		for (i = 0; i < n; i++) {
+			data[i] = kmalloc(f->buf, SKBF_GFP);
+			if (unlikely(!data[i]))
+				goto kmalloced;
+		}
+	}
+	for (i = 0; i < n; i++)
+		skbf_floor_fill(f, obj[i], data[i]);
+	return n;
+
+kmalloced:
+	while (i--)
+		kfree(data[i]);
+heads:
+	kmem_cache_free_bulk(skbf.floor_head, n, obj);
+none:
+	memset(obj, 0, n * sizeof(*obj));
+	return 0;
 }
 
 static __always_inline void skbf_floor_free(void *obj)
@@ -563,6 +612,25 @@ VISIBLE_IF_KUNIT void *skbf_floor_build(const struct skbf_config *cfg)
 	return skbf_floor_make(&f);
 }
 EXPORT_SYMBOL_IF_KUNIT(skbf_floor_build);
+
+/**
+ * skbf_floor_build_bulk() - kmalloc_floor objects as an alloc=bulk run makes them
+ * @cfg: size, headroom and put
+ * @obj: where they go, with room for 2 * @n pointers
+ * @n: how many
+ *
+ * Return: @n, or 0 (then @obj is all NULL).
+ */
+VISIBLE_IF_KUNIT u32 skbf_floor_build_bulk(const struct skbf_config *cfg, void **obj, u32 n)
+{
+	struct skbf_factory f;
+
+	if (skbf_floor_caches())
+		return 0;
+	skbf_factory_init(&f, SKBF_KMALLOC_FLOOR, cfg);
+	return skbf_floor_make_bulk(&f, obj, n);
+}
+EXPORT_SYMBOL_IF_KUNIT(skbf_floor_build_bulk);
 
 /**
  * skbf_floor_release() - release an object from skbf_floor_build()

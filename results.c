@@ -264,6 +264,40 @@ static void skbf_results_release(struct seq_buf *s, const struct skbf_config *cf
 	skbf_puts(s, "\n");
 }
 
+/*
+ * alloc=bulk: the calls that make kmalloc_floor's batch, which of them its
+ * data took at this size, and the modes of the run that have no bulk path.
+ */
+static void skbf_results_alloc(struct seq_buf *s, const struct skbf_config *cfg)
+{
+	enum skbf_mode m;
+	unsigned int n = 0;
+
+	if (cfg->alloc != SKBF_ALLOC_BULK)
+		return;
+	skbf_puts(s,
+		  "# alloc: bulk: kmalloc_floor's sk_buff-sized heads come from one kmem_cache_alloc_bulk() call per batch, as napi_alloc_skb()'s head cache refills");
+	if (!skbf.small_head)
+		skbf_puts(s,
+			  ", its data from kmalloc() one at a time (this kernel has no small-head class)");
+	else if (SKB_HEAD_ALIGN(cfg->size) <= skbf.small_head)
+		seq_buf_printf(s,
+			       ", its data (size=%u) from a second call, to the small-head class of %u bytes",
+			       cfg->size, skbf.small_head);
+	else
+		seq_buf_printf(s,
+			       ", its data from kmalloc() one at a time (size=%u is above the small-head class of %u bytes)",
+			       cfg->size, skbf.small_head);
+	skbf_puts(s, "; alloc_ns is the batch's calls' time per object");
+	for (m = 0; cfg->mode == SKBF_ALL && m < SKBF_NR_ALL; m++) {
+		if (m == SKBF_KMALLOC_FLOOR)
+			continue;
+		seq_buf_printf(s, "%s%s", n++ ? ", " : "; allocated one at a time (no bulk path): ",
+			       skbf_mode_name(m));
+	}
+	skbf_puts(s, "\n");
+}
+
 /* What # timing says of a preempted chunk, without and with preempt notifiers. */
 static const char *const skbf_waits_rule[] = {
 	"a chunk in which the thread was preempted is left out (this kernel has no preempt notifiers)",
@@ -286,6 +320,7 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 			       res->cons_batches - res->cons_dropped, res->cons_batches, SKBF_RING,
 			       res->ring_full);
 	skbf_results_release(s, cfg);
+	skbf_results_alloc(s, cfg);
 	if (res->clones)
 		seq_buf_printf(s,
 			       "# skb_clone: %llu of %llu clones were their parent's fclone companion; the others came from skbuff_head_cache, the companion still out (free_cpu keeps one parent, and the previous clone in the ring)\n",

@@ -307,9 +307,10 @@ static inline void skbf_inherit_make_it_fail(struct task_struct *task)
 #define SKBF_CHUNK_MAX_NS	(2 * SKBF_CHUNK_NS)	/* and never longer than this */
 #define SKBF_RING		512	/* free_cpu: skbs in flight per producer */
 /*
- * release=list: the most a batch may hold.  Its release is one call that a
- * chunk cannot end inside; 64 (NAPI's weight, the most a poll hands the
- * stack) keeps that call within about a chunk, BH off in softirq modes.
+ * release=list, alloc=bulk: the most a batch may hold.  Its release (or
+ * allocation) is one call that a chunk cannot end inside; 64 (NAPI's
+ * weight, the most a poll hands the stack) keeps that call within about a
+ * chunk, BH off in softirq modes.
  */
 #define SKBF_LIST_MAX		64
 #define SKBF_NO_CPU		(-1)	/* free_cpu=same */
@@ -361,6 +362,12 @@ enum skbf_release {
 	SKBF_RELEASE_LIST,	/* the whole batch with one call */
 };
 
+/* How a batch's objects are allocated (alloc=). */
+enum skbf_alloc {
+	SKBF_ALLOC_ONE,		/* one at a time, each mode its own way */
+	SKBF_ALLOC_BULK,	/* kmalloc_floor: the whole batch with one call a cache */
+};
+
 /* Where a mode's timed chunks run. */
 enum skbf_ctx {
 	SKBF_CTX_TASK,	/* the worker thread, process context */
@@ -382,6 +389,8 @@ enum skbf_ctx {
  * @cal_alloc_ns: mode=calibrate: ns an allocation spins
  * @cal_free_ns: mode=calibrate: ns a release spins
  * @release: %SKBF_RELEASE_ONE, or %SKBF_RELEASE_LIST: a batch in one call
+ * @alloc: %SKBF_ALLOC_ONE, or %SKBF_ALLOC_BULK: kmalloc_floor's batch in one
+ *	kmem_cache_alloc_bulk() call a cache
  * @cpu: "nic", "all" or a CPU list
  * @free_cpu: "same", or the CPU that releases what the run makes
  * @dev: the NIC, or empty for the first one that is up and has an IRQ
@@ -399,6 +408,7 @@ struct skbf_config {
 	u32 cal_alloc_ns;
 	u32 cal_free_ns;
 	u32 release;
+	u32 alloc;
 	char cpu[SKBF_CPU_LEN];
 	char free_cpu[SKBF_FREE_CPU_LEN];
 	char dev[IFNAMSIZ];
@@ -676,6 +686,7 @@ struct skbf_seam {
  * @mem_bound: KUnit hook: the memory bound in bytes (0: a quarter of the
  *	memory available)
  * @list_calls: KUnit's count of release=list calls (one per batch)
+ * @bulk_calls: KUnit's count of alloc=bulk calls (one per batch)
  * @seam: KUnit's known answers (struct skbf_seam), or NULL
  * @done: completed when the last worker and the consumer finished
  * @running: threads still working
@@ -709,6 +720,7 @@ struct skbf_run {
 	void (*in_chunk)(struct skbf_run *run);
 	u64 mem_bound;
 	atomic_long_t list_calls;
+	atomic_long_t bulk_calls;
 	struct skbf_seam *seam;
 	struct completion done;
 	atomic_t running;
@@ -737,6 +749,7 @@ int skbf_cpus_parse(const char *text, struct cpumask *mask);
 struct sk_buff *skbf_build(enum skbf_mode mode, const struct skbf_config *cfg);
 void skbf_release(enum skbf_mode mode, struct sk_buff *skb);
 void *skbf_floor_build(const struct skbf_config *cfg);
+u32 skbf_floor_build_bulk(const struct skbf_config *cfg, void **obj, u32 n);
 void skbf_floor_release(void *obj);
 int skbf_target_get(const struct skbf_config *cfg, struct skbf_target *t);
 void skbf_target_put(struct skbf_target *t);

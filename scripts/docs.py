@@ -83,6 +83,10 @@ def generated(text):
     ctx = {"SKBF_CTX_TASK": "task", "SKBF_CTX_NAPI": "softirq (NAPI poll)"}
 
     def bounds(f):
+        """A number's range, or a choice's values (its array of strings)."""
+        if f[0] == "SKBF_K_CHOICE":
+            body = text[text.index(f"static const char *const {f[5]}[] = {{"):]
+            return ", ".join(re.findall(r'"([a-z]+)"', body[:body.index("};")]))
         lo, hi = (macros.get(v, v) for v in f[2:4])
         return f"{lo}..{hi}" if f[0] == "SKBF_K_U32" else ""
 
@@ -90,7 +94,7 @@ def generated(text):
         "modes": md(["mode", "runs in", "what an op is"],
                     [(f"`{n}`", ctx[f[0]], d) for n, d, f in modes]),
         "params": md(["parameter", "default", "range", "meaning"],
-                     [(f"`{n}`", f"`{f[-1].strip(chr(34))}`" if f[-1] != '""' else "(empty)",
+                     [(f"`{n}`", f"`{f[4].strip(chr(34))}`" if f[4] != '""' else "(empty)",
                        bounds(f), d) for n, d, f in params]),
         "columns": md(["column", "meaning"], [(f"`{n}`", d) for n, d, _ in cols]),
         "stats": md(["line", "meaning"], [(f"`{n}`", d) for n, d, _ in stats]),

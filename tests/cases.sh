@@ -34,7 +34,7 @@ cases_plan() {
 	# The debug kernel has no kprobe events (CONFIG_KPROBE_EVENTS).
 	echo free_cpu_traced ctx_traced
 	[ "$1" = debug ] || echo napi_budget_traced
-	echo release_list
+	echo release_list alloc_bulk_traced
 	echo alloc_sizes_traced irqs_csw_outside
 	[ "$1" = debug ] || echo timing_wall_clock timing_empty_vs_alloc
 	echo calibrate
@@ -113,7 +113,7 @@ case_files_mode() {
 }
 
 lines mode=alloc_skb size=1500 headroom=14 put=100 count=200000 repeat=5 warmup=1 batch=1 cpu=nic \
-	free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one
+	free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one alloc=one
 DEFAULT_CONFIG=$LINES
 MODES="alloc_skb alloc_skb_fclone alloc_skb_with_frags skb_clone netdev_alloc_skb napi_alloc_skb build_skb page_pool kmalloc_floor empty"
 COLUMNS="mode cpu free_cpu ctx size headroom put batch count repeat warmup ns_per_op ns_all ns_min ns_max cv_pct alloc_ns free_ns ops_per_sec tsc_per_op cycles_per_op ipc csw irqs dropped_chunks fails"
@@ -130,7 +130,7 @@ case_config_roundtrip() {
 	for kv in mode=napi_alloc_skb mode=all mode=empty mode=page_pool mode=skb_clone size=4096 \
 		headroom=64 put=512 count=12345 repeat=7 warmup=0 warmup=10 free_cpu=0 free_cpu=same \
 		batch=16 cpu=0 cpu=all cpu=0-1 cpu=nic dev=eth0 dev=lo dev= latency=1 latency=0 \
-		mode=calibrate cal_alloc_ns=0 cal_free_ns=100000 mode=build_skb release=one; do
+		mode=calibrate cal_alloc_ns=0 cal_free_ns=100000 mode=build_skb release=one mode=kmalloc_floor alloc=bulk alloc=one; do
 		wr config "$kv"
 		expect_ok "config '$kv'" || continue
 		found=
@@ -147,10 +147,10 @@ case_config_roundtrip() {
 	wr config free_cpu=same
 	# All keys at once, separated by spaces, tabs and newlines.
 	fc=$((VM_CPUS - 1))
-	wre config "mode=kmalloc_floor size=2048\\theadroom=32\\nput=1000 count=99 repeat=3 warmup=2 batch=1 cpu=0 free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250 release=one\\n"
+	wre config "mode=kmalloc_floor size=2048\\theadroom=32\\nput=1000 count=99 repeat=3 warmup=2 batch=1 cpu=0 free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250 release=one alloc=bulk\\n"
 	expect_ok "config with every key"
 	lines mode=kmalloc_floor size=2048 headroom=32 put=1000 count=99 repeat=3 warmup=2 batch=1 cpu=0 \
-		free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250 release=one
+		free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250 release=one alloc=bulk
 	slurp "$D/config"
 	eq "$SLURP" "$LINES" "config with every key"
 	# What config shows is what config takes.
@@ -627,7 +627,7 @@ case_run_default_nic_cpu() {
 	like "$RES_nic" 'eth0 (virtio_net, ifindex [0-9]*); threaded NAPI: off*' "nic"
 	like " $VM_NIC_IRQS " "* ${RES_nic_irq%% *} *" "the NIC's IRQs, for nic_irq"
 	like "$RES_nic_irq" '*input*' "nic_irq (the receive queue's)"
-	eq "$RES_config" "mode=alloc_skb size=1500 headroom=14 put=100 count=$QCOUNT repeat=3 warmup=1 batch=1 cpu=nic free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one" "# config"
+	eq "$RES_config" "mode=alloc_skb size=1500 headroom=14 put=100 count=$QCOUNT repeat=3 warmup=1 batch=1 cpu=nic free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one alloc=one" "# config"
 	for cv in mode:alloc_skb cpu:"$VM_NIC_CPU" free_cpu:same ctx:task size:1500 headroom:14 put:100 \
 		batch:1 count:"$QCOUNT" repeat:3 warmup:1 alloc_ns:- free_ns:- fails:0; do
 		row_is 1 "${cv%%:*}" "${cv#*:}"
@@ -758,7 +758,7 @@ case_run_tokens_override() {
 	run1 "size=256 headroom=32 put=64 batch=8 mode=napi_alloc_skb cpu=0 warmup=0" || return
 	slurp "$D/config"
 	[ "$SLURP" = "$cfg" ] || fail "the run's tokens changed config to: $SLURP"
-	eq "$RES_config" "mode=napi_alloc_skb size=256 headroom=32 put=64 count=$QCOUNT repeat=1 warmup=0 batch=8 cpu=0 free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one" "# config"
+	eq "$RES_config" "mode=napi_alloc_skb size=256 headroom=32 put=64 count=$QCOUNT repeat=1 warmup=0 batch=8 cpu=0 free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one alloc=one" "# config"
 	for cv in mode:napi_alloc_skb cpu:0 size:256 headroom:32 put:64 batch:8 warmup:0; do
 		row_is 1 "${cv%%:*}" "${cv#*:}"
 	done
@@ -2051,7 +2051,7 @@ case_release_list() {
 		note "no kprobe events in this kernel: the calls are not counted"
 	fi
 	like "$RES_release" "list: *kfree_skb_list_reason(SKB_CONSUMED)*16 at a time*" "# release"
-	like "$RES_config" "* release=list" "# config"
+	like "$RES_config" "* release=list alloc=one" "# config"
 	: >"$TR/trace"
 	# mode=all: every mode runs; empty says it has no list path.
 	run1 "mode=all batch=16 release=list count=32 repeat=1 warmup=0" || return
@@ -2059,6 +2059,59 @@ case_release_list() {
 	like "$RES_release" "*; released one at a time (no list path): empty" "# release of mode=all"
 	run1 "count=32 repeat=1 warmup=0" || return
 	eq "$RES_release" "" "# release with release=one"
+}
+
+case_alloc_bulk_traced() {
+	# alloc=bulk, seen by the kernel: kmem_cache_alloc_bulk() has no trace
+	# event, so the measuring thread's kmem:kmem_cache_alloc events are N
+	# with alloc=one (a head each, and its data in the small-head class,
+	# 6.3+) and 0 with bulk; data above that class is kmalloc'd one at a
+	# time either way (N kmem:kmalloc).  size=64 is in the class, 1500 not.
+	wr config "alloc=bulk"
+	expect_err EINVAL "alloc=bulk with mode=alloc_skb"
+	last_error_is "-22 EINVAL config: alloc=bulk: only kmalloc_floor allocates in bulk (kmem_cache_alloc_bulk); mode=alloc_skb makes one object a call" "alloc=bulk with mode=alloc_skb"
+	n=$((QCOUNT / 16 * 16))
+	[ "$n" -ge 16 ] || n=16
+	small=1
+	case $(uname -r) in [1-5].* | 6.[0-2].*) small=0 ;; esac
+	for size in 64 1500; do
+		in_class=$small
+		[ "$size" = 64 ] || in_class=0
+		for a in one bulk; do
+			try=0
+			while [ "$try" -lt 3 ]; do
+				try=$((try + 1))
+				tr_begin kmem/kmem_cache_alloc kmem/kmalloc || return
+				[ ! -d "$TR/events/kmem/kmalloc_node" ] || echo 1 >"$TR/events/kmem/kmalloc_node/enable"
+				run1 "mode=kmalloc_floor size=$size headroom=0 put=0 batch=16 alloc=$a count=$n repeat=1 warmup=0" || return
+				trace_off
+				# A repetition that dropped chunks goes on past its count.
+				row 1 dropped_chunks
+				[ "$VAL" != 0 ] || break
+				note "size=$size alloc=$a, try $try: $VAL chunks dropped: again"
+			done
+			tr_tally
+			tally_sum "skbfactory/* * t kmem_cache_alloc"
+			caches=$SUM
+			tally_sum "skbfactory/* * t kmalloc*"
+			kmallocs=$SUM
+			want=0
+			[ "$a" = bulk ] || want=$((n * (1 + in_class)))
+			eq "$caches" "$want" "size=$size alloc=$a: kmem_cache_alloc events of the measuring thread"
+			eq "$kmallocs" $((n * (1 - in_class))) "size=$size alloc=$a: kmalloc events of the measuring thread"
+		done
+		if [ "$in_class" = 1 ]; then
+			like "$RES_alloc" "bulk: *, its data (size=64) from a second call, to the small-head class of [0-9]* bytes; alloc_ns *" "# alloc at size=$size"
+		elif [ "$small" = 1 ]; then
+			like "$RES_alloc" "bulk: *, its data from kmalloc() one at a time (size=1500 is above the small-head class of [0-9]* bytes); *" "# alloc at size=$size"
+		else
+			like "$RES_alloc" "bulk: *, its data from kmalloc() one at a time (this kernel has no small-head class); *" "# alloc at size=$size"
+		fi
+		like "$RES_config" "mode=kmalloc_floor size=$size *alloc=bulk" "# config"
+	done
+	: >"$TR/trace"
+	run1 "count=32 repeat=1 warmup=0" || return
+	eq "$RES_alloc" "" "# alloc with alloc=one"
 }
 
 case_napi_budget_traced() {

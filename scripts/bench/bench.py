@@ -69,6 +69,11 @@ def plan():
     for m in BULK_MODES:
         steps += [("bulk", est_ms(count_for(REF), REF, BULK, 1), f"mode={m} {run.replace('batch=1', f'batch={BULK}')} cpu=nic latency=0 "
                    f"release={r}") for r in ("one", "list")]
+    # kmalloc_floor's batch of 64 made one object at a time, then with one kmem_cache_alloc_bulk() a
+    # cache (alloc=bulk): at 64 bytes (heads and data in bulk, 6.3+) and at REF (heads only).
+    for s in (64, REF):
+        steps += [("alloc", est_ms(count_for(s), s, BULK, 1), f"mode=kmalloc_floor size={s} headroom={HEADROOM} put={PUT} "
+                   f"repeat={REPEAT} count={count_for(s)} batch={BULK} cpu=nic latency=0 alloc={a}") for a in ("one", "bulk")]
     # An op of known cost (the defaults: 2000 + 1000 ns spun on the clock): the harness's error.
     steps.append(("calibrate", est_ms(count_for(REF), REF, 1, 1), f"mode=calibrate {run} cpu=nic latency=0"))
     for i, s in enumerate(steps, 1):
@@ -235,6 +240,13 @@ def bulk(k, m):
     return rs.get("one"), rs.get("list")
 
 
+def bulk_alloc(k, s):
+    """kmalloc_floor's batch-of-BULK rows of kernel K at size S allocated one
+    at a time and in bulk: (one, bulk), each None when not there."""
+    rs = {arg(r, "alloc"): r for r in find(kernel=k, run="alloc", size=s)}
+    return rs.get("one"), rs.get("bulk")
+
+
 def calibration(k):
     """The calibrate step's row of kernel K, or None."""
     rs = find(kernel=k, run="calibrate", mode="calibrate")
@@ -339,6 +351,13 @@ def tables(kernels):
                              "call (release=list: kfree_skb_list_reason(SKB_CONSUMED), kfree_bulk() for kmalloc_floor; 6.3+, '-' where "
                              "the kernel lacks it); free_ns: the release phase per object", ["mode", "ns/op one", "ns/op list",
                              "free_ns one", "free_ns list", "free_ns list / one"], bl))
+        if ba := [[s, nsf(o.get("ns_per_op")), nsf(b and b.get("ns_per_op")), nsf(o.get("alloc_ns")), nsf(b and b.get("alloc_ns")),
+                   ratios([("", b and b.get("alloc_ns"), o.get("alloc_ns"))]).strip() or None]
+                  for s in (64, REF) for o, b in [bulk_alloc(k, s)] if o]:
+            out.append(table(f"bulk allocation of kmalloc_floor, batch {BULK}: each object made by itself (alloc=one) or the batch's heads "
+                             "with one kmem_cache_alloc_bulk(), and its data with a second where it is in the small-head class (6.3+; "
+                             "above it, and on 6.1, kmalloc() one at a time: alloc=bulk); alloc_ns: the allocation phase per object",
+                             ["size", "ns/op one", "ns/op bulk", "alloc_ns one", "alloc_ns bulk", "alloc_ns bulk / one"], ba))
     return "\n".join(out)
 
 

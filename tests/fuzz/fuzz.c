@@ -186,7 +186,7 @@ static const char *esc(const char *s, size_t n)
 
 /* ---- The contract: parameters, modes, files (docs/debugfs.md) ---- */
 
-enum kind { K_MODE, K_U32, K_CPU, K_FREE_CPU, K_DEV, K_RELEASE };
+enum kind { K_MODE, K_U32, K_CPU, K_FREE_CPU, K_DEV, K_RELEASE, K_ALLOC };
 
 struct param {
 	const char *name;
@@ -212,10 +212,11 @@ static struct param params[] = {
 	{ "cal_alloc_ns", K_U32,  0, 100000,    "2000" },
 	{ "cal_free_ns",  K_U32,  0, 100000,    "1000" },
 	{ "release",  K_RELEASE,  0, 0,         "one" },
+	{ "alloc",    K_ALLOC,    0, 0,         "one" },
 };
 
 enum { P_MODE, P_SIZE, P_HEADROOM, P_PUT, P_COUNT, P_REPEAT, P_WARMUP, P_BATCH, P_CPU,
-	P_FREE_CPU, P_DEV, P_LATENCY, P_CAL_ALLOC, P_CAL_FREE, P_RELEASE, NR_PARAMS };
+	P_FREE_CPU, P_DEV, P_LATENCY, P_CAL_ALLOC, P_CAL_FREE, P_RELEASE, P_ALLOC, NR_PARAMS };
 
 /* debugfs.md, "Modes": mode=all runs them in this order, all but calibrate. */
 static const char *const modes[] = {
@@ -228,6 +229,7 @@ static const char *const modes[] = {
 #define MODE_ALL	NR_MODES
 #define MODE_SKB_CLONE	3
 #define MODE_PAGE_POOL	7
+#define MODE_KMALLOC_FLOOR	8
 #define MODE_EMPTY	9
 #define MODE_CALIBRATE	10
 
@@ -522,6 +524,7 @@ struct cfg {
 	char free_cpu[VAL_MAX];			/* same, or the CPU's number */
 	char dev[IFNAMSIZ];
 	bool list;				/* release=list */
+	bool bulk;				/* alloc=bulk */
 };
 
 /* What a write must do. */
@@ -748,6 +751,13 @@ static bool value_set(struct cfg *c, int i, const char *v, struct expect *e)
 		}
 		c->list = !strcmp(v, "list");
 		return true;
+	case K_ALLOC:
+		if (strcmp(v, "one") && strcmp(v, "bulk")) {
+			expect_err(e, O_EINVAL, value_rule(i), "alloc=%.40s: not one nor bulk", v);
+			return false;
+		}
+		c->bulk = !strcmp(v, "bulk");
+		return true;
 	}
 	return false;
 }
@@ -789,6 +799,9 @@ static void cfg_render(const struct cfg *c, struct bytes *b, const char *sep, co
 			break;
 		case K_RELEASE:
 			b_puts(b, c->list ? "list" : "one");
+			break;
+		case K_ALLOC:
+			b_puts(b, c->bulk ? "bulk" : "one");
 			break;
 		}
 	}
@@ -1107,6 +1120,18 @@ static void model(const struct cfg *cur, enum file file, const char *buf, size_t
 			   new->num[P_BATCH]);
 		return;
 	}
+	if (new->bulk && new->num[P_BATCH] > 64) {
+		/* debugfs.md, "alloc=bulk": "batch is at most 64 ... more is EINVAL" */
+		expect_err(e, O_EINVAL, "alloc-bulk-batch", "alloc=bulk with batch=%llu > 64: EINVAL",
+			   new->num[P_BATCH]);
+		return;
+	}
+	if (new->bulk && new->mode != MODE_KMALLOC_FLOOR && new->mode != MODE_ALL) {
+		/* debugfs.md, "alloc=bulk": "mode=kmalloc_floor or mode=all; another mode is EINVAL" */
+		expect_err(e, O_EINVAL, "alloc-bulk-mode", "alloc=bulk with mode=%s: EINVAL",
+			   modes[new->mode]);
+		return;
+	}
 	if (strcmp(new->free_cpu, "same") && new->list) {
 		/* debugfs.md, errors: "free_cpu= ... with release=list" */
 		expect_err(e, O_EINVAL, "free_cpu+release", "free_cpu=%.20s with release=list: EINVAL",
@@ -1364,6 +1389,13 @@ static void gen_value(struct bytes *b, int i)
 			b_puts(b, PICK("", "One", "LIST", "lists", "one,list", "1", "0", "bulk",
 				       "list ", "lis"));
 		return;
+	case K_ALLOC:
+		if (pct(75))
+			b_puts(b, PICK("one", "bulk"));
+		else
+			b_puts(b, PICK("", "One", "BULK", "bulks", "one,bulk", "1", "0", "list",
+				       "bulk ", "bul"));
+		return;
 	}
 }
 
@@ -1442,13 +1474,15 @@ static void gen_token(struct bytes *b, enum file file)
 			b_puts(b, PICK("size=64 headroom=0 put=0", "mode=empty", "mode=all", "cpu=all",
 				       "batch=8", "latency=1", "free_cpu=same", "dev=", "cpu=nic",
 				       "mode=alloc_skb", "batch=1 free_cpu=0", "size=65536",
-				       "release=list", "release=one"));
+				       "release=list", "release=one", "mode=kmalloc_floor alloc=bulk",
+				       "alloc=one"));
 		else
 			b_puts(b, PICK("size=64 headroom=0 put=0", "size=65536", "put=65536",
 				       "batch=4096", "latency=1", "mode=all", "cpu=all", "warmup=0",
 				       "free_cpu=0", "free_cpu=same", "batch=1", "count=1", "dev=",
 				       "size=1500 headroom=14 put=100", "headroom=0", "put=0",
-				       "release=list", "release=one"));
+				       "release=list", "release=one", "mode=kmalloc_floor alloc=bulk",
+				       "alloc=one", "alloc=bulk"));
 		return;
 	}
 }
