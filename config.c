@@ -102,7 +102,9 @@ EXPORT_SYMBOL_IF_KUNIT(skbf_mode_ctx);
 
 /* ---- Parameters: the one table behind config, its defaults and bounds ---- */
 
-enum skbf_kind { SKBF_K_MODE, SKBF_K_U32, SKBF_K_CPU, SKBF_K_FREE_CPU, SKBF_K_DEV, SKBF_K_CHOICE };
+enum skbf_kind {
+	SKBF_K_MODE, SKBF_K_U32, SKBF_K_CPU, SKBF_K_FREE_CPU, SKBF_K_DEV, SKBF_K_CHOICE, SKBF_K_NODE
+};
 
 /* @vals: SKBF_K_CHOICE: the values, by their enum, then NULL */
 struct skbf_param {
@@ -185,7 +187,35 @@ static const struct skbf_param skbf_params[] = {
 	 * to 64; mode=kmalloc_floor or all)
 	 */
 	{ "alloc",    SKBF_K_CHOICE,   SKBF_OFF(alloc),    0, 0, "one", skbf_allocs },
+	/*
+	 * any: memory from the allocating CPU's node; or a node with memory, passed to the
+	 * allocator where the path takes one: alloc_skb, alloc_skb_fclone, skb_clone (its
+	 * parents), page_pool (the pool's nid) and kmalloc_floor (not with alloc=bulk)
+	 */
+	{ "node",     SKBF_K_NODE,     SKBF_OFF(node),     0, 0,		"any" },
 };
+
+/**
+ * skbf_node_path() - whether a mode's memory can come from a chosen node
+ * @mode: a mode
+ *
+ * Return: true for the modes whose allocator takes a node (__alloc_skb(),
+ * page_pool's nid, kmem_cache_alloc_node() and kmalloc_node()); the
+ * others take from their CPU's per-CPU caches.
+ */
+static bool skbf_node_path(enum skbf_mode mode)
+{
+	switch (mode) {
+	case SKBF_ALLOC_SKB:
+	case SKBF_ALLOC_SKB_FCLONE:
+	case SKBF_SKB_CLONE:
+	case SKBF_PAGE_POOL:
+	case SKBF_KMALLOC_FLOOR:
+		return true;
+	default:
+		return false;
+	}
+}
 
 /**
  * skbf_list_path() - whether a mode has a release=list path
@@ -283,6 +313,21 @@ static int skbf_free_cpu_parse(const char *text, int *cpu)
 	return 0;
 }
 
+/* node=: any (NUMA_NO_NODE), or a node number that has memory now. */
+static int skbf_node_parse(const char *text, int *node)
+{
+	u32 v;
+
+	if (!strcmp(text, "any")) {
+		*node = NUMA_NO_NODE;
+		return 0;
+	}
+	if (skbf_u32_parse(text, 0, MAX_NUMNODES - 1, &v) || !node_state(v, N_MEMORY))
+		return -EINVAL;
+	*node = v;
+	return 0;
+}
+
 static int skbf_mode_parse(const char *text, enum skbf_mode *mode)
 {
 	int i;
@@ -372,6 +417,14 @@ static int skbf_param_set(struct skbf_config *cfg, const struct skbf_param *p,
 		return 0;
 	case SKBF_K_CHOICE:
 		return skbf_choice_parse(cfg, p, val, why, why_len);
+	case SKBF_K_NODE:
+		if (skbf_node_parse(val, skbf_field(cfg, p))) {
+			snprintf(why, why_len,
+				 "node=%s: expected any or a node with memory (%*pbl here)", val,
+				 nodemask_pr_args(&node_states[N_MEMORY]));
+			return -EINVAL;
+		}
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -465,6 +518,18 @@ static int skbf_config_check(const struct skbf_config *cfg, char *why, size_t wh
 		snprintf(why, why_len,
 			 "alloc=bulk: only kmalloc_floor allocates in bulk (kmem_cache_alloc_bulk); mode=%s makes one object a call",
 			 skbf_mode_name(cfg->mode));
+		return -EINVAL;
+	}
+	if (cfg->node != NUMA_NO_NODE && cfg->mode != SKBF_ALL && !skbf_node_path(cfg->mode)) {
+		snprintf(why, why_len,
+			 "node=%d: mode=%s allocates from its CPU's caches, with no node argument",
+			 cfg->node, skbf_mode_name(cfg->mode));
+		return -EINVAL;
+	}
+	if (cfg->node != NUMA_NO_NODE && cfg->alloc == SKBF_ALLOC_BULK) {
+		snprintf(why, why_len,
+			 "node=%d: alloc=bulk takes no node (kmem_cache_alloc_bulk() allocates on its CPU's)",
+			 cfg->node);
 		return -EINVAL;
 	}
 	if (strcmp(cfg->free_cpu, "same") && cfg->release == SKBF_RELEASE_LIST) {
@@ -575,6 +640,12 @@ static void skbf_param_show(struct seq_buf *s, const struct skbf_config *cfg,
 		break;
 	case SKBF_K_CHOICE:
 		seq_buf_printf(s, "%s=%s%s", p->name, p->vals[*(const u32 *)val], end);
+		break;
+	case SKBF_K_NODE:
+		if (*(const int *)val == NUMA_NO_NODE)
+			seq_buf_printf(s, "%s=any%s", p->name, end);
+		else
+			seq_buf_printf(s, "%s=%d%s", p->name, *(const int *)val, end);
 		break;
 	default:
 		seq_buf_printf(s, "%s=%s%s", p->name, (const char *)val, end);

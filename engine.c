@@ -136,6 +136,9 @@ struct skbf_lap {
  * @cons_dropped: of those, left out of @cons_ns by the drop rule
  * @ring_full: times the ring was full when an object was handed over
  * @net_dropped: chunks left out because NET_RX or NET_TX ran in them
+ * @data_node: node=N: the node of one object's data, made after the
+ *	repetitions (page_to_nid), else NUMA_NO_NODE
+ * @frag_node: the same of its first page fragment, NUMA_NO_NODE without
  */
 struct skbf_worker {
 	struct skbf_factory f;
@@ -186,6 +189,8 @@ struct skbf_worker {
 	u64 timed_from;
 	u64 ring_full;
 	u64 net_dropped;
+	int data_node;
+	int frag_node;
 	/* Written by the releasing thread: away from what the worker writes. */
 	u64 cons_ns ____cacheline_aligned_in_smp;
 	u64 cons_n;
@@ -1196,6 +1201,9 @@ static int skbf_worker_fn(void *arg)
 	}
 	skbf_measured(run);
 	skbf_waits_stop(&w->waits);
+	/* Where the memory landed: one object more, untimed, uncounted. */
+	if (run->cfg.node != NUMA_NO_NODE && !skbf_stopping(run))
+		skbf_placement(&w->f, &w->data_node, &w->frag_node);
 	skbf_drain(w);
 	/* Every object is in the ring before the releasing thread sees this. */
 	smp_store_release(&w->produced, true);
@@ -1465,6 +1473,8 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 	w->fail_burst = run->fail_burst;
 	w->handoff = t->w.free_cpu != SKBF_NO_CPU;
 	w->pc = skbf.pcpu[cpu];
+	w->data_node = NUMA_NO_NODE;
+	w->frag_node = NUMA_NO_NODE;
 	w->timed_from = U64_MAX;
 	init_completion(&w->polled);
 	skbf_factory_init(&w->f, mode, cfg);
@@ -1504,7 +1514,9 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 	if (w->handoff && ptr_ring_init(&w->ring, SKBF_RING, GFP_KERNEL))
 		goto fail;
 	if (mode == SKBF_PAGE_POOL) {
-		w->f.pool = skbf_page_pool_create(w->f.napi, node, w->f.order, SKBF_POOL_SIZE);
+		w->f.pool = skbf_page_pool_create(w->f.napi,
+						  w->f.node == NUMA_NO_NODE ? node : w->f.node,
+						  w->f.order, SKBF_POOL_SIZE);
 		if (IS_ERR(w->f.pool)) {
 			err = PTR_ERR(w->f.pool);
 			goto fail;

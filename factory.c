@@ -44,6 +44,7 @@ struct skbf_factory {
 	bool floor_small;
 	bool list;
 	bool bulk;
+	int node;
 	struct net_device *dev;
 	struct napi_struct *napi;
 	struct page_pool *pool;
@@ -78,6 +79,7 @@ static void skbf_factory_init(struct skbf_factory *f, enum skbf_mode mode,
 	f->cal_ns[1] = cfg->cal_free_ns;
 	f->list = cfg->release == SKBF_RELEASE_LIST && skbf_list_path(mode);
 	f->bulk = cfg->alloc == SKBF_ALLOC_BULK && mode == SKBF_KMALLOC_FLOOR;
+	f->node = skbf_node_path(mode) ? cfg->node : NUMA_NO_NODE;
 }
 
 static __always_inline void skbf_fill(struct sk_buff *skb, const struct skbf_factory *f)
@@ -145,7 +147,7 @@ static __always_inline struct sk_buff *skbf_pool_skb(const struct skbf_factory *
 /* A live fclone skb, as TCP keeps each segment it may retransmit. */
 static struct sk_buff *skbf_parent(const struct skbf_factory *f)
 {
-	struct sk_buff *skb = alloc_skb_fclone(f->size, SKBF_GFP);
+	struct sk_buff *skb = __alloc_skb(f->size, SKBF_GFP, SKB_ALLOC_FCLONE, f->node);
 
 	if (skb)
 		skbf_fill(skb, f);
@@ -192,15 +194,15 @@ static __always_inline void skbf_floor_fill(const struct skbf_factory *f,
 
 static __always_inline void *skbf_floor_make(const struct skbf_factory *f)
 {
-	struct skbf_floor *head = kmem_cache_alloc(skbf.floor_head, SKBF_GFP);
+	struct skbf_floor *head = kmem_cache_alloc_node(skbf.floor_head, SKBF_GFP, f->node);
 	u8 *data;
 
 	if (unlikely(!head))
 		return NULL;
 	if (f->floor_small)
-		data = kmem_cache_alloc(skbf.floor_small, SKBF_GFP);
+		data = kmem_cache_alloc_node(skbf.floor_small, SKBF_GFP, f->node);
 	else
-		data = kmalloc(f->buf, SKBF_GFP);
+		data = kmalloc_node(f->buf, SKBF_GFP, f->node);
 	if (unlikely(!data)) {
 		kmem_cache_free(skbf.floor_head, head);
 		return NULL;
@@ -319,9 +321,9 @@ static __always_inline struct sk_buff *skbf_raw(const struct skbf_factory *f,
 
 	switch (mode) {
 	case SKBF_ALLOC_SKB:
-		return alloc_skb(f->size, SKBF_GFP);
+		return __alloc_skb(f->size, SKBF_GFP, 0, f->node);
 	case SKBF_ALLOC_SKB_FCLONE:
-		return alloc_skb_fclone(f->size, SKBF_GFP);
+		return __alloc_skb(f->size, SKBF_GFP, SKB_ALLOC_FCLONE, f->node);
 	case SKBF_ALLOC_SKB_WITH_FRAGS:
 		return alloc_skb_with_frags(f->linear, f->paged, PAGE_ALLOC_COSTLY_ORDER, &err,
 					    SKBF_GFP);
@@ -408,6 +410,46 @@ static __always_inline void skbf_drop(struct skbf_factory *f, const enum skbf_mo
 		consume_skb(obj);
 		break;
 	}
+}
+
+/**
+ * skbf_placement() - where the memory of one object of @f's mode lands
+ * @f: the factory of a worker, on its CPU, after its repetitions (skb_clone
+ *	still has its parents)
+ * @data: set to the node of the object's data (the skb's head, the
+ *	floor's data buffer), or NUMA_NO_NODE when none was made
+ * @frag: set to the node of its first page fragment, or NUMA_NO_NODE
+ *
+ * The object is made and released as the run's are: in a softirq mode
+ * with BH off (its caches and pool are its CPU's softirq's, and its
+ * allocations do not sleep), in a task mode with BH on (GFP_KERNEL), and
+ * counted nowhere: stats and the run's figures do not see it.
+ */
+static void skbf_placement(struct skbf_factory *f, int *data, int *frag)
+{
+	bool bh = skbf_modes[f->mode].ctx == SKBF_CTX_NAPI;
+	struct sk_buff *skb;
+	void *obj;
+
+	*data = NUMA_NO_NODE;
+	*frag = NUMA_NO_NODE;
+	if (f->mode == SKBF_EMPTY || f->mode == SKBF_CALIBRATE)
+		return;
+	if (bh)
+		local_bh_disable();
+	obj = skbf_make(f, f->mode, 0);
+	if (obj && f->mode == SKBF_KMALLOC_FLOOR) {
+		*data = page_to_nid(virt_to_head_page(((struct skbf_floor *)obj)->data));
+	} else if (obj) {
+		skb = obj;
+		*data = page_to_nid(virt_to_head_page(skb->head));
+		if (skb_shinfo(skb)->nr_frags)
+			*frag = page_to_nid(skb_frag_page(&skb_shinfo(skb)->frags[0]));
+	}
+	if (obj)
+		skbf_drop(f, f->mode, obj);
+	if (bh)
+		local_bh_enable();
 }
 
 /*

@@ -220,7 +220,7 @@ static void alloc_all_modes_test(struct kunit *test)
 			      "%s", line);
 	KUNIT_EXPECT_TRUE_MSG(test, skbf_alloc_ends(line, skbf_alloc_txt[ALLOC_TXT_ALL_TAIL]),
 			      "%s", line);
-	KUNIT_EXPECT_NOT_NULL(test, strstr(seq_buf_str(&ctx->s), " alloc=bulk\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(seq_buf_str(&ctx->s), " alloc=bulk node=any\n"));
 }
 
 /*
@@ -238,7 +238,7 @@ static void alloc_text_test(struct kunit *test)
 	run = skbf_kunit_run(test, "count=8 repeat=1 batch=4");
 	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
 	KUNIT_EXPECT_NULL(test, skbf_alloc_line(test, run));
-	KUNIT_EXPECT_NOT_NULL(test, strstr(seq_buf_str(&ctx->s), " alloc=one\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(seq_buf_str(&ctx->s), " alloc=one node=any\n"));
 
 	run = skbf_kunit_run(test, "mode=kmalloc_floor size=64 headroom=0 put=0 %s",
 			     "count=8 repeat=1 batch=4 alloc=bulk");

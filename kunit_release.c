@@ -227,7 +227,7 @@ static void release_all_modes_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(strchrnul(line, '\n') -
 						   strlen("(no list path): empty\n") + 1,
 						   "(no list path): empty\n"), "%s", line);
-	KUNIT_EXPECT_NOT_NULL(test, strstr(text, " release=list alloc=one\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, " release=list alloc=one node=any\n"));
 }
 
 /* release=one: no # release: line, and # config says release=one. */
@@ -241,7 +241,7 @@ static void release_one_text_test(struct kunit *test)
 	skbf_results_show(&ctx->s, run->res);
 	text = skbf_kunit_str(test, &ctx->s);
 	KUNIT_EXPECT_NULL(test, strstr(text, "# release:"));
-	KUNIT_EXPECT_NOT_NULL(test, strstr(text, " release=one alloc=one\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, " release=one alloc=one node=any\n"));
 }
 
 /* Stopped in the middle of a batch, a release=list run frees what it holds. */

@@ -194,6 +194,7 @@ static void skbf_nic_copy(struct net_device *dev, struct skbf_where *w)
 	strscpy(w->nic, dev->name, sizeof(w->nic));
 	w->ifindex = dev->ifindex;
 	w->threaded = dev->threaded;
+	w->nic_node = parent ? dev_to_node(parent) : NUMA_NO_NODE;
 	if (parent && parent->driver)
 		strscpy(w->driver, dev_driver_string(parent), sizeof(w->driver));
 	else if (dev->rtnl_link_ops)

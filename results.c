@@ -298,6 +298,67 @@ static void skbf_results_alloc(struct seq_buf *s, const struct skbf_config *cfg)
 	skbf_puts(s, "\n");
 }
 
+/* A node as # numa: shows it: its number, or none. */
+static void skbf_node_show(struct seq_buf *s, const char *what, int node)
+{
+	if (node == NUMA_NO_NODE)
+		seq_buf_printf(s, "%s none", what);
+	else
+		seq_buf_printf(s, "%s %d", what, node);
+}
+
+/*
+ * The nodes: those with memory, the NIC's, each measuring CPU's; with
+ * node=N where one object of each mode and CPU landed (skbf_placement()),
+ * and the modes of the run whose memory comes from their CPU's caches.
+ */
+static void skbf_results_numa(struct seq_buf *s, const struct skbf_results *res)
+{
+	const struct skbf_config *cfg = &res->cfg;
+	const struct skbf_row *row;
+	unsigned int r, n = 0;
+
+	seq_buf_printf(s, "# numa: nodes with memory %*pbl; ",
+		       nodemask_pr_args(&node_states[N_MEMORY]));
+	if (res->where.nic[0])
+		skbf_node_show(s, "the NIC's node", res->where.nic_node);
+	else
+		skbf_puts(s, "no NIC");
+	for (r = 0; r < res->nr_rows; r++) {
+		row = &res->rows[r];
+		if (row->cpu < 0 || row->mode != res->rows[0].mode)
+			continue;
+		seq_buf_printf(s, "%scpu %d on node %d", n++ ? ", " : "; ", row->cpu,
+			       cpu_to_node(row->cpu));
+	}
+	if (cfg->node == NUMA_NO_NODE) {
+		skbf_puts(s, "; node=any: memory from the allocating CPU's node\n");
+		return;
+	}
+	seq_buf_printf(s,
+		       "; node=%d, where one object made after the repetitions landed (page_to_nid): ",
+		       cfg->node);
+	for (r = 0, n = 0; r < res->nr_rows; r++) {
+		row = &res->rows[r];
+		if (row->cpu < 0 || row->data_node == NUMA_NO_NODE)
+			continue;
+		seq_buf_printf(s, "%s%s cpu %d: ", n++ ? ", " : "", skbf_mode_name(row->mode),
+			       row->cpu);
+		skbf_node_show(s, "data", row->data_node);
+		if (row->frag_node != NUMA_NO_NODE)
+			skbf_node_show(s, " frags", row->frag_node);
+	}
+	for (r = 0, n = 0; r < res->nr_rows; r++) {
+		row = &res->rows[r];
+		if (row->cpu < 0 || skbf_node_path(row->mode) || row->mode == SKBF_EMPTY ||
+		    row->mode == SKBF_CALIBRATE || (r && row->mode == row[-1].mode))
+			continue;
+		skbf_puts(s, n++ ? ", " : "; from their CPU's caches (no node argument): ");
+		skbf_puts(s, skbf_mode_name(row->mode));
+	}
+	skbf_puts(s, "\n");
+}
+
 /* What # timing says of a preempted chunk, without and with preempt notifiers. */
 static const char *const skbf_waits_rule[] = {
 	"a chunk in which the thread was preempted is left out (this kernel has no preempt notifiers)",
@@ -321,6 +382,7 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 			       res->ring_full);
 	skbf_results_release(s, cfg);
 	skbf_results_alloc(s, cfg);
+	skbf_results_numa(s, res);
 	if (res->clones)
 		seq_buf_printf(s,
 			       "# skb_clone: %llu of %llu clones were their parent's fclone companion; the others came from skbuff_head_cache, the companion still out (free_cpu keeps one parent, and the previous clone in the ring)\n",

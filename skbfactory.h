@@ -391,6 +391,8 @@ enum skbf_ctx {
  * @release: %SKBF_RELEASE_ONE, or %SKBF_RELEASE_LIST: a batch in one call
  * @alloc: %SKBF_ALLOC_ONE, or %SKBF_ALLOC_BULK: kmalloc_floor's batch in one
  *	kmem_cache_alloc_bulk() call a cache
+ * @node: the memory's node (skbf_node_path() modes), or NUMA_NO_NODE: the
+ *	allocating CPU's
  * @cpu: "nic", "all" or a CPU list
  * @free_cpu: "same", or the CPU that releases what the run makes
  * @dev: the NIC, or empty for the first one that is up and has an IRQ
@@ -409,6 +411,7 @@ struct skbf_config {
 	u32 cal_free_ns;
 	u32 release;
 	u32 alloc;
+	int node;
 	char cpu[SKBF_CPU_LEN];
 	char free_cpu[SKBF_FREE_CPU_LEN];
 	char dev[IFNAMSIZ];
@@ -445,6 +448,7 @@ struct skbf_where {
 	bool threaded;
 	int irq;
 	char irq_name[32];
+	int nic_node;
 };
 
 /**
@@ -516,6 +520,8 @@ struct skbf_row {
 	s64 p999_ns;
 	u32 nreps;
 	s64 rep_x100[SKBF_REPEAT_MAX];
+	int data_node;
+	int frag_node;
 };
 
 /**

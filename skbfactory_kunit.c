@@ -630,7 +630,7 @@ static void config_show_test(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, skbf_kunit_str(test, &ctx->s),
 			   "mode=alloc_skb\nsize=1500\nheadroom=14\nput=100\ncount=200000\n"
 			   "repeat=5\nwarmup=1\nbatch=1\ncpu=nic\nfree_cpu=same\ndev=\nlatency=0\n"
-			   "cal_alloc_ns=2000\ncal_free_ns=1000\nrelease=one\nalloc=one\n");
+			   "cal_alloc_ns=2000\ncal_free_ns=1000\nrelease=one\nalloc=one\nnode=any\n");
 }
 
 static void config_every_key_test(struct kunit *test)
@@ -3254,7 +3254,7 @@ static void results_comments_test(struct kunit *test)
 		"# nic_irq: none",
 		"# cpu_list: 0-1",
 		"# cpu_rule: list: the CPUs cpu= names, concurrently",
-		"# config: mode=napi_alloc_skb size=1500 headroom=14 put=100 count=200000 repeat=5 warmup=1 batch=1 cpu=nic free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one alloc=one",
+		"# config: mode=napi_alloc_skb size=1500 headroom=14 put=100 count=200000 repeat=5 warmup=1 batch=1 cpu=nic free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one alloc=one node=any",
 		"# bh_off: 100 chunks in softirq, median 1050 us, the longest 1100 us, 0 over the 2000 us bound (a vCPU its host stalls makes a chunk look long)",
 	};
 	struct skbf_kunit *ctx = test->priv;
@@ -3807,10 +3807,12 @@ static struct kunit_suite skbf_text_suite = {
 #include "kunit_known.c"
 #include "kunit_release.c"
 #include "kunit_alloc.c"
+#include "kunit_node.c"
 
 kunit_test_suites(&skbf_config_suite, &skbf_factory_suite, &skbf_nic_suite, &skbf_run_suite,
 		  &skbf_lifetime_suite, &skbf_text_suite, &skbf_layout_suite, &skbf_contract_suite,
-		  &skbf_known_suite, &skbf_release_suite, &skbf_alloc_suite);
+		  &skbf_known_suite, &skbf_release_suite, &skbf_alloc_suite,
+		  &skbf_node_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for skbfactory");

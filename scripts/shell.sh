@@ -3,7 +3,7 @@
 #
 # shell.sh (make shell): the test VM with skbfactory loaded and a busybox
 # shell on this terminal.  poweroff (or Ctrl-D) ends it; Ctrl-A x kills
-# QEMU.  KVER, VM_CPUS, VM_MEM, VM_NIC_CPU and ACCEL work as for vm.sh.
+# QEMU.  KVER, VM_CPUS, VM_MEM, VM_NODES, VM_NIC_CPU and ACCEL work as for vm.sh.
 
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh

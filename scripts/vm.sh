@@ -39,7 +39,8 @@
 #   --no-tail              on failure, do not show the console's last lines
 #                          (the caller shows what it needs first)
 #
-# Environment: VM_CPUS (2), VM_MEM (1G), VM_NIC_CPU (the last vCPU), ACCEL
+# Environment: VM_CPUS (2), VM_MEM (1G), VM_NODES (1: NUMA nodes, the CPUs
+# and the memory split evenly among them), VM_NIC_CPU (the last vCPU), ACCEL
 # (kvm or tcg; default: KVM when a probe shows it works, remembered for the
 # machine in $CACHE_DIR).
 #
@@ -112,9 +113,13 @@ fi
 
 cpus=${VM_CPUS:-2}
 mem=${VM_MEM:-1G}
+nodes=${VM_NODES:-1}
 nic_cpu=${VM_NIC_CPU:-$((cpus - 1))}
 [[ "$cpus $nic_cpu" =~ ^[1-9][0-9]*\ [0-9]+$ ]] || die "VM_CPUS and VM_NIC_CPU must be numbers"
 [ "$nic_cpu" -lt "$cpus" ] || die "VM_NIC_CPU=$nic_cpu but the VM has $cpus CPUs"
+if ! [[ "$nodes" =~ ^[1-9][0-9]*$ ]] || [ $((cpus % nodes)) != 0 ]; then
+	die "VM_NODES=$nodes: a number that divides VM_CPUS=$cpus"
+fi
 dir=$BUILD_DIR/vm/$name
 cache=$BUILD_DIR/vm/cache
 mkdir -p "$dir" "$cache"
@@ -204,7 +209,7 @@ run_cpio() {
 	{
 		echo "VM_MODE=$([ "$shell" = 1 ] && echo shell || echo job)"
 		echo "VM_LOAD=$load VM_KMEMLEAK=$kmemleak"
-		echo "VM_CPUS=$cpus VM_NIC_CPU=$nic_cpu"
+		echo "VM_CPUS=$cpus VM_NIC_CPU=$nic_cpu VM_NODES=$nodes"
 		echo "VM_NIC_MODULES='$nic_modules'"
 		if [ "$shell" = 1 ]; then
 			echo "VM_TTY_SIZE='$(stty size | awk '{ print "rows", $1, "cols", $2 }')'"
@@ -293,13 +298,31 @@ echo "$accel" >"$dir/accel"
 # tens of seconds pass in a boot loop of the debug kernel's; its soft
 # lockup detector reports after 120 s, not 20, and still catches a CPU
 # that never schedules.
+# A node is a socket of its own: CPUs of one LLC on two nodes make the
+# kernel warn (topology_sane).
+smp=$cpus
+[ "$nodes" = 1 ] || smp="$cpus,sockets=$nodes,cores=$((cpus / nodes)),threads=1"
 qemu=(qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot
-	-smp "$cpus" -m "$mem"
+	-smp "$smp" -m "$mem"
 	-kernel "$KIMAGE" -initrd "$dir/initrd.cpio"
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 printk.time=1 edd=off cryptomgr.notests sysrq_always_enabled watchdog_thresh=60$append"
 	-netdev "user,id=n0,restrict=on" -device "virtio-net-pci,netdev=n0"
 	-chardev "file,id=out,path=$dir/out.txt"
 	-chardev "file,id=kmsg,path=$dir/dmesg.log")
+# VM_NODES: node i has CPUs i*k .. i*k+k-1 and its share of the memory.
+if [ "$nodes" -gt 1 ]; then
+	case $mem in
+	*[0-9]M) mib=${mem%M} ;;
+	*[0-9]G) mib=$((${mem%G} * 1024)) ;;
+	*) die "VM_NODES=$nodes needs VM_MEM in M or G, not $mem" ;;
+	esac
+	[ $((mib % nodes)) = 0 ] || die "VM_NODES=$nodes does not divide VM_MEM=$mem"
+	k=$((cpus / nodes))
+	for ((i = 0; i < nodes; i++)); do
+		qemu+=(-object "memory-backend-ram,id=m$i,size=$((mib / nodes))M"
+			-numa "node,nodeid=$i,cpus=$((i * k))-$((i * k + k - 1)),memdev=m$i")
+	done
+fi
 case $accel in
 kvm) qemu+=(-accel kvm -cpu host) ;;
 tcg) qemu+=(-accel "tcg,thread=multi") ;;
@@ -315,7 +338,9 @@ fi
 # ttyS0 the console, ttyS1 the job's VM_OUT, ttyS2 the final dmesg.
 qemu+=(-serial chardev:con -serial chardev:out -serial chardev:kmsg)
 
-say "booting $KIMAGE ($accel, $cpus CPUs, $mem, NIC IRQs on CPU $nic_cpu)"
+numa=
+[ "$nodes" = 1 ] || numa=" in $nodes NUMA nodes"
+say "booting $KIMAGE ($accel, $cpus CPUs, $mem$numa, NIC IRQs on CPU $nic_cpu)"
 rm -f "$dir/console.log" "$dir/out.txt" "$dir/dmesg.log"
 start=$SECONDS
 rc=0

@@ -34,7 +34,7 @@ cases_plan() {
 	# The debug kernel has no kprobe events (CONFIG_KPROBE_EVENTS).
 	echo free_cpu_traced ctx_traced
 	[ "$1" = debug ] || echo napi_budget_traced
-	echo release_list alloc_bulk_traced
+	echo release_list alloc_bulk_traced numa_placement
 	echo alloc_sizes_traced irqs_csw_outside
 	[ "$1" = debug ] || echo timing_wall_clock timing_empty_vs_alloc
 	echo calibrate
@@ -71,10 +71,17 @@ case_budget() {
 # check's longest job.  In a loaded CI run its first VM's cases took 654 s
 # (kunit_module 238), the second's 725 (rmmod_race's 200 reloads 463,
 # stops_everywhere 227); with 50 reloads, these six more even them out
-# (about 135 s).  kmemleak, last, runs in both.  Empty: one VM.
+# (about 135 s).  kmemleak, last, runs in both.  On a stock kernel the
+# second VM has two NUMA nodes (tests/integration.sh) for numa_placement
+# alone: the rest keeps the one-node machine its bounds were measured on
+# (two sockets made mode=empty a quarter slower under TCG).
 cases_apart() {
-	[ "$1" != debug ] || echo rmmod_race stops_everywhere fuzz layout_offsets watchdog \
-		alloc_sizes_traced ctx_traced calibrate
+	if [ "$1" = debug ]; then
+		echo rmmod_race stops_everywhere fuzz layout_offsets watchdog alloc_sizes_traced \
+			ctx_traced calibrate
+	else
+		echo numa_placement
+	fi
 }
 
 # note MESSAGE: a diagnostic of the current case.
@@ -113,7 +120,7 @@ case_files_mode() {
 }
 
 lines mode=alloc_skb size=1500 headroom=14 put=100 count=200000 repeat=5 warmup=1 batch=1 cpu=nic \
-	free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one alloc=one
+	free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one alloc=one node=any
 DEFAULT_CONFIG=$LINES
 MODES="alloc_skb alloc_skb_fclone alloc_skb_with_frags skb_clone netdev_alloc_skb napi_alloc_skb build_skb page_pool kmalloc_floor empty"
 COLUMNS="mode cpu free_cpu ctx size headroom put batch count repeat warmup ns_per_op ns_all ns_min ns_max cv_pct alloc_ns free_ns ops_per_sec tsc_per_op cycles_per_op ipc csw irqs dropped_chunks fails"
@@ -130,7 +137,7 @@ case_config_roundtrip() {
 	for kv in mode=napi_alloc_skb mode=all mode=empty mode=page_pool mode=skb_clone size=4096 \
 		headroom=64 put=512 count=12345 repeat=7 warmup=0 warmup=10 free_cpu=0 free_cpu=same \
 		batch=16 cpu=0 cpu=all cpu=0-1 cpu=nic dev=eth0 dev=lo dev= latency=1 latency=0 \
-		mode=calibrate cal_alloc_ns=0 cal_free_ns=100000 mode=build_skb release=one mode=kmalloc_floor alloc=bulk alloc=one; do
+		mode=calibrate cal_alloc_ns=0 cal_free_ns=100000 mode=build_skb release=one mode=kmalloc_floor alloc=bulk alloc=one node=0 node=any; do
 		wr config "$kv"
 		expect_ok "config '$kv'" || continue
 		found=
@@ -147,10 +154,10 @@ case_config_roundtrip() {
 	wr config free_cpu=same
 	# All keys at once, separated by spaces, tabs and newlines.
 	fc=$((VM_CPUS - 1))
-	wre config "mode=kmalloc_floor size=2048\\theadroom=32\\nput=1000 count=99 repeat=3 warmup=2 batch=1 cpu=0 free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250 release=one alloc=bulk\\n"
+	wre config "mode=kmalloc_floor size=2048\\theadroom=32\\nput=1000 count=99 repeat=3 warmup=2 batch=1 cpu=0 free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250 release=one alloc=bulk node=any\\n"
 	expect_ok "config with every key"
 	lines mode=kmalloc_floor size=2048 headroom=32 put=1000 count=99 repeat=3 warmup=2 batch=1 cpu=0 \
-		free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250 release=one alloc=bulk
+		free_cpu=$fc dev=eth0 latency=1 cal_alloc_ns=500 cal_free_ns=250 release=one alloc=bulk node=any
 	slurp "$D/config"
 	eq "$SLURP" "$LINES" "config with every key"
 	# What config shows is what config takes.
@@ -627,7 +634,7 @@ case_run_default_nic_cpu() {
 	like "$RES_nic" 'eth0 (virtio_net, ifindex [0-9]*); threaded NAPI: off*' "nic"
 	like " $VM_NIC_IRQS " "* ${RES_nic_irq%% *} *" "the NIC's IRQs, for nic_irq"
 	like "$RES_nic_irq" '*input*' "nic_irq (the receive queue's)"
-	eq "$RES_config" "mode=alloc_skb size=1500 headroom=14 put=100 count=$QCOUNT repeat=3 warmup=1 batch=1 cpu=nic free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one alloc=one" "# config"
+	eq "$RES_config" "mode=alloc_skb size=1500 headroom=14 put=100 count=$QCOUNT repeat=3 warmup=1 batch=1 cpu=nic free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one alloc=one node=any" "# config"
 	for cv in mode:alloc_skb cpu:"$VM_NIC_CPU" free_cpu:same ctx:task size:1500 headroom:14 put:100 \
 		batch:1 count:"$QCOUNT" repeat:3 warmup:1 alloc_ns:- free_ns:- fails:0; do
 		row_is 1 "${cv%%:*}" "${cv#*:}"
@@ -758,7 +765,7 @@ case_run_tokens_override() {
 	run1 "size=256 headroom=32 put=64 batch=8 mode=napi_alloc_skb cpu=0 warmup=0" || return
 	slurp "$D/config"
 	[ "$SLURP" = "$cfg" ] || fail "the run's tokens changed config to: $SLURP"
-	eq "$RES_config" "mode=napi_alloc_skb size=256 headroom=32 put=64 count=$QCOUNT repeat=1 warmup=0 batch=8 cpu=0 free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one alloc=one" "# config"
+	eq "$RES_config" "mode=napi_alloc_skb size=256 headroom=32 put=64 count=$QCOUNT repeat=1 warmup=0 batch=8 cpu=0 free_cpu=same dev= latency=0 cal_alloc_ns=2000 cal_free_ns=1000 release=one alloc=one node=any" "# config"
 	for cv in mode:napi_alloc_skb cpu:0 size:256 headroom:32 put:64 batch:8 warmup:0; do
 		row_is 1 "${cv%%:*}" "${cv#*:}"
 	done
@@ -2051,7 +2058,7 @@ case_release_list() {
 		note "no kprobe events in this kernel: the calls are not counted"
 	fi
 	like "$RES_release" "list: *kfree_skb_list_reason(SKB_CONSUMED)*16 at a time*" "# release"
-	like "$RES_config" "* release=list alloc=one" "# config"
+	like "$RES_config" "* release=list alloc=one node=any" "# config"
 	: >"$TR/trace"
 	# mode=all: every mode runs; empty says it has no list path.
 	run1 "mode=all batch=16 release=list count=32 repeat=1 warmup=0" || return
@@ -2061,9 +2068,21 @@ case_release_list() {
 	eq "$RES_release" "" "# release with release=one"
 }
 
+# tr_module_calls EVENT...: SUM = the trace's events named EVENT (any of
+# them) of a measuring thread whose call_site is in skbfactory: the debug
+# kernel's own allocations on the thread's behalf (kmemleak's, KASAN's)
+# are not.  (index(), not a regex a field: busybox awk under TCG.)
+tr_module_calls() {
+	SUM=$(awk -v evs="$*" '
+		BEGIN { n = split(evs, ev, " ") }
+		$1 ~ /^skbfactory\// && index($0, " [skbfactory]") {
+			for (i = 1; i <= n; i++) if (index($0, " " ev[i] ": ")) { c++; break } }
+		END { print c + 0 }' "$TR/trace")
+}
+
 case_alloc_bulk_traced() {
 	# alloc=bulk, seen by the kernel: kmem_cache_alloc_bulk() has no trace
-	# event, so the measuring thread's kmem:kmem_cache_alloc events are N
+	# event, so the module's kmem:kmem_cache_alloc events are N
 	# with alloc=one (a head each, and its data in the small-head class,
 	# 6.3+) and 0 with bulk; data above that class is kmalloc'd one at a
 	# time either way (N kmem:kmalloc).  size=64 is in the class, 1500 not.
@@ -2090,10 +2109,9 @@ case_alloc_bulk_traced() {
 				[ "$VAL" != 0 ] || break
 				note "size=$size alloc=$a, try $try: $VAL chunks dropped: again"
 			done
-			tr_tally
-			tally_sum "skbfactory/* * t kmem_cache_alloc"
+			tr_module_calls kmem_cache_alloc
 			caches=$SUM
-			tally_sum "skbfactory/* * t kmalloc*"
+			tr_module_calls kmalloc kmalloc_node
 			kmallocs=$SUM
 			want=0
 			[ "$a" = bulk ] || want=$((n * (1 + in_class)))
@@ -2107,11 +2125,70 @@ case_alloc_bulk_traced() {
 		else
 			like "$RES_alloc" "bulk: *, its data from kmalloc() one at a time (this kernel has no small-head class); *" "# alloc at size=$size"
 		fi
-		like "$RES_config" "mode=kmalloc_floor size=$size *alloc=bulk" "# config"
+		like "$RES_config" "mode=kmalloc_floor size=$size *alloc=bulk node=any" "# config"
 	done
 	: >"$TR/trace"
 	run1 "count=32 repeat=1 warmup=0" || return
 	eq "$RES_alloc" "" "# alloc with alloc=one"
+}
+
+# numastat NODE: OTHER_NODE = pages node NODE gave to a CPU of another
+# node so far, LOCAL_NODE those it gave its own (/sys/.../numastat).
+numastat() {
+	OTHER_NODE="" LOCAL_NODE=""
+	while read -r _k _v; do
+		case $_k in other_node) OTHER_NODE=$_v ;; local_node) LOCAL_NODE=$_v ;; esac
+	done <"/sys/devices/system/node/node$1/numastat"
+}
+
+case_numa_placement() {
+	# node=N: the memory of alloc_skb, alloc_skb_fclone, skb_clone,
+	# page_pool and kmalloc_floor lands on node N whatever the CPU's.  Seen
+	# by the module (# numa: page_to_nid of one object made after the
+	# repetitions) and by the kernel: node N's numastat other_node grows by
+	# the run's count at size=16384 (above kmalloc's caches, a page
+	# allocation an op), and not with node=any.  One node (the debug
+	# kernel): node=0 only.
+	hm=$(cat /sys/devices/system/node/has_memory 2>/dev/null || echo 0)
+	wr config "node=7"
+	expect_err EINVAL "node=7"
+	last_error_is "-22 EINVAL config: node=7: expected any or a node with memory ($hm here)" "node=7"
+	wr config "mode=napi_alloc_skb node=0"
+	expect_err EINVAL "mode=napi_alloc_skb node=0"
+	last_error_is "-22 EINVAL config: node=0: mode=napi_alloc_skb allocates from its CPU's caches, with no node argument" "mode=napi_alloc_skb node=0"
+	if [ "$hm" != 0-1 ]; then
+		eq "$hm" 0 "nodes with memory"
+		run1 "cpu=0 node=0 count=64 repeat=1 warmup=0" || return
+		like "$RES_numa" "nodes with memory 0; the NIC's node *; cpu 0 on node 0; node=0, where one object made after the repetitions landed (page_to_nid): alloc_skb cpu 0: data 0" "# numa"
+		return
+	fi
+	for cpu in 0 1; do
+		other=$((1 - cpu))
+		for m in alloc_skb alloc_skb_fclone skb_clone page_pool kmalloc_floor; do
+			run1 "mode=$m cpu=$cpu node=$other count=64 repeat=1 warmup=0" || return
+			like "$RES_numa" "nodes with memory 0-1; the NIC's node *; cpu $cpu on node $cpu; node=$other, where one object made after the repetitions landed (page_to_nid): $m cpu $cpu: data $other" "# numa of mode=$m cpu=$cpu node=$other"
+		done
+	done
+	note "${RES_numa%%; cpu*}"
+	n=$((QCOUNT / 4))
+	for node in 1 any; do
+		numastat 1
+		o1=$OTHER_NODE
+		numastat 0
+		l0=$LOCAL_NODE
+		run1 "size=16384 cpu=0 node=$node count=$n repeat=1 warmup=0" || return
+		numastat 1
+		o1=$((OTHER_NODE - o1))
+		numastat 0
+		l0=$((LOCAL_NODE - l0))
+		note "node=$node, $n ops of alloc_skb(16384) on CPU 0: node 1 other_node +$o1, node 0 local_node +$l0"
+		if [ "$node" = 1 ]; then
+			[ "$o1" -ge "$n" ] || fail "node=1: node 1's other_node grew by $o1, want at least $n"
+		else
+			[ "$o1" -lt $((n / 2)) ] || fail "node=any: node 1's other_node grew by $o1, want under $((n / 2))"
+			[ "$l0" -ge "$n" ] || fail "node=any: node 0's local_node grew by $l0, want at least $n"
+		fi
+	done
 }
 
 case_napi_budget_traced() {

@@ -18,7 +18,8 @@
 # stalled; 120), TESTS_TIMEOUT (vm.sh --timeout, a bound on the whole VM
 # whatever its progress; 0, none), SKBFACTORY_SRC (the module's sources),
 # and vm.sh's VM_CPUS, VM_MEM (512M, so that memory_pressure fills it
-# quickly and kmemleak scans it quickly), VM_NIC_CPU, ACCEL.  Logs in
+# quickly and kmemleak scans it quickly), VM_NODES (numa_placement's VM on
+# a stock kernel: 2, else 1), VM_NIC_CPU, ACCEL.  Logs in
 # build/vm/tests-KERNEL/ (out.txt is the KTAP) and
 # build/check/tests-KERNEL.*; a plan split over two VMs (cases_apart in
 # tests/cases.sh) adds build/vm/tests-KERNEL-2/ and tests-KERNEL-2.*.
@@ -115,10 +116,16 @@ rm -f "$out" "$log.json" "$BUILD_DIR/vm/$name-2/"{out.txt,console.log} "$log-2.j
 on_exit
 # start_vm I: part I's VM in the background, in a process group of its own.
 start_vm() {
-	local sfx=
+	local sfx='' nodes=${VM_NODES:-1}
 	[ "$1" = 0 ] || sfx=-$(($1 + 1))
+	# numa_placement's VM on a stock kernel (the second; the one with
+	# TESTS_ONLY): two NUMA nodes, a vCPU each.  Debian's kernels have
+	# CONFIG_NUMA, the debug kernel's config has not.
+	if [ "$kind" != debug ] && { [ "${parts[$1]}" = apart ] || [[ " ${TESTS_ONLY:-} " == *" numa_placement "* ]]; }; then
+		nodes=${VM_NODES:-2}
+	fi
 	set -m
-	"$SCRIPTS/vm.sh" "${args[@]}" --name "$name$sfx" ${parts[$1]:+--env "TESTS_PART=${parts[$1]}"} \
+	VM_NODES=$nodes "$SCRIPTS/vm.sh" "${args[@]}" --name "$name$sfx" ${parts[$1]:+--env "TESTS_PART=${parts[$1]}"} \
 		</dev/null >/dev/null 2>"$log$sfx.vm.log" &
 	PGROUPS+=($!) pids[$1]=$!
 	set +m

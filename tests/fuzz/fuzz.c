@@ -186,7 +186,9 @@ static const char *esc(const char *s, size_t n)
 
 /* ---- The contract: parameters, modes, files (docs/debugfs.md) ---- */
 
-enum kind { K_MODE, K_U32, K_CPU, K_FREE_CPU, K_DEV, K_RELEASE, K_ALLOC };
+#define MAX_NODES	1024	/* Debian's CONFIG_NODES_SHIFT=10 */
+
+enum kind { K_MODE, K_U32, K_CPU, K_FREE_CPU, K_DEV, K_RELEASE, K_ALLOC, K_NODE };
 
 struct param {
 	const char *name;
@@ -213,10 +215,11 @@ static struct param params[] = {
 	{ "cal_free_ns",  K_U32,  0, 100000,    "1000" },
 	{ "release",  K_RELEASE,  0, 0,         "one" },
 	{ "alloc",    K_ALLOC,    0, 0,         "one" },
+	{ "node",     K_NODE,     0, 0,         "any" },
 };
 
 enum { P_MODE, P_SIZE, P_HEADROOM, P_PUT, P_COUNT, P_REPEAT, P_WARMUP, P_BATCH, P_CPU,
-	P_FREE_CPU, P_DEV, P_LATENCY, P_CAL_ALLOC, P_CAL_FREE, P_RELEASE, P_ALLOC, NR_PARAMS };
+	P_FREE_CPU, P_DEV, P_LATENCY, P_CAL_ALLOC, P_CAL_FREE, P_RELEASE, P_ALLOC, P_NODE, NR_PARAMS };
 
 /* debugfs.md, "Modes": mode=all runs them in this order, all but calibrate. */
 static const char *const modes[] = {
@@ -230,6 +233,13 @@ static const char *const modes[] = {
 #define MODE_SKB_CLONE	3
 #define MODE_PAGE_POOL	7
 #define MODE_KMALLOC_FLOOR	8
+
+/* debugfs.md, "node=": the modes whose allocator takes a node. */
+static bool node_path(unsigned int mode)
+{
+	return mode <= 1 || mode == MODE_SKB_CLONE || mode == MODE_PAGE_POOL ||
+	       mode == MODE_KMALLOC_FLOOR;
+}
 #define MODE_EMPTY	9
 #define MODE_CALIBRATE	10
 
@@ -268,6 +278,7 @@ static struct {
 	int nic_cpu;		/* dev= empty: the first NIC up with an IRQ; -1: unknown */
 	char nic[IFNAMSIZ + 1];
 	bool have_list;		/* 6.3+ (uname): release=list is there */
+	unsigned char mem_node[MAX_NODES];	/* the nodes with memory */
 	const char *dir;
 } env;
 
@@ -420,6 +431,35 @@ static bool kernel_since(unsigned int major, unsigned int minor)
 	return ma > major || (ma == major && mi >= minor);
 }
 
+/*
+ * env.mem_node: the nodes with memory, from sysfs ("0-1", "0,2"); a kernel
+ * without CONFIG_NUMA has no such file and node 0 only.
+ */
+static void nodes_read(void)
+{
+	struct bytes b = { 0 };
+	char *p, *end;
+	unsigned long lo, hi;
+
+	if (read_text("/sys/devices/system/node/has_memory", &b)) {
+		env.mem_node[0] = 1;
+		free(b.p);
+		return;
+	}
+	for (p = b.p; *p && !isspace((unsigned char)*p); p = *end ? end + 1 : end) {
+		lo = hi = strtoul(p, &end, 10);
+		if (*end == '-')
+			hi = strtoul(end + 1, &end, 10);
+		if (end == p || hi >= MAX_NODES || lo > hi)
+			die("cannot parse /sys/devices/system/node/has_memory: %s", b.p);
+		while (lo <= hi)
+			env.mem_node[lo++] = 1;
+		if (*end != ',')
+			break;
+	}
+	free(b.p);
+}
+
 static void env_read(void)
 {
 	struct bytes b = { 0 }, irqs = { 0 };
@@ -487,6 +527,7 @@ static void env_read(void)
 	free(b.p);
 	free(irqs.p);
 	env.have_list = kernel_since(6, 3);
+	nodes_read();
 }
 
 static int if_find(const char *name)
@@ -525,6 +566,7 @@ struct cfg {
 	char dev[IFNAMSIZ];
 	bool list;				/* release=list */
 	bool bulk;				/* alloc=bulk */
+	int node;				/* node=: -1 for any */
 };
 
 /* What a write must do. */
@@ -758,6 +800,14 @@ static bool value_set(struct cfg *c, int i, const char *v, struct expect *e)
 		}
 		c->bulk = !strcmp(v, "bulk");
 		return true;
+	case K_NODE:
+		if (strcmp(v, "any") && (!number(v, &n) || n >= MAX_NODES || !env.mem_node[n])) {
+			expect_err(e, O_EINVAL, value_rule(i), "node=%.40s: not any nor a node with memory", v);
+			return false;
+		}
+		/* kept as the node's number (007 is 7) */
+		c->node = strcmp(v, "any") ? (int)n : -1;
+		return true;
 	}
 	return false;
 }
@@ -802,6 +852,12 @@ static void cfg_render(const struct cfg *c, struct bytes *b, const char *sep, co
 			break;
 		case K_ALLOC:
 			b_puts(b, c->bulk ? "bulk" : "one");
+			break;
+		case K_NODE:
+			if (c->node < 0)
+				b_puts(b, "any");
+			else
+				b_printf(b, "%d", c->node);
 			break;
 		}
 	}
@@ -1132,6 +1188,17 @@ static void model(const struct cfg *cur, enum file file, const char *buf, size_t
 			   modes[new->mode]);
 		return;
 	}
+	if (new->node >= 0 && new->mode != MODE_ALL && !node_path(new->mode)) {
+		/* debugfs.md, "node=": "another mode with node=N is EINVAL" */
+		expect_err(e, O_EINVAL, "node-mode", "node=%d with mode=%s: EINVAL", new->node,
+			   modes[new->mode]);
+		return;
+	}
+	if (new->node >= 0 && new->bulk) {
+		/* debugfs.md, "node=": "not with alloc=bulk" */
+		expect_err(e, O_EINVAL, "node-bulk", "node=%d with alloc=bulk: EINVAL", new->node);
+		return;
+	}
 	if (strcmp(new->free_cpu, "same") && new->list) {
 		/* debugfs.md, errors: "free_cpu= ... with release=list" */
 		expect_err(e, O_EINVAL, "free_cpu+release", "free_cpu=%.20s with release=list: EINVAL",
@@ -1389,6 +1456,13 @@ static void gen_value(struct bytes *b, int i)
 			b_puts(b, PICK("", "One", "LIST", "lists", "one,list", "1", "0", "bulk",
 				       "list ", "lis"));
 		return;
+	case K_NODE:
+		if (pct(75))
+			b_puts(b, PICK("any", "0", "1", "00", "any"));
+		else
+			b_puts(b, PICK("", "Any", "ANY", "-1", "1024", "4294967296", "0x1", "+0", "0 ",
+				       "node0", "0-1", "all"));
+		return;
 	case K_ALLOC:
 		if (pct(75))
 			b_puts(b, PICK("one", "bulk"));
@@ -1475,7 +1549,7 @@ static void gen_token(struct bytes *b, enum file file)
 				       "batch=8", "latency=1", "free_cpu=same", "dev=", "cpu=nic",
 				       "mode=alloc_skb", "batch=1 free_cpu=0", "size=65536",
 				       "release=list", "release=one", "mode=kmalloc_floor alloc=bulk",
-				       "alloc=one"));
+				       "alloc=one", "node=0", "node=any", "mode=page_pool node=1"));
 		else
 			b_puts(b, PICK("size=64 headroom=0 put=0", "size=65536", "put=65536",
 				       "batch=4096", "latency=1", "mode=all", "cpu=all", "warmup=0",
