@@ -520,6 +520,11 @@ static int skbf_config_check(const struct skbf_config *cfg, char *why, size_t wh
 			 skbf_mode_name(cfg->mode));
 		return -EINVAL;
 	}
+	/* Again at each write: a run's node may have lost its memory since. */
+	if (cfg->node != NUMA_NO_NODE && !node_state(cfg->node, N_MEMORY)) {
+		snprintf(why, why_len, "node=%d: the node has no memory now", cfg->node);
+		return -EINVAL;
+	}
 	if (cfg->node != NUMA_NO_NODE && cfg->mode != SKBF_ALL && !skbf_node_path(cfg->mode)) {
 		snprintf(why, why_len,
 			 "node=%d: mode=%s allocates from its CPU's caches, with no node argument",

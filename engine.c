@@ -1199,11 +1199,14 @@ static int skbf_worker_fn(void *arg)
 		if (w == run->lead)
 			WRITE_ONCE(run->progress_rep, rep + 1);
 	}
+	/*
+	 * Where node=N's memory landed: one object more, untimed, uncounted,
+	 * made while the thread still counts as measuring (hotplug waits).
+	 */
+	if (w->f.node != NUMA_NO_NODE && !skbf_stopping(run))
+		skbf_placement(&w->f, &w->data_node, &w->frag_node);
 	skbf_measured(run);
 	skbf_waits_stop(&w->waits);
-	/* Where the memory landed: one object more, untimed, uncounted. */
-	if (run->cfg.node != NUMA_NO_NODE && !skbf_stopping(run))
-		skbf_placement(&w->f, &w->data_node, &w->frag_node);
 	skbf_drain(w);
 	/* Every object is in the ring before the releasing thread sees this. */
 	smp_store_release(&w->produced, true);

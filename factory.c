@@ -45,6 +45,7 @@ struct skbf_factory {
 	bool list;
 	bool bulk;
 	int node;
+	u32 bulk_fail;
 	struct net_device *dev;
 	struct napi_struct *napi;
 	struct page_pool *pool;
@@ -217,22 +218,32 @@ static __always_inline void *skbf_floor_make(const struct skbf_factory *f)
  * napi_alloc_skb()'s head cache refills; data above that class comes from
  * kmalloc(), which has no bulk call.  @obj has room for 2 * @n pointers
  * (the data's go after the heads' while they are made).  All or none, as
- * kmem_cache_alloc_bulk() is: Return: @n, or 0 with @obj all NULL.
+ * kmem_cache_alloc_bulk() is: Return: @n, or 0 with all 2 * @n NULL.
  */
+/*
+ * KUnit's fault in a bulk make (@f->bulk_fail): step @step fails, 1 the
+ * heads' call, 2 the data's call or the first kmalloc(), k the (k-1)th.
+ */
+static __always_inline bool skbf_bulk_fails(const struct skbf_factory *f, u32 step)
+{
+	return IS_ENABLED(CONFIG_KUNIT) && unlikely(f->bulk_fail == step);
+}
+
 static __always_inline u32 skbf_floor_make_bulk(const struct skbf_factory *f, void **obj,
 						u32 n)
 {
 	void **data = obj + n;
 	u32 i = 0;
 
-	if (!kmem_cache_alloc_bulk(skbf.floor_head, SKBF_GFP, n, obj))
+	if (skbf_bulk_fails(f, 1) || !kmem_cache_alloc_bulk(skbf.floor_head, SKBF_GFP, n, obj))
 		goto none;
 	if (f->floor_small) {
-		if (!kmem_cache_alloc_bulk(skbf.floor_small, SKBF_GFP, n, data))
+		if (skbf_bulk_fails(f, 2) ||
+		    !kmem_cache_alloc_bulk(skbf.floor_small, SKBF_GFP, n, data))
 			goto heads;
 	} else {
 		for (i = 0; i < n; i++) {
-			data[i] = kmalloc(f->buf, SKBF_GFP);
+			data[i] = skbf_bulk_fails(f, 2 + i) ? NULL : kmalloc(f->buf, SKBF_GFP);
 			if (unlikely(!data[i]))
 				goto kmalloced;
 		}
@@ -247,7 +258,7 @@ kmalloced:
 heads:
 	kmem_cache_free_bulk(skbf.floor_head, n, obj);
 none:
-	memset(obj, 0, n * sizeof(*obj));
+	memset(obj, 0, 2 * n * sizeof(*obj));
 	return 0;
 }
 
@@ -660,16 +671,19 @@ EXPORT_SYMBOL_IF_KUNIT(skbf_floor_build);
  * @cfg: size, headroom and put
  * @obj: where they go, with room for 2 * @n pointers
  * @n: how many
+ * @fail: the step that fails (skbf_bulk_fails()), or 0
  *
- * Return: @n, or 0 (then @obj is all NULL).
+ * Return: @n, or 0 (then all 2 * @n of @obj are NULL).
  */
-VISIBLE_IF_KUNIT u32 skbf_floor_build_bulk(const struct skbf_config *cfg, void **obj, u32 n)
+VISIBLE_IF_KUNIT u32 skbf_floor_build_bulk(const struct skbf_config *cfg, void **obj, u32 n,
+					   u32 fail)
 {
 	struct skbf_factory f;
 
 	if (skbf_floor_caches())
 		return 0;
 	skbf_factory_init(&f, SKBF_KMALLOC_FLOOR, cfg);
+	f.bulk_fail = fail;
 	return skbf_floor_make_bulk(&f, obj, n);
 }
 EXPORT_SYMBOL_IF_KUNIT(skbf_floor_build_bulk);

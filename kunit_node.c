@@ -9,16 +9,19 @@
  * Included from skbfactory_kunit.c, after kunit_release.c (skbf_rel_write).
  */
 
-/* What why and # numa: hold. */
-enum { NODE_TXT_EXPECTED, NODE_TXT_NO_NODE, NODE_TXT_ANY, NODE_TXT_LANDED, NODE_TXT_ALL_TAIL };
+/* What why and # numa: hold; the formats as literals, for -Wformat. */
+enum { NODE_TXT_EXPECTED, NODE_TXT_NO_NODE, NODE_TXT_ALL_TAIL };
 
 static const char *const skbf_node_txt[] = {
 	": expected any or a node with memory (",
 	": mode=napi_alloc_skb allocates from its CPU's caches, with no node argument",
-	"# numa: nodes with memory %*pbl; %s; cpu %u on node %d; node=any: memory from the allocating CPU's node",
-	"; node=%d, where one object made after the repetitions landed (page_to_nid): alloc_skb cpu %u: data %d, ",
 	"; from their CPU's caches (no node argument): alloc_skb_with_frags, netdev_alloc_skb, napi_alloc_skb, build_skb",
 };
+
+#define SKBF_NODE_ANY_FMT \
+	"# numa: nodes with memory %*pbl; %s; cpu %u on node %d; node=any: memory from the allocating CPU's node"
+#define SKBF_NODE_LANDED_FMT \
+	"; node=%d, where one object made after the repetitions landed (page_to_nid): alloc_skb cpu %u: data %d, "
 
 /* The default is any, and config shows it. */
 static void node_default_test(struct kunit *test)
@@ -174,14 +177,14 @@ static void node_text_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
 	line = skbf_numa_line(test, run);
 	skbf_node_nic(run->res->where.nic, nic, sizeof(nic));
-	snprintf(want, sizeof(want), skbf_node_txt[NODE_TXT_ANY],
+	snprintf(want, sizeof(want), SKBF_NODE_ANY_FMT,
 		 nodemask_pr_args(&node_states[N_MEMORY]), nic, cpu, cpu_to_node(cpu));
 	KUNIT_EXPECT_STREQ(test, line, want);
 
 	run = skbf_kunit_run(test, "mode=all count=8 repeat=1 node=%d", node);
 	KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
 	line = skbf_numa_line(test, run);
-	snprintf(want, sizeof(want), skbf_node_txt[NODE_TXT_LANDED], node, cpu, node);
+	snprintf(want, sizeof(want), SKBF_NODE_LANDED_FMT, node, cpu, node);
 	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(line, want), "%s", line);
 	KUNIT_EXPECT_TRUE_MSG(test, skbf_alloc_ends(line, skbf_node_txt[NODE_TXT_ALL_TAIL]), "%s",
 			      line);

@@ -200,6 +200,8 @@ static void skbf_sum_fill(struct skbf_results *res, struct skbf_row *sum, struct
 	memset(sum, 0, sizeof(*sum));
 	sum->mode = rows[0].mode;
 	sum->cpu = -1;
+	sum->data_node = NUMA_NO_NODE;
+	sum->frag_node = NUMA_NO_NODE;
 	for (i = 0; i < n; i++) {
 		sum->ops += rows[i].ops;
 		sum->fails += rows[i].fails;

@@ -755,7 +755,7 @@ int skbf_cpus_parse(const char *text, struct cpumask *mask);
 struct sk_buff *skbf_build(enum skbf_mode mode, const struct skbf_config *cfg);
 void skbf_release(enum skbf_mode mode, struct sk_buff *skb);
 void *skbf_floor_build(const struct skbf_config *cfg);
-u32 skbf_floor_build_bulk(const struct skbf_config *cfg, void **obj, u32 n);
+u32 skbf_floor_build_bulk(const struct skbf_config *cfg, void **obj, u32 n, u32 fail);
 void skbf_floor_release(void *obj);
 int skbf_target_get(const struct skbf_config *cfg, struct skbf_target *t);
 void skbf_target_put(struct skbf_target *t);

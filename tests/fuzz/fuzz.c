@@ -233,13 +233,6 @@ static const char *const modes[] = {
 #define MODE_SKB_CLONE	3
 #define MODE_PAGE_POOL	7
 #define MODE_KMALLOC_FLOOR	8
-
-/* debugfs.md, "node=": the modes whose allocator takes a node. */
-static bool node_path(unsigned int mode)
-{
-	return mode <= 1 || mode == MODE_SKB_CLONE || mode == MODE_PAGE_POOL ||
-	       mode == MODE_KMALLOC_FLOOR;
-}
 #define MODE_EMPTY	9
 #define MODE_CALIBRATE	10
 
@@ -554,6 +547,13 @@ static unsigned long long mem_available(void)
 	}
 	free(b.p);
 	return kb * 1024;
+}
+
+/* debugfs.md, "node=": the modes whose allocator takes a node. */
+static bool node_path(unsigned int mode)
+{
+	return mode <= 1 || mode == MODE_SKB_CLONE || mode == MODE_PAGE_POOL ||
+	       mode == MODE_KMALLOC_FLOOR;
 }
 
 /* ---- The model ---- */
