@@ -1153,14 +1153,20 @@ case_layout_every_mode() {
 
 case_stats_counters() {
 	# A repetition with a dropped chunk may go on past its count (until
-	# half its ops are timed): the runs are made again, up to 3 times,
-	# until none dropped a chunk, and the counts are then exact.
-	try=0 d=1
-	while [ "$d" != 0 ] && [ "$try" -lt 3 ]; do
+	# half its ops are timed): the runs are made again, until none dropped
+	# a chunk, and the counts are then exact.  Up to 3 times, 6 on the
+	# debug kernel, 2 s apart (scaled): it has no preempt notifiers (no
+	# CONFIG_KVM), so any preemption drops a chunk, and what the cases
+	# before left running (RCU callbacks, kmemleak) preempts for seconds
+	# on a loaded host: 5 of 10 CI runs needed the third try, one failed.
+	try=0 d=1 tries=3
+	[ "$KIND" != debug ] || tries=6
+	while [ "$d" != 0 ] && [ "$try" -lt "$tries" ]; do
+		[ "$try" = 0 ] || { scaled 2 && nap "$SCALED"; }
 		try=$((try + 1))
 		stats_runs || return
 	done
-	[ "$d" = 0 ] || fail "3 tries each dropped chunks: no exact count"
+	[ "$d" = 0 ] || fail "$tries tries each dropped chunks: no exact count"
 	[ "$try" = 1 ] || note "$try tries until no chunk was dropped"
 }
 
