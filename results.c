@@ -319,7 +319,7 @@ static void skbf_results_numa(struct seq_buf *s, const struct skbf_results *res)
 	unsigned int r, n = 0;
 
 	seq_buf_printf(s, "# numa: nodes with memory %*pbl; ",
-		       nodemask_pr_args(&node_states[N_MEMORY]));
+		       nodemask_pr_args(res->env[0] ? &res->mem_nodes : &node_states[N_MEMORY]));
 	if (res->where.nic[0])
 		skbf_node_show(s, "the NIC's node", res->where.nic_node);
 	else
@@ -329,7 +329,7 @@ static void skbf_results_numa(struct seq_buf *s, const struct skbf_results *res)
 		if (row->cpu < 0 || row->mode != res->rows[0].mode)
 			continue;
 		seq_buf_printf(s, "%scpu %d on node %d", n++ ? ", " : "; ", row->cpu,
-			       cpu_to_node(row->cpu));
+			       row->cpu_node);
 	}
 	if (cfg->node == NUMA_NO_NODE) {
 		skbf_puts(s, "; node=any: memory from the allocating CPU's node\n");
@@ -478,11 +478,16 @@ VISIBLE_IF_KUNIT void skbf_results_show(struct seq_buf *s, const struct skbf_res
 	size_t c;
 
 	skbf_puts(s, "# skbfactory results\n");
-	skbf_env_show(s);
 	if (!res) {
+		skbf_env_show(s);
 		skbf_puts(s, "# runs: none yet; write 1 to run\n");
 		return;
 	}
+	/* Results a test made by hand have no environment: today's stands in. */
+	if (res->env[0])
+		skbf_puts(s, res->env);
+	else
+		skbf_env_show(s);
 	skbf_results_nic(s, &res->where);
 	skbf_results_notes(s, res);
 	for (c = 0; c < ARRAY_SIZE(skbf_cols); c++)

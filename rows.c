@@ -84,6 +84,7 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 	row->cpu = w->cpu;
 	row->data_node = w->data_node;
 	row->frag_node = w->frag_node;
+	row->cpu_node = cpu_to_node(w->cpu);
 	row->nreps = w->nreps;
 	for (i = 0; i < w->nreps; i++) {
 		const struct skbf_rep *r = &w->reps[i];

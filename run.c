@@ -287,6 +287,7 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 	snprintf(cpus, len, "%*pbl", cpumask_pr_args(t.cpus));
 	res->cpus = cpus;
 	res->timer_ns = skbf_timer_cost();
+	skbf_env_capture(res);
 	run->res = res;
 
 	/* From here, a CPU of the run going down stops it. */

@@ -313,6 +313,8 @@ static inline void skbf_inherit_make_it_fail(struct task_struct *task)
  * chunk, BH off in softirq modes.
  */
 #define SKBF_LIST_MAX		64
+/* Room for the environment's "#" lines in a run's results (about 1 KiB). */
+#define SKBF_ENV_LEN		2048
 #define SKBF_NO_CPU		(-1)	/* free_cpu=same */
 #define SKBF_BH_BUCKET_NS	(100 * 1000)	/* BH-off chunk lengths, to 10 ms */
 #define SKBF_BH_BUCKETS		101
@@ -493,6 +495,10 @@ struct skbf_target {
  * @nreps: kept repetitions of a CPU's row (0 in a sum row)
  * @rep_x100: each one's ns per op times 100, in the order they ran; -1
  *	for one whose chunks were all left out
+ * @data_node: node=N: the node of one object's data made after the
+ *	repetitions (page_to_nid), or NUMA_NO_NODE
+ * @frag_node: the same for its first frag, or NUMA_NO_NODE
+ * @cpu_node: the measuring CPU's node when the row was made
  */
 struct skbf_row {
 	enum skbf_mode mode;
@@ -522,6 +528,7 @@ struct skbf_row {
 	s64 rep_x100[SKBF_REPEAT_MAX];
 	int data_node;
 	int frag_node;
+	int cpu_node;
 };
 
 /**
@@ -556,6 +563,9 @@ struct skbf_row {
  * @clones: free_cpu, skb_clone: clones the releasing thread released
  * @clone_companions: of those, the parent's fclone companion (the others
  *	came from skbuff_head_cache)
+ * @env: the environment's "#" lines as they were when the run started:
+ *	the results file is a record of the run, the same at every read
+ * @mem_nodes: the nodes with memory when the run started
  * @nr_rows: rows used
  * @rows: one per (mode, cpu), plus a sum row per mode for several CPUs
  */
@@ -592,6 +602,8 @@ struct skbf_results {
 	u64 clock_ns;
 	u64 clones;
 	u64 clone_companions;
+	char env[SKBF_ENV_LEN];
+	nodemask_t mem_nodes;
 	unsigned int nr_rows;
 	struct skbf_row rows[];
 };
