@@ -41,7 +41,10 @@ static const struct skbf_stat_line {
 	{ "skbs_allocated",	SKBF_STAT_COUNTER,	&skbf_stats.allocated },
 	/* of those, sk_buffs released, wherever (a run's own CPU, free_cpu, a stop's cleanup) */
 	{ "skbs_freed",		SKBF_STAT_COUNTER,	&skbf_stats.freed },
-	/* skbs_allocated - skbs_freed: held by a run in progress, and 0 whenever none is */
+	/*
+	 * skbs_allocated - skbs_freed: held by a run in progress, and 0 whenever none is; during a
+	 * run the counts come a chunk at a time, and a releasing CPU's may be ahead (0, not less)
+	 */
 	{ "skbs_outstanding",	SKBF_STAT_OUTSTANDING },
 	/*
 	 * allocations that returned NULL, in every mode (kmalloc_floor's and skb_clone's parents

@@ -9,7 +9,8 @@
 #  1. stages the sources into Debian's linux-source, unpacked once in the
 #     cache (scripts/kunit-tree.sh, which does the same for any tree);
 #  2. runs that tree's tools/testing/kunit/kunit.py run and shows its output:
-#     x86_64 in QEMU (TCG) with the debug options (scripts/debug.config) and
+#     x86_64 in QEMU (TCG) with the debug options (scripts/debug.config,
+#     but its sanitizers unless KUNIT_SANITIZE=1: scripts/kunit-lib.sh) and
 #     a virtio NIC, or UML, kunit.py's default;
 #  3. checks what kunit.py does not count: KASAN, UBSAN, lockdep, BUG: and
 #     WARNING: lines, oopses and stalls in the kernel's log, and every
@@ -35,8 +36,9 @@
 #
 # Environment: SKBFACTORY_SRC (the sources, default the repository),
 # KUNIT_STALL (300), KUNIT_TIMEOUT (kunit.py's bound on the kernel's run
-# whatever its progress, default 3600), KUNIT_FILTER (a kunit.py
-# filter_glob such as 'skbfactory_known.*': only those cases).
+# whatever its progress, default 3600), KUNIT_SANITIZE (1: x86_64 with
+# KASAN, kmemleak and lockdep too), KUNIT_FILTER (a kunit.py filter_glob
+# such as 'skbfactory_known.*': only those cases).
 #
 # Nothing here loads a module into this machine's kernel.
 
@@ -55,7 +57,7 @@ for a in "$@"; do
 	case $a in
 	--arch=*) arch=${a#--arch=} ;;
 	--build-only) build_only=1 ;;
-	-h | --help) sed -n '3,36s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,43s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) die "kunit.sh: unknown argument $a" ;;
 	esac
 done
