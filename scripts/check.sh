@@ -251,7 +251,7 @@ report() {
 	for k in $(kernel_names); do
 		[ ! -s "$OUT/kernel-$k" ] || echo "kernel $k: $(cat "$OUT/kernel-$k")"
 	done
-	echo "stages (start - end, length; make -j2 runs two at a time):"
+	echo "stages (start - end, length, CPU time; make -j2 runs two at a time, stall beside them):"
 	stage_times
 	echo "make check took $(elapsed)"
 	echo "$pass passed, $fail failed$([ "$skip" = 0 ] || echo ", $skip skipped")"
@@ -266,17 +266,26 @@ step() {
 	STEP_START=$(date +%s)
 	rm -f "$RES/$TARGET.res"
 	trap 'rc=$?; { [ "$rc" = 0 ] && [ -s "$RES/$TARGET.res" ]; } || record FAIL "$TARGET: stopped early (exit $rc)" "$OUT/$TARGET.log"
-		printf "%s %s %s\n" "$TARGET" $((STEP_START - CHECK_START)) $(($(date +%s) - CHECK_START)) >"$RES/$TARGET.time"; exit 0' EXIT
+		cpu_seconds; printf "%s %s %s %s\n" "$TARGET" $((STEP_START - CHECK_START)) $(($(date +%s) - CHECK_START)) "$CPU" >"$RES/$TARGET.time"; exit 0' EXIT
 	"check_$2" "${@:3}"
 }
 
-# stage_times: each step's start, end and length, in the order they
-# started, from the RES/*.time files steps leave.
+# cpu_seconds: CPU = the CPU time, user and system, of this shell's
+# children that have ended (bash's times, which must run in this shell,
+# not a subshell: "0m1.500s 0m0.250s"), in whole seconds.
+cpu_seconds() {
+	times >"$RES/$TARGET.times"
+	CPU=$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%.0f\n", t }' "$RES/$TARGET.times")
+	rm -f "$RES/$TARGET.times"
+}
+
+# stage_times: each step's start, end, length and CPU time (its guests'
+# and builds', on every core), in the order they started, from the
+# RES/*.time files steps leave; then the CPU time of them all.
 stage_times() {
-	cat "$RES"/*.time 2>/dev/null | sort -k2,2n | while read -r name start end; do
-		printf '  %-14s %3d:%02d - %3d:%02d  %5d s\n' "$name" $((start / 60)) $((start % 60)) \
-			$((end / 60)) $((end % 60)) $((end - start))
-	done
+	cat "$RES"/*.time 2>/dev/null | sort -k2,2n | awk '
+		{ printf "  %-14s %3d:%02d - %3d:%02d  %5d s  %5d s CPU\n", $1, $2 / 60, $2 % 60, $3 / 60, $3 % 60, $3 - $2, $4; cpu += $4 }
+		END { printf "  %-31s %13d s CPU\n", "all", cpu }'
 }
 
 main() {
@@ -294,9 +303,36 @@ main() {
 	set -m
 	make -C "$ROOT" -f tests/check.mk -j2 -k -s --no-print-directory &
 	PGROUPS+=($!)
+	local make_pid=$! bg_pid='' bg
+	read -ra bg <<<"$(make -s -C "$ROOT" -f tests/check.mk background)"
+	if [ ${#bg[@]} -gt 0 ]; then
+		background "$make_pid" "${bg[@]}" &
+		bg_pid=$!
+		PGROUPS+=("$bg_pid")
+	fi
 	set +m
-	wait $! || { TARGET='make' && record FAIL "make -f tests/check.mk failed"; }
+	wait "$make_pid" || { TARGET='make' && record FAIL "make -f tests/check.mk failed"; }
+	[ -z "$bg_pid" ] || wait "$bg_pid" || true
 	report
+}
+
+# background MAKE_PID CHECK... : BUILD...: once each BUILD has its result
+# (or make has ended), each CHECK one after another, as make would run it
+# (tests/check.mk's BACKGROUND: their guests mostly sleep, and need no
+# slot of make's; a cold kernel build is not to be slowed by them).
+background() {
+	local make_pid=$1 checks=() builds=() b
+	shift
+	while [ $# -gt 0 ] && [ "$1" != : ]; do checks+=("$1") && shift; done
+	[ $# = 0 ] || { shift && builds=("$@"); }
+	for b in ${builds[@]+"${builds[@]}"}; do
+		while [ ! -s "$RES/$b.res" ] && kill -0 "$make_pid" 2>/dev/null; do sleep 1; done
+	done
+	# (-o: the builds are the other make's to run, not this one's)
+	for b in "${checks[@]}"; do
+		make -C "$ROOT" -f tests/check.mk -s --no-print-directory CHECKS="$b" \
+			-o deps -o debug-kernel -o kunit-build "$b" || true
+	done
 }
 
 if [ "${1:-}" = step ]; then step "${@:2}"; else main "$@"; fi

@@ -118,10 +118,9 @@ on_exit
 start_vm() {
 	local sfx='' nodes=${VM_NODES:-1}
 	[ "$1" = 0 ] || sfx=-$(($1 + 1))
-	# numa_placement's VM on a stock kernel (the second; the one with
-	# TESTS_ONLY): two NUMA nodes, a vCPU each.  Debian's kernels have
-	# CONFIG_NUMA, the debug kernel's config has not.
-	if [ "$kind" != debug ] && { [ "${parts[$1]}" = apart ] || [[ " ${TESTS_ONLY:-} " == *" numa_placement "* ]]; }; then
+	# numa_placement's VM (the second; the one with TESTS_ONLY): two NUMA
+	# nodes, a vCPU each.  Every kernel here has CONFIG_NUMA.
+	if [ "${parts[$1]}" = apart ] || [[ " ${TESTS_ONLY:-} " == *" numa_placement "* ]]; then
 		nodes=${VM_NODES:-2}
 	fi
 	set -m

@@ -59,10 +59,11 @@ done
 EOF
 
 # vm NAME: the job NAME in a guest of its own, in the background; the
-# --timeout only bounds a broken stall detector.
+# --timeout only bounds a broken stall detector.  One vCPU and 256 MB
+# each: make check runs them beside other guests, and they mostly sleep.
 vm() {
 	set -m
-	"$SCRIPTS/vm.sh" --kernel "$kernel" --name "stall-$1" --job "$tmp/$1.sh" --no-load \
+	VM_CPUS=1 VM_MEM=256M "$SCRIPTS/vm.sh" --kernel "$kernel" --name "stall-$1" --job "$tmp/$1.sh" --no-load \
 		--no-kmemleak --quiet --no-tail --stall 35 --timeout 600 \
 		</dev/null >/dev/null 2>"$logs/stall-$1.log" &
 	PGROUPS+=($!)
