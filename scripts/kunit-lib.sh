@@ -72,8 +72,11 @@ kunit_stage() {
 	else
 		grep -vE "^CONFIG_($KUNIT_SANITIZERS)=" "$SCRIPTS/debug.config"
 	fi >"$dir/debug.kunitconfig.new"
-	cmp -s "$dir/debug.kunitconfig.new" "$dir/debug.kunitconfig" 2>/dev/null &&
-		rm "$dir/debug.kunitconfig.new" || mv "$dir/debug.kunitconfig.new" "$dir/debug.kunitconfig"
+	if cmp -s "$dir/debug.kunitconfig.new" "$dir/debug.kunitconfig" 2>/dev/null; then
+		rm "$dir/debug.kunitconfig.new"
+	else
+		mv "$dir/debug.kunitconfig.new" "$dir/debug.kunitconfig"
+	fi
 
 	line="source \"$KUNIT_SUBDIR/Kconfig\""
 	if ! grep -qxF "$line" "$tree/net/Kconfig"; then

@@ -2498,20 +2498,23 @@ mem_kb() {
 
 # HOG: another vCPU's job, "$1" the count: nr_hugepages up to it, retried
 # for up to 4 s while the run's batches hold the memory (a huge page takes
-# about 20 ms under TCG, zeroed).  Huge pages are taken with
-# __GFP_RETRY_MAYFAIL: they fail, never call the OOM killer.  No fork
-# (that allocates): it reads /proc/meminfo with read (a sysctl file
-# answers only a read at offset 0) and naps on fd 8, the job's nap FIFO.
-# Should the OOM killer come all the same, it takes this shell.
+# about 20 ms under TCG, zeroed), held for "$2" seconds from the start,
+# then given back.  Huge pages are taken with __GFP_RETRY_MAYFAIL: they
+# fail, never call the OOM killer.  No fork (that allocates): it reads
+# /proc/meminfo with read (a sysctl file answers only a read at offset 0)
+# and naps on fd 8, the job's nap FIFO.  It gives the pages back itself,
+# with the statements its loop ran before memory was short: any page a
+# shell touches for the first time then (its stack, its heap) would call
+# the OOM killer, with nothing to reclaim.  Should it come all the same,
+# it takes this shell.
 HOG='echo 1000 >/proc/self/oom_score_adj
 i=0
-while [ $i -lt 80 ]; do
-	echo "$1" >/proc/sys/vm/nr_hugepages
-	while read -r k n _; do [ "$k" != HugePages_Total: ] || break; done </proc/meminfo
-	[ "$n" -lt "$1" ] || exit 0
+while [ $i -lt $(($2 * 20)) ]; do
+	[ $i -ge 80 ] || echo "$1" >/proc/sys/vm/nr_hugepages
 	i=$((i + 1))
 	read -r -t 0.05 _ <&8
-done'
+done
+echo 0 >/proc/sys/vm/nr_hugepages'
 
 case_reclaim_kept() {
 	# The drop rule under memory pressure: an op's direct reclaim is its
@@ -2568,23 +2571,20 @@ case_reclaim_kept() {
 	echo "prev_pid == $worker || next_pid == $worker" >"$TR/events/sched/sched_switch/filter"
 	echo 1 >"$TR/events/vmscan/mm_vmscan_direct_reclaim_begin/enable"
 	echo 1 >"$TR/events/sched/sched_switch/enable"
-	exec 7>/proc/sys/vm/nr_hugepages
 	# The guest's heartbeat (scripts/guest/init) opens nothing meanwhile.
 	: >/tmp/vm-quiet
-	taskset -c "$other" sh -c "$HOG" hog "$total" &
+	taskset -c "$other" sh -c "$HOG" hog "$total" 5 &
 	hog=$!
 	# Under pressure for 5 s (the huge pages are taken in about 1), and
 	# not for long: with the free memory at the min watermark, any
 	# allocation that may not fail would wake the OOM killer.  This shell
-	# does nothing it has not done before until the pages are given back:
-	# no fork, no file opened, no builtin touching a page of its own for
-	# the first time (a page fault allocates).
-	nap 5
-	echo 0 >&7
-	exec 7>&-
+	# waits for the hog, which gives the pages back, and does nothing
+	# meanwhile (a page it touched for the first time, its wake-up's
+	# stack, would allocate; a CI run's shell once woke from a nap there).
+	wait "$hog" || fail "the huge page writer failed (exit $?)"
 	rm -f /tmp/vm-quiet
-	kill "$hog" 2>/dev/null
-	wait_gone "$hog" 10 || fail "the huge page writer does not go away"
+	mem_kb HugePages_Total
+	eq "$KB" 0 "huge pages after the hog gave them back"
 	wait_gone "$BG" 300 || fail "the run did not end in 300 s"
 	trace_off
 	echo 0 >"$TR/events/sched/sched_switch/filter"
