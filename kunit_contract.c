@@ -151,6 +151,7 @@ struct skbf_kunit_misser {
 	struct task_struct *task;
 	struct napi_struct *napi;
 	atomic_t missed;
+	struct completion running;
 };
 
 /*
@@ -162,6 +163,7 @@ static int skbf_kunit_misser_fn(void *arg)
 {
 	struct skbf_kunit_misser *m = arg;
 
+	complete(&m->running);
 	while (!kthread_should_stop()) {
 		unsigned long val = READ_ONCE(m->napi->state);
 
@@ -202,9 +204,14 @@ static void contract_napi_missed_test(struct kunit *test)
 
 	if (other >= nr_cpu_ids)
 		kunit_skip(test, "one CPU: no other CPU to schedule the poll from");
-	run = skbf_kunit_run(test, "mode=napi_alloc_skb count=2000 repeat=2");
+	/*
+	 * Polls for about 30 ms on a kernel without KASAN, once the other
+	 * CPU's thread runs: 2000 ops were 3 chunks there, over before it woke.
+	 */
+	run = skbf_kunit_run(test, "mode=napi_alloc_skb count=10000 repeat=2");
 	m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, m);
+	init_completion(&m->running);
 	m->napi = skbf_napi(cpu);
 	m->task = kthread_create(skbf_kunit_misser_fn, m, "skbf-kunit-misser");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(m->task));
@@ -212,6 +219,7 @@ static void contract_napi_missed_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, skbf_kunit_misser_stop, m), 0);
 	skbf_kunit_stats(test, &st);
 	wake_up_process(m->task);
+	wait_for_completion(&m->running);
 	err = skbf_kunit_exec(test, run);
 	skbf_kunit_misser_stop(m);
 	KUNIT_ASSERT_EQ_MSG(test, err, 0, "%s", run->stop_why);

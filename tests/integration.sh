@@ -146,15 +146,15 @@ for i in "${!pids[@]}"; do
 	# stuck so that it answers no SysRq, or an int3 Oops, which QEMU's TCG
 	# gives when a CPU runs code the kernel is patching (at boot too).  The
 	# same stale text can also hold a CPU taking the patch's int3 again and
-	# again (an RCU stall whose NMI backtrace is at asm_exc_int3, while the
-	# other CPU waits in text_poke_bp's IPI: seen once, on 6.1, enabling a
-	# trace event on a loaded host).
+	# again (an RCU stall whose NMI backtrace is in asm_exc_int3, at its
+	# RIP or, entering it, in its call trace, while the other CPU waits in
+	# text_poke_bp's IPI: seen twice, on 6.1, enabling a trace event).
 	why="nothing reported"
 	console=$BUILD_DIR/vm/$name$sfx/console.log
 	if grep -qa 'Oops: int3' "$console" 2>/dev/null; then
 		why="an int3 Oops: TCG's stale patched text"
 	elif grep -qa 'detected stall' "$console" 2>/dev/null &&
-		grep -qa 'RIP: 0010:asm_exc_int3' "$console" 2>/dev/null &&
+		grep -qaE '(RIP: 0010:| )asm_exc_int3' "$console" 2>/dev/null &&
 		grep -qaE 'text_poke_bp|smp_text_poke' "$console" 2>/dev/null; then
 		why="a CPU stuck on an int3 the kernel patched: TCG's stale patched text"
 	elif grep -q 'did not answer SysRq' "$log$sfx.vm.log" 2>/dev/null; then
