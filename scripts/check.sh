@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check.sh (make check): every check skbfactory has, counted.  The checks
-# are the targets of tests/check.mk, run with make -j2: deps, debug-kernel,
+# are the targets of tests/check.mk, run with make -j3: deps, debug-kernel,
 # build-K (W=1 and sparse: a warning fails; then scripts/baseline-check.sh
 # on the .ko: mode=empty's calls are still there), checkpatch --strict,
 # every script through shellcheck, readme (docs.py --check: the docs' lists
@@ -17,9 +17,9 @@
 #
 # Environment: FUZZ_SEED (the fuzz case's, on every kernel; default the
 # time, printed for a replay), CHECK_KERNELS (default all of
-# scripts/kernels), CHECKS (the targets to run, default all),
-# SKBFACTORY_SRC (the module's sources), and what tests/integration.sh and
-# scripts/vm.sh read.  Logs in build/check/.
+# scripts/kernels), CHECKS (the targets to run, default all), CHECK_JOBS
+# (make's slots, 3), SKBFACTORY_SRC (the module's sources), and what
+# tests/integration.sh and scripts/vm.sh read.  Logs in build/check/.
 # Nothing here loads a module into this machine's kernel.
 
 set -eu
@@ -251,7 +251,7 @@ report() {
 	for k in $(kernel_names); do
 		[ ! -s "$OUT/kernel-$k" ] || echo "kernel $k: $(cat "$OUT/kernel-$k")"
 	done
-	echo "stages (start - end, length, CPU time; make -j2 runs two at a time, stall beside them):"
+	echo "stages (start - end, length, CPU time; make -j${CHECK_JOBS:-3} runs ${CHECK_JOBS:-3} at a time, stall beside them):"
 	stage_times
 	echo "make check took $(elapsed)"
 	echo "$pass passed, $fail failed$([ "$skip" = 0 ] || echo ", $skip skipped")"
@@ -301,7 +301,7 @@ main() {
 	# make and all it starts in a process group of their own, ended with us.
 	on_exit
 	set -m
-	make -C "$ROOT" -f tests/check.mk -j2 -k -s --no-print-directory &
+	make -C "$ROOT" -f tests/check.mk -j"${CHECK_JOBS:-3}" -k -s --no-print-directory &
 	PGROUPS+=($!)
 	local make_pid=$! bg_pid='' bg
 	read -ra bg <<<"$(make -s -C "$ROOT" -f tests/check.mk background)"

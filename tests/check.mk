@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tests/check.mk: the checks of make check, run by scripts/check.sh with
-# make -j2.  Every check is a phony target whose recipe, `scripts/check.sh
+# make -j3 (CHECK_JOBS).  Every check is a phony target whose recipe, `scripts/check.sh
 # step TARGET FUNCTION [ARGS]`, records its results in build/check/res/ and
 # never fails, so a failure stops nothing (a check that needs the debug
 # kernel fails itself when there is none).
@@ -18,12 +18,14 @@ STOCK := $(filter-out $(SOURCE),$(KERNELS))
 # the environment picks some.  The VMs (and dkms's builds) wait for the
 # kernel builds: cold, the debug kernel and kunit.py's kernel each keep
 # both cores busy for 10-25 min, and a VM beside them crawls; warm, the
-# builds take seconds.  The light checks fill the second make slot.
+# builds take seconds.  The light checks fill the other make slots: with
+# three, the debug kernel's two guests and both stock kernels' run at
+# once (a stock guest waits more than it computes).
 VMS := $(SOURCE:%=tests-%) kunit dkms $(STOCK:%=tests-%) ctrl-c stall
 LIGHT := compressed-ko compare $(KERNELS:%=build-%) checkpatch shellcheck readme
 CHECKS ?= $(VMS) $(LIGHT)
 # Checks whose guests mostly sleep (stall's three wait out their budgets):
-# scripts/check.sh runs them beside make's two slots, once the kernel
+# scripts/check.sh runs them beside make's slots, once the kernel
 # builds are done, rather than let them hold a slot for minutes.
 BACKGROUND := stall
 
