@@ -2498,23 +2498,31 @@ mem_kb() {
 
 # HOG: another vCPU's job, "$1" the count: nr_hugepages up to it, retried
 # for up to 4 s while the run's batches hold the memory (a huge page takes
-# about 20 ms under TCG, zeroed), held for "$2" seconds from the start,
-# then given back.  Huge pages are taken with __GFP_RETRY_MAYFAIL: they
+# about 20 ms under TCG, zeroed), held "$2" seconds once taken (or once
+# the 4 s are up), then given back.  Huge pages are taken with __GFP_RETRY_MAYFAIL: they
 # fail, never call the OOM killer.  No fork (that allocates): it reads
 # /proc/meminfo with read (a sysctl file answers only a read at offset 0)
-# and naps on fd 8, the job's nap FIFO.  It gives the pages back itself,
-# with the statements its loop ran before memory was short: any page a
-# shell touches for the first time then (its stack, its heap) would call
-# the OOM killer, with nothing to reclaim.  Should it come all the same,
-# it takes this shell.
+# and naps on fd 8, the job's nap FIFO.  Once it has the pages it opens
+# nothing (an open allocates: with the free memory at the min watermark
+# that called the OOM killer in a loaded run), and it gives them back
+# itself through a file it opened before: any page a shell touches for
+# the first time then (its stack, its heap) would call the OOM killer
+# too, with nothing to reclaim.  Should it come all the same, it takes
+# this shell.
 HOG='echo 1000 >/proc/self/oom_score_adj
-i=0
-while [ $i -lt $(($2 * 20)) ]; do
-	[ $i -ge 80 ] || echo "$1" >/proc/sys/vm/nr_hugepages
-	i=$((i + 1))
+exec 7>/proc/sys/vm/nr_hugepages
+i=0 n=0 held=0
+while [ $held -lt $(($2 * 20)) ]; do
+	if [ $i -lt 80 ] && [ "$n" -lt "$1" ]; then
+		echo "$1" >/proc/sys/vm/nr_hugepages
+		while read -r k n _; do [ "$k" != HugePages_Total: ] || break; done </proc/meminfo
+		i=$((i + 1))
+	else
+		held=$((held + 1))
+	fi
 	read -r -t 0.05 _ <&8
 done
-echo 0 >/proc/sys/vm/nr_hugepages'
+echo 0 >&7'
 
 case_reclaim_kept() {
 	# The drop rule under memory pressure: an op's direct reclaim is its
@@ -2573,15 +2581,20 @@ case_reclaim_kept() {
 	echo 1 >"$TR/events/sched/sched_switch/enable"
 	# The guest's heartbeat (scripts/guest/init) opens nothing meanwhile.
 	: >/tmp/vm-quiet
-	taskset -c "$other" sh -c "$HOG" hog "$total" 5 &
+	exec 7>/proc/sys/vm/nr_hugepages
+	taskset -c "$other" sh -c "$HOG" hog "$total" 2 &
 	hog=$!
-	# Under pressure for 5 s (the huge pages are taken in about 1), and
-	# not for long: with the free memory at the min watermark, any
-	# allocation that may not fail would wake the OOM killer.  This shell
-	# waits for the hog, which gives the pages back, and does nothing
-	# meanwhile (a page it touched for the first time, its wake-up's
-	# stack, would allocate; a CI run's shell once woke from a nap there).
-	wait "$hog" || fail "the huge page writer failed (exit $?)"
+	# Under pressure for 2 s once the huge pages are taken (in 1 s, or 3
+	# on a loaded host), and not for long: with the free memory at the
+	# min watermark, any allocation that may not fail would wake the OOM
+	# killer (5 s from the start did once in four loaded runs).  This shell waits for the hog, which
+	# gives the pages back, and does nothing meanwhile (a page it touched
+	# for the first time, its wake-up's stack, would allocate; a CI run's
+	# shell once woke from a nap there).  Should the OOM killer take the
+	# hog (it asks to be first), this shell gives them back at once, with
+	# a file it opened before, rather than leave the job to the killer.
+	wait "$hog" || { echo 0 >&7; fail "the huge page writer failed (exit $?)"; }
+	exec 7>&-
 	rm -f /tmp/vm-quiet
 	mem_kb HugePages_Total
 	eq "$KB" 0 "huge pages after the hog gave them back"
