@@ -2593,7 +2593,7 @@ case_reclaim_kept() {
 	# shell once woke from a nap there).  Should the OOM killer take the
 	# hog (it asks to be first), this shell gives them back at once, with
 	# a file it opened before, rather than leave the job to the killer.
-	wait "$hog" || { echo 0 >&7; fail "the huge page writer failed (exit $?)"; }
+	wait "$hog" || { hog_rc=$? && echo 0 >&7 && fail "the huge page writer failed (exit $hog_rc)"; }
 	exec 7>&-
 	rm -f /tmp/vm-quiet
 	mem_kb HugePages_Total
