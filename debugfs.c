@@ -164,12 +164,17 @@ static int skbf_config_file_write(const char *buf, size_t len)
 	return err;
 }
 
-/* "stop" written to run, alone: end the run in progress. */
+/*
+ * "stop" written to run, alone: end the run in progress.  Only ASCII
+ * white space around it, as the parser takes: the kernel's isspace() is
+ * also true of Latin-1's 0xa0, and "stop\xa0" once stopped a run rather
+ * than fail as a non-printable byte (the fuzz's model caught it).
+ */
 static bool skbf_is_stop(const char *buf, size_t len)
 {
-	while (len && isspace(buf[len - 1]))
+	while (len && isascii(buf[len - 1]) && isspace(buf[len - 1]))
 		len--;
-	while (len && isspace(*buf)) {
+	while (len && isascii(*buf) && isspace(*buf)) {
 		buf++;
 		len--;
 	}
