@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check.sh (make check): every check skbfactory has, counted.  The checks
-# are the targets of tests/check.mk, run with make -j3: deps, debug-kernel,
+# are the targets of tests/check.mk, run with make -j3 (-j2 on a busy
+# machine: check_jobs): deps, debug-kernel,
 # build-K (W=1 and sparse: a warning fails; then scripts/baseline-check.sh
 # on the .ko: mode=empty's calls are still there), checkpatch --strict,
 # every script through shellcheck, readme (docs.py --check: the docs' lists
@@ -18,7 +19,7 @@
 # Environment: FUZZ_SEED (the fuzz case's, on every kernel; default the
 # time, printed for a replay), CHECK_KERNELS (default all of
 # scripts/kernels), CHECKS (the targets to run, default all), CHECK_JOBS
-# (make's slots, 3), SKBFACTORY_SRC (the module's sources), and what
+# (make's slots; check_jobs picks 3 or 2), SKBFACTORY_SRC (the module's sources), and what
 # tests/integration.sh and scripts/vm.sh read.  Logs in build/check/.
 # Nothing here loads a module into this machine's kernel.
 
@@ -263,13 +264,17 @@ report() {
 # they compute, and a third slot fills the gaps), else 2.  Beside two CPU
 # hogs three slots ran five guests on two busy cores, and the guests'
 # clocks drifted past what their timing cases allow.
+# cpu_ticks: all the CPUs' ticks, and their idle ones (idle + iowait).
+cpu_ticks() {
+	awk '/^cpu / { print $2 + $3 + $4 + $5 + $6 + $7 + $8, $5 + $6 }' /proc/stat
+}
+
 check_jobs() {
 	local a b
 	if [ -z "${CHECK_JOBS:-}" ]; then
-		read -r -a a <<<"$(awk '/^cpu / { print $2 + $3 + $4 + $5 + $6 + $7 + $8, $5 + $6 }' /proc/stat)"
+		read -r -a a <<<"$(cpu_ticks)"
 		sleep 1
-		read -r -a b <<<"$(awk '/^cpu / { print $2 + $3 + $4 + $5 + $6 + $7 + $8, $5 + $6 }' /proc/stat)"
-		# idle (idle + iowait ticks) against all ticks, in percent
+		read -r -a b <<<"$(cpu_ticks)"
 		if [ $(((b[1] - a[1]) * 100)) -ge $(((b[0] - a[0]) * 70)) ]; then CHECK_JOBS=3; else CHECK_JOBS=2; fi
 		echo "make slots: $CHECK_JOBS (the CPUs were $(((b[1] - a[1]) * 100 / (b[0] - a[0] + 1)))% idle; CHECK_JOBS sets them)"
 	fi
