@@ -1978,6 +1978,23 @@ KUNIT_DEFINE_ACTION_WRAPPER(skbf_kunit_results_free, skbf_results_free, struct s
  */
 static struct skbf_seam skbf_kunit_quiet;
 
+/**
+ * skbf_kunit_ops() - a case's op count, for as many chunks under KASAN
+ * @fast: the count a kernel without KASAN needs
+ *
+ * Counts that must fill many chunks are sized for a kernel without KASAN
+ * under TCG, whose alloc_skb() takes 2-4 us: a 1 ms chunk holds hundreds
+ * of ops.  Under KASAN (the debug kernel) an op takes about a millisecond
+ * and is a chunk of its own, so a 40th of the ops is still hundreds of
+ * chunks, in a 40th of the time (run_sleep_test took 23 s with 20000).
+ *
+ * Return: @fast, or a 40th of it (at least 50) under KASAN.
+ */
+static u32 skbf_kunit_ops(u32 fast)
+{
+	return IS_ENABLED(CONFIG_KASAN) ? max(fast / 40, 50U) : fast;
+}
+
 /*
  * A run of the defaults changed by @fmt, on the first online CPU and with
  * no warmup unless it says, so that every count is the config's; on the
@@ -2164,12 +2181,15 @@ static void run_batch_test(struct kunit *test)
 
 /*
  * cpu=all: a row per CPU and, with several, a sum row over the common
- * window.  5000 ops a repetition: on a kernel without KASAN 300 took less
- * than the other CPU's thread took to wake, and nothing overlapped.
+ * window.  5000 ops a repetition (skbf_kunit_ops()): on a kernel without
+ * KASAN 300 took less than the other CPU's thread took to wake, and
+ * nothing overlapped.
  */
 static void run_cpus_all_test(struct kunit *test)
 {
-	struct skbf_run *run = skbf_kunit_run(test, "mode=alloc_skb count=5000 repeat=2 cpu=all");
+	u32 count = skbf_kunit_ops(5000);
+	struct skbf_run *run = skbf_kunit_run(test, "mode=alloc_skb count=%u repeat=2 cpu=all",
+					      count);
 	unsigned int n = num_online_cpus(), i;
 	const struct skbf_row *sum;
 	u64 ops = 0;
@@ -2184,7 +2204,7 @@ static void run_cpus_all_test(struct kunit *test)
 		const struct skbf_row *row = &run->res->rows[i];
 
 		/* The first CPU to finish a repetition ends it on the others. */
-		KUNIT_EXPECT_LE(test, row->ops, 10000);
+		KUNIT_EXPECT_LE(test, row->ops, 2 * count);
 		KUNIT_EXPECT_GT(test, row->ops, 0);
 		KUNIT_EXPECT_TRUE(test, cpu_online(row->cpu));
 		if (i)
@@ -2194,7 +2214,7 @@ static void run_cpus_all_test(struct kunit *test)
 	if (n == 1)
 		kunit_skip(test, "one CPU: no sum row (UML runs one CPU)");
 	/* Each repetition, one CPU did its whole count. */
-	KUNIT_EXPECT_GE(test, ops, 10000);
+	KUNIT_EXPECT_GE(test, ops, 2 * count);
 	sum = &run->res->rows[n];
 	KUNIT_EXPECT_EQ(test, sum->cpu, -1);
 	KUNIT_EXPECT_EQ(test, sum->mode, SKBF_ALLOC_SKB);
@@ -2586,14 +2606,16 @@ static void run_pmu_test(struct kunit *test)
 	int try;
 
 	/*
-	 * Chunks of 2000 ops: a kernel without KASAN runs 200 in a short
-	 * chunk, where the gap between reading the two counters shows (0.84).
+	 * Runs of 2000 ops (skbf_kunit_ops()): a kernel without KASAN runs
+	 * 200 in a short chunk, where the gap between reading the two
+	 * counters shows (0.84).
 	 * A host that stops the vCPU between the two reads at a chunk's start
 	 * adds its stop to one counter only (ipc 0.35 once): the best of three
 	 * runs counts.
 	 */
 	for (try = 0; try < 3; try++) {
-		run = skbf_kunit_run(test, "mode=alloc_skb count=2000 repeat=2");
+		run = skbf_kunit_run(test, "mode=alloc_skb count=%u repeat=2",
+				     skbf_kunit_ops(2000));
 		run->pmu_type = 1;
 		KUNIT_ASSERT_EQ(test, skbf_kunit_exec(test, run), 0);
 		if (run->res->pmu_err)
@@ -2830,7 +2852,8 @@ static void run_sleep_test(struct kunit *test)
 	 * Enough ops for many chunks on a fast kernel too (a kernel without
 	 * KASAN ran 500 in one), all measured: no warmup chunk takes a sleep.
 	 */
-	run = skbf_kunit_run(test, "mode=alloc_skb count=20000 repeat=1 warmup=0");
+	run = skbf_kunit_run(test, "mode=alloc_skb count=%u repeat=1 warmup=0",
+			     skbf_kunit_ops(20000));
 	run->seam = NULL;
 	run->in_chunk = skbf_kunit_sleep;
 	atomic_set(&skbf_kunit_sleeps, 0);
