@@ -112,9 +112,10 @@ if [ -z "${TESTS_ONLY:-}" ] && [ -n "$(TESTS_KIND=$kind busybox sh "$ROOT/tests/
 	parts=(first apart)
 fi
 say "integration tests on $kernel ($kind, ${#plan[@]} cases in ${#parts[@]} VM(s), fuzz seed $seed; logs $log*.vm.log)"
-rm -f "$out" "$log.json" "$BUILD_DIR/vm/$name-2/"{out.txt,console.log} "$log-2.json" "$log-2.vm.log" "$log"*.silent-console.log
+rm -f "$out" "$log.json" "$BUILD_DIR/vm/$name-2/"{out.txt,console.log} "$log-2.json" "$log-2.vm.log" "$log"*.boot[0-9].*
 on_exit
-# start_vm I: part I's VM in the background, in a process group of its own.
+# start_vm I [FROM]: part I's VM in the background, in a process group of
+# its own; from case FROM on.
 start_vm() {
 	local sfx='' nodes=${VM_NODES:-1}
 	[ "$1" = 0 ] || sfx=-$(($1 + 1))
@@ -125,53 +126,77 @@ start_vm() {
 	fi
 	set -m
 	VM_NODES=$nodes "$SCRIPTS/vm.sh" "${args[@]}" --name "$name$sfx" ${parts[$1]:+--env "TESTS_PART=${parts[$1]}"} \
-		</dev/null >/dev/null 2>"$log$sfx.vm.log" &
+		${2:+--env "TESTS_FROM=$2"} </dev/null >/dev/null 2>"$log$sfx.vm.log" &
 	PGROUPS+=($!) pids[$1]=$!
 	set +m
+}
+# emulator_failed NAME: why VM NAME's guest died of the emulator rather than
+# of anything it ran (../shared/PLATFORM.md), or nothing.  An int3 Oops is
+# QEMU's TCG running stale text the kernel had patched (at boot too): it
+# happens at a jump label or tracepoint flipped while the other vCPU runs
+# that code.  The same stale text can also hold a CPU taking the patch's
+# int3 again and again (an RCU stall whose NMI backtrace is in
+# asm_exc_int3, at its RIP or, entering it, in its call trace, while the
+# other CPU waits in text_poke_bp's IPI: seen twice, on 6.1, enabling a
+# trace event).  A kernel stuck so that it answers no SysRq, and a job
+# that never wrote its KTAP header (seen once in many runs on the debug
+# kernel: an idle guest, nothing on its console after "job start"), count
+# too.
+emulator_failed() {
+	local console=$BUILD_DIR/vm/$1/console.log
+	if grep -qa 'Oops: int3' "$console" 2>/dev/null; then
+		echo "an int3 Oops: TCG's stale patched text"
+	elif grep -qa 'detected stall' "$console" 2>/dev/null &&
+		grep -qaE '(RIP: 0010:| )asm_exc_int3' "$console" 2>/dev/null &&
+		grep -qaE 'text_poke_bp|smp_text_poke' "$console" 2>/dev/null; then
+		echo "a CPU stuck on an int3 the kernel patched: TCG's stale patched text"
+	elif grep -q 'did not answer SysRq' "$log${1#"$name"}.vm.log" 2>/dev/null; then
+		echo "its kernel stuck, answering no SysRq"
+	elif ! grep -qa '^KTAP version' "$BUILD_DIR/vm/$1/out.txt" 2>/dev/null; then
+		echo "nothing reported"
+	fi
+}
+# first_unreported I OUT: the first case of part I's plan that OUT does not
+# report (the one the guest died in), or nothing.
+first_unreported() {
+	local c
+	while read -r c; do
+		grep -qE "^(not )?ok [0-9]+ $c( |\$)" "$2" 2>/dev/null || { echo "$c" && return; }
+	done < <(TESTS_KIND=$kind TESTS_PART=${parts[$1]} busybox sh "$ROOT/tests/job.sh" --list)
 }
 pids=()
 for i in "${!parts[@]}"; do
 	start_vm "$i"
 done
-vm_fail=() retried=()
+# A VM the emulator failed boots again, up to 3 times, from the case it
+# died in: the cases it reported stand (their JSON is kept beside), and a
+# late failure costs one case, not the whole VM.
+vm_fail=() retried=() boots=()
 for i in "${!pids[@]}"; do
 	sfx=
 	[ "$i" = 0 ] || sfx=-$((i + 1))
-	vm_rc=0
-	wait "${pids[$i]}" || vm_rc=$?
-	# A VM whose job never wrote its KTAP header (seen once in many runs
-	# on the debug kernel: an idle guest, nothing on its console after
-	# "job start") gets one more boot; the first one's console is kept.
-	# So does one the emulator failed (../shared/PLATFORM.md): a kernel
-	# stuck so that it answers no SysRq, or an int3 Oops, which QEMU's TCG
-	# gives when a CPU runs code the kernel is patching (at boot too).  The
-	# same stale text can also hold a CPU taking the patch's int3 again and
-	# again (an RCU stall whose NMI backtrace is in asm_exc_int3, at its
-	# RIP or, entering it, in its call trace, while the other CPU waits in
-	# text_poke_bp's IPI: seen twice, on 6.1, enabling a trace event).
-	why="nothing reported"
-	console=$BUILD_DIR/vm/$name$sfx/console.log
-	if grep -qa 'Oops: int3' "$console" 2>/dev/null; then
-		why="an int3 Oops: TCG's stale patched text"
-	elif grep -qa 'detected stall' "$console" 2>/dev/null &&
-		grep -qaE '(RIP: 0010:| )asm_exc_int3' "$console" 2>/dev/null &&
-		grep -qaE 'text_poke_bp|smp_text_poke' "$console" 2>/dev/null; then
-		why="a CPU stuck on an int3 the kernel patched: TCG's stale patched text"
-	elif grep -q 'did not answer SysRq' "$log$sfx.vm.log" 2>/dev/null; then
-		why="its kernel stuck, answering no SysRq"
-	elif grep -qa '^KTAP version' "$BUILD_DIR/vm/$name$sfx/out.txt" 2>/dev/null; then
-		why=
-	fi
-	if [ "$vm_rc" != 0 ] && [ -n "$why" ]; then
-		say "$name$sfx: $why (vm.sh exit $vm_rc); booting it again"
-		cp "$BUILD_DIR/vm/$name$sfx/console.log" "$log$sfx.silent-console.log" 2>/dev/null || true
-		retried+=("$name$sfx (exit $vm_rc, $why; console: $log$sfx.silent-console.log)")
-		start_vm "$i"
+	o=$BUILD_DIR/vm/$name$sfx/out.txt
+	boot=1
+	while :; do
 		vm_rc=0
 		wait "${pids[$i]}" || vm_rc=$?
-	fi
+		why='' from=''
+		[ "$vm_rc" = 0 ] || why=$(emulator_failed "$name$sfx")
+		[ -z "$why" ] || from=$(first_unreported "$i" "$o")
+		if [ -z "$from" ] || [ "$boot" -gt 3 ]; then
+			break
+		fi
+		keep=$log$sfx.boot$boot
+		cp "$BUILD_DIR/vm/$name$sfx/console.log" "$keep.console.log" 2>/dev/null || true
+		cp "$o" "$keep.out.txt" 2>/dev/null || : >"$keep.out.txt"
+		python3 "$kunit_py" parse --json="$keep.json" "$keep.out.txt" >/dev/null 2>&1 || true
+		boots+=("$keep.json")
+		say "$name$sfx: $why (vm.sh exit $vm_rc); booting it again from $from"
+		retried+=("$name$sfx from $from (exit $vm_rc, $why; console: $keep.console.log)")
+		boot=$((boot + 1))
+		start_vm "$i" "$from"
+	done
 	[ "$vm_rc" = 0 ] || vm_fail+=("$name$sfx: vm.sh failed (exit $vm_rc): $(grep '^skbfactory: ' "$log$sfx.vm.log" | tail -n 3 | tr '\n' ' ')")
-	o=$BUILD_DIR/vm/$name$sfx/out.txt
 	[ -f "$o" ] || : >"$o"
 	python3 "$kunit_py" parse --json="$log$sfx.json" "$o" >&2 || true
 done
@@ -180,6 +205,7 @@ PGROUPS=()
 # (kmemleak runs in both); MISSING when no VM reported it.
 jsons=("$log.json")
 [ "${#parts[@]}" = 1 ] || jsons+=("$log-2.json")
+jsons+=("${boots[@]}")
 python3 - "${#jsons[@]}" "${jsons[@]}" "${plan[@]}" <<'EOF' || rc=1
 import json, sys
 n = int(sys.argv[1])

@@ -7,11 +7,11 @@
 # TESTS_ONLY, and prints a KTAP document on VM_OUT.  With --list it prints
 # the plan, a case a line, and touches nothing (the host runs that too);
 # with --apart, cases_apart's.
-# Environment (vm.sh --env): TESTS_KIND, TESTS_ONLY, TESTS_PART, CYCLES
-# (insmod/rmmod cycles, 25), RACE (rmmod_race's iterations: 25, 50 on the
-# debug kernel, where KASAN and lockdep watch the race), KUNIT_SUITES
-# (kunit_module's), FUZZ_SEED, FUZZ_WRITES (the fuzz's writes: 20000, 1000 on
-# the debug kernel, where each costs ~70 ms), FUZZ_ARGS.
+# Environment (vm.sh --env): TESTS_KIND, TESTS_ONLY, TESTS_PART, TESTS_FROM,
+# CYCLES (insmod/rmmod cycles, 25), RACE (rmmod_race's iterations: 25, 50
+# on the debug kernel, where KASAN and lockdep watch the race), KUNIT_SUITES
+# (kunit_module's), FUZZ_SEED, FUZZ_WRITES (the fuzz's writes: 20000, 1000
+# on the debug kernel, where each costs ~70 ms), FUZZ_ARGS.
 
 TESTS_DIR=$(dirname "$0")
 [ -f "$TESTS_DIR/cases.sh" ] || TESTS_DIR=/skbfactory/tests
@@ -29,6 +29,11 @@ case ${TESTS_PART:-} in
 first) PLAN=$(for c in $PLAN; do case " $APART " in *" $c "*) ;; *) echo "$c" ;; esac; done) ;;
 apart) PLAN=$(for c in $PLAN; do case " $APART kmemleak " in *" $c "*) echo "$c" ;; esac; done) ;;
 esac
+# TESTS_FROM: the plan from that case on (tests/integration.sh resumes
+# there a VM the emulator failed).
+if [ -n "${TESTS_FROM:-}" ]; then
+	PLAN=$(for c in $PLAN; do echo "$c"; done | awk -v f="$TESTS_FROM" '$0 == f { on = 1 } on')
+fi
 if [ "${1:-}" = --apart ]; then
 	echo "$APART"
 	exit 0
