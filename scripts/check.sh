@@ -80,10 +80,27 @@ needs_kernel() {
 		{ record FAIL "$TARGET: not run (no debug kernel)" && return 1; }
 }
 
+# passed_before NAME INPUT...: NAME's key, from its INPUT files' contents
+# (and the tool's version on stdin), in KEY; true when the same inputs
+# passed before.  passed KEY remembers a pass.  Only passes are kept, in
+# the cache, so a warm run of an unchanged tree does not lint it again;
+# a failure is checked anew each time, with its log.
+LINT_CACHE=$CACHE_DIR/lint
+passed_before() {
+	local name=$1
+	shift
+	KEY=$name-$({ cat; cat -- "$@"; } 2>&1 | sha256sum | cut -c1-16)
+	[ -f "$LINT_CACHE/$KEY" ]
+}
+passed() {
+	mkdir -p "$LINT_CACHE" && : >"$LINT_CACHE/$1"
+}
+
 # build K: from scratch in a directory of its own, W=1 C=2, no warnings.
 # A build that passed from the same sources, against the same kernel, with
 # the same compiler and sparse, passes again: its result is kept with the
-# key of those (build/check/w1/KREL/.pass) and the build is not redone.
+# key of those (build/check/w1/KREL/.pass, and its .ko in the cache for
+# another clone) and the build is not redone.
 check_build() {
 	local log=$OUT/$TARGET.log dir kv key
 	needs_kernel "$1" || return 0
@@ -92,6 +109,12 @@ check_build() {
 	dir=$OUT/w1/$KREL
 	key=$( { cat "$SRC"/*.[ch] "$SRC/Kbuild"; echo "$KBUILD"; cat "$KBUILD/.config" "$KBUILD/Module.symvers"
 		gcc --version; sparse --version; } 2>&1 | sha256sum | cut -c1-16)
+	# The same inputs passed before, in this tree or (its .ko kept in the
+	# cache) in another clone.
+	if [ "$(cat "$dir/.pass" 2>/dev/null)" != "$key" ] && [ -f "$LINT_CACHE/build-$key/skbfactory.ko" ]; then
+		rm -rf "$dir" && mkdir -p "$dir" && cp "$LINT_CACHE/build-$key/skbfactory.ko" "$dir/" &&
+			echo "$key" >"$dir/.pass"
+	fi
 	if [ "$(cat "$dir/.pass" 2>/dev/null)" = "$key" ] && [ -f "$dir/skbfactory.ko" ]; then
 		record PASS "$TARGET ($KREL, W=1 C=2): no warnings (the same inputs passed before: $key)"
 		check_baseline "$dir" "$log"
@@ -106,6 +129,7 @@ check_build() {
 	else
 		record PASS "$TARGET ($KREL, W=1 C=2): no warnings"
 		echo "$key" >"$dir/.pass"
+		mkdir -p "$LINT_CACHE/build-$key" && cp "$dir/skbfactory.ko" "$LINT_CACHE/build-$key/"
 	fi
 	check_baseline "$dir" "$log"
 }
@@ -132,8 +156,12 @@ check_checkpatch() {
 		log=$OUT/checkpatch-$f.log
 		if [ ! -f "$cp" ]; then
 			record FAIL "checkpatch $f: no scripts/checkpatch.pl (the debug kernel's source tree)"
+		elif passed_before checkpatch "$cp" "${cp%/*}"/{spelling.txt,const_structs.checkpatch} \
+			"$SRC/$f" <<<"$cp"; then
+			record PASS "checkpatch --strict $f (the same inputs passed before: $KEY)"
 		elif (cd "$SRC" && perl "$cp" --strict --no-tree --no-summary --show-types -f "$f") >"$log" 2>&1; then
 			record PASS "checkpatch --strict $f"
+			passed "$KEY"
 		else
 			record FAIL "checkpatch --strict $f" "$log"
 		fi
@@ -150,8 +178,16 @@ check_shellcheck() {
 		*) head -n 1 "$f" | grep -qE '^#!.*(sh|bash)' && files+=("$f") ;;
 		esac
 	done
+	# With -x it reads what each file sources: one key for all files.
+	if passed_before shellcheck "${files[@]}" <<<"$(shellcheck --version)"; then
+		for f in "${files[@]}"; do
+			record PASS "shellcheck $f (the same inputs passed before: $KEY)"
+		done
+		return
+	fi
 	# One run for all: it starts slowly.
 	shellcheck -x -f gcc "${files[@]}" >"$log" 2>&1 || rc=$?
+	[ "$rc" != 0 ] || passed "$KEY"
 	for f in "${files[@]}"; do
 		if grep "^$f:" "$log" >"$log.${f//\//_}"; then
 			record FAIL "shellcheck $f" "$log.${f//\//_}"
