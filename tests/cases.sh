@@ -69,7 +69,9 @@ cases_stock_only() {
 	# the debug kernel keeps (run_mode_all, free_cpu, layout_every_mode,
 	# alloc_bulk_traced) and of KUnit's suites.  Enabling a tracepoint
 	# patches the kernel's text, which TCG now and then runs stale.
-	echo run_cpu_list run_tokens_override run_latency new_columns results_record
+	# (new_columns stays: the debug kernel's # lines differ, its page_pool
+	# counters among them.)
+	echo run_cpu_list run_tokens_override run_latency results_record
 	echo stats_counters softirq_context no_drop_events irqs_csw_outside layout_offsets
 	echo free_cpu_traced ctx_traced alloc_sizes_traced
 	# Timing: KASAN makes single ops take milliseconds.
@@ -1820,10 +1822,11 @@ case_stops_everywhere() {
 	spin_stop
 	note "free_cpu=1 sharing its CPU with a busy loop at nice 0: ${RES_free_cpu##*; }"
 	hits=0 tries=0 STOP_X=1
-	# The barrier's tries: 4, or 2 on the debug kernel, where a miss is
-	# only noted (below) and each try costs about 10 s.
+	# The barrier's tries: 4, or 1 on the debug kernel, where a miss is
+	# only noted (below) and a try costs about 8 s beside make check's
+	# other guests (2 of 4 ways hit there in 2 tries, 3 in others).
 	tries_max=4
-	[ "$KIND" != debug ] || tries_max=2
+	[ "$KIND" != debug ] || tries_max=1
 	# Every place on a stock kernel.  On the debug kernel, where a stop
 	# costs about 5 s, the two where threads wait on each other: the
 	# barrier and the ring (stop_write, run_killterm, cpu_offline and
