@@ -81,7 +81,7 @@ needs_kernel() {
 }
 
 # passed_before NAME INPUT...: NAME's key, from its INPUT files' contents
-# (and the tool's version on stdin), in KEY; true when the same inputs
+# (and the tool's version and command line on stdin), in KEY; true when the same inputs
 # passed before.  passed KEY remembers a pass.  Only passes are kept, in
 # the cache, so a warm run of an unchanged tree does not lint it again;
 # a failure is checked anew each time, with its log.
@@ -107,7 +107,7 @@ check_build() {
 	kv=$(resolve_kernel "$1" 2>"$log" && echo "$KBUILD $KREL") || { record FAIL "$TARGET: no kernel" "$log" && return; }
 	read -r KBUILD KREL <<<"$kv"
 	dir=$OUT/w1/$KREL
-	key=$( { cat "$SRC"/*.[ch] "$SRC/Kbuild"; echo "$KBUILD"; cat "$KBUILD/.config" "$KBUILD/Module.symvers"
+	key=$( { cat "$SRC"/*.[ch] "$SRC/Kbuild"; echo "$KBUILD W=1 C=2"; cat "$KBUILD/.config" "$KBUILD/Module.symvers"
 		gcc --version; sparse --version; } 2>&1 | sha256sum | cut -c1-16)
 	# The same inputs passed before, in this tree or (its .ko kept in the
 	# cache) in another clone.
@@ -129,7 +129,9 @@ check_build() {
 	else
 		record PASS "$TARGET ($KREL, W=1 C=2): no warnings"
 		echo "$key" >"$dir/.pass"
-		mkdir -p "$LINT_CACHE/build-$key" && cp "$dir/skbfactory.ko" "$LINT_CACHE/build-$key/"
+		# (Whole or not at all: another clone may be reading it.)
+		mkdir -p "$LINT_CACHE/build-$key" && cp "$dir/skbfactory.ko" "$LINT_CACHE/build-$key/.ko.$$" &&
+			mv -f "$LINT_CACHE/build-$key/.ko.$$" "$LINT_CACHE/build-$key/skbfactory.ko"
 	fi
 	check_baseline "$dir" "$log"
 }
@@ -157,7 +159,7 @@ check_checkpatch() {
 		if [ ! -f "$cp" ]; then
 			record FAIL "checkpatch $f: no scripts/checkpatch.pl (the debug kernel's source tree)"
 		elif passed_before checkpatch "$cp" "${cp%/*}"/{spelling.txt,const_structs.checkpatch} \
-			"$SRC/$f" <<<"$cp"; then
+			"$SRC/$f" <<<"$cp --strict --no-tree --no-summary --show-types -f $f"; then
 			record PASS "checkpatch --strict $f (the same inputs passed before: $KEY)"
 		elif (cd "$SRC" && perl "$cp" --strict --no-tree --no-summary --show-types -f "$f") >"$log" 2>&1; then
 			record PASS "checkpatch --strict $f"
@@ -179,7 +181,7 @@ check_shellcheck() {
 		esac
 	done
 	# With -x it reads what each file sources: one key for all files.
-	if passed_before shellcheck "${files[@]}" <<<"$(shellcheck --version)"; then
+	if passed_before shellcheck "${files[@]}" <<<"$(shellcheck --version) -x -f gcc ${files[*]}"; then
 		for f in "${files[@]}"; do
 			record PASS "shellcheck $f (the same inputs passed before: $KEY)"
 		done

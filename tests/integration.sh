@@ -25,6 +25,8 @@
 # tests/cases.sh) adds build/vm/tests-KERNEL-2/ and tests-KERNEL-2.*.
 
 set -eu
+# (TESTS_FROM is this script's to set, for a VM it resumes.)
+unset TESTS_FROM
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib.sh
 . "$(dirname "$0")/../scripts/lib.sh"
 
@@ -112,7 +114,7 @@ if [ -z "${TESTS_ONLY:-}" ] && [ -n "$(TESTS_KIND=$kind busybox sh "$ROOT/tests/
 	parts=(first apart)
 fi
 say "integration tests on $kernel ($kind, ${#plan[@]} cases in ${#parts[@]} VM(s), fuzz seed $seed; logs $log*.vm.log)"
-rm -f "$out" "$log.json" "$BUILD_DIR/vm/$name-2/"{out.txt,console.log} "$log-2.json" "$log-2.vm.log" "$log"*.boot[0-9].*
+rm -f "$out" "$log.json" "$BUILD_DIR/vm/$name-2/"{out.txt,console.log} "$log-2.json" "$log-2.vm.log" "$log".boot[0-9].* "$log"-2.boot[0-9].*
 on_exit
 # start_vm I [FROM]: part I's VM in the background, in a process group of
 # its own; from case FROM on.
@@ -143,7 +145,14 @@ start_vm() {
 # kernel: an idle guest, nothing on its console after "job start"), count
 # too.
 emulator_failed() {
-	local console=$BUILD_DIR/vm/$1/console.log
+	local console=$BUILD_DIR/vm/$1/console.log first
+	# A kernel that complained before the emulator failed it (the first
+	# complaint vm.sh names is not the int3 or the stall) failed itself:
+	# no boot again.
+	first=$(grep -A1 'the kernel complained:' "$log${1#"$name"}.vm.log" 2>/dev/null | sed -n 2p)
+	if [ -n "$first" ] && [[ $first != *'Oops: int3'* ]] && [[ $first != *'detected stall'* ]]; then
+		return 0
+	fi
 	if grep -qa 'Oops: int3' "$console" 2>/dev/null; then
 		echo "an int3 Oops: TCG's stale patched text"
 	elif grep -qa 'detected stall' "$console" 2>/dev/null &&
@@ -156,13 +165,15 @@ emulator_failed() {
 		echo "nothing reported"
 	fi
 }
-# first_unreported I OUT: the first case of part I's plan that OUT does not
-# report (the one the guest died in), or nothing.
+# first_unreported I OUT...: the first case of part I's plan that no OUT
+# (the KTAP of each of its boots) reports: the one the guest died in, or
+# nothing.
 first_unreported() {
-	local c
+	local i=$1 c
+	shift
 	while read -r c; do
-		grep -qE "^(not )?ok [0-9]+ $c( |\$)" "$2" 2>/dev/null || { echo "$c" && return; }
-	done < <(TESTS_KIND=$kind TESTS_PART=${parts[$1]} busybox sh "$ROOT/tests/job.sh" --list)
+		grep -qE "^(not )?ok [0-9]+ $c( |\$)" "$@" 2>/dev/null || { echo "$c" && return; }
+	done < <(TESTS_KIND=$kind TESTS_PART=${parts[$i]} busybox sh "$ROOT/tests/job.sh" --list)
 }
 pids=()
 for i in "${!parts[@]}"; do
@@ -182,13 +193,14 @@ for i in "${!pids[@]}"; do
 		wait "${pids[$i]}" || vm_rc=$?
 		why='' from=''
 		[ "$vm_rc" = 0 ] || why=$(emulator_failed "$name$sfx")
-		[ -z "$why" ] || from=$(first_unreported "$i" "$o")
+		[ -z "$why" ] || from=$(first_unreported "$i" "$o" "$log$sfx".boot[0-9].out.txt)
 		if [ -z "$from" ] || [ "$boot" -gt 3 ]; then
 			break
 		fi
 		keep=$log$sfx.boot$boot
 		cp "$BUILD_DIR/vm/$name$sfx/console.log" "$keep.console.log" 2>/dev/null || true
 		cp "$o" "$keep.out.txt" 2>/dev/null || : >"$keep.out.txt"
+		cp "$log$sfx.vm.log" "$keep.vm.log" 2>/dev/null || true
 		python3 "$kunit_py" parse --json="$keep.json" "$keep.out.txt" >/dev/null 2>&1 || true
 		boots+=("$keep.json")
 		say "$name$sfx: $why (vm.sh exit $vm_rc); booting it again from $from"
