@@ -291,6 +291,15 @@ static int __init skbf_init(void)
 	for (i = 0; i < ARRAY_SIZE(skbf_files); i++)
 		debugfs_create_file(skbf_files[i].name, skbf_files[i].mode, skbf.dir,
 				    (void *)&skbf_files[i], &skbf_fops);
+	/*
+	 * Under TCG the notifiers' key goes on now, while no run keeps both
+	 * CPUs switching tasks, rather than at the first run: TCG runs the
+	 * scheduler's text stale after it was patched (skbf_exit()), the
+	 * more likely the busier the other CPU is, and a first run's flip
+	 * crashed a guest in __schedule().
+	 */
+	if (skbf_under_tcg())
+		skbf_waits_on();
 	return 0;
 
 fail_notifier:
