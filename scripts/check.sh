@@ -81,10 +81,10 @@ needs_kernel() {
 }
 
 # passed_before NAME INPUT...: NAME's key, from its INPUT files' contents
-# (and the tool's version and command line on stdin), in KEY; true when the same inputs
-# passed before.  passed KEY remembers a pass.  Only passes are kept, in
-# the cache, so a warm run of an unchanged tree does not lint it again;
-# a failure is checked anew each time, with its log.
+# (and the tool's version and command line on stdin), in KEY; true when
+# the same inputs passed before.  passed KEY remembers a pass.  Only
+# passes are kept, in the cache, so a warm run of an unchanged tree does
+# not lint it again; a failure is checked anew each time, with its log.
 LINT_CACHE=$CACHE_DIR/lint
 passed_before() {
 	local name=$1

@@ -22,7 +22,7 @@ STOCK := $(filter-out $(SOURCE),$(KERNELS))
 # three, the debug kernel's two guests and both stock kernels' run at
 # once (a stock guest waits more than it computes).
 VMS := $(SOURCE:%=tests-%) kunit dkms $(STOCK:%=tests-%) ctrl-c stall
-LIGHT := compressed-ko compare $(KERNELS:%=build-%) checkpatch shellcheck readme
+LIGHT := compressed-ko compare retry $(KERNELS:%=build-%) checkpatch shellcheck readme
 CHECKS ?= $(VMS) $(LIGHT)
 # Checks whose guests mostly sleep (stall's three wait out their budgets):
 # scripts/check.sh runs them beside make's slots, once the kernel
@@ -77,6 +77,9 @@ stall:
 # Modules compressed as a kernel's config says are found and read.
 compressed-ko:
 	@$(STEP) $@ slot tests/host/compressed-ko.sh
+# Which integration VMs boot again, and from where (tests/retry.sh).
+retry:
+	@$(STEP) $@ slot tests/host/retry.sh
 # make compare's verdicts, intervals and gate on synthetic runs.
 compare:
 	@$(STEP) $@ slot tests/compare/test-compare.py

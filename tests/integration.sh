@@ -29,6 +29,8 @@ set -eu
 unset TESTS_FROM
 # shellcheck source-path=SCRIPTDIR source=../scripts/lib.sh
 . "$(dirname "$0")/../scripts/lib.sh"
+# shellcheck source=tests/retry.sh
+. "$(dirname "$0")/retry.sh"
 
 # kunit_tool: the path of kunit.py, from a source tree in the cache, else
 # from tools/testing/kunit alone, extracted once from the linux-source
@@ -132,49 +134,6 @@ start_vm() {
 	PGROUPS+=($!) pids[$1]=$!
 	set +m
 }
-# emulator_failed NAME: why VM NAME's guest died of the emulator rather than
-# of anything it ran (../shared/PLATFORM.md), or nothing.  An int3 Oops is
-# QEMU's TCG running stale text the kernel had patched (at boot too): it
-# happens at a jump label or tracepoint flipped while the other vCPU runs
-# that code.  The same stale text can also hold a CPU taking the patch's
-# int3 again and again (an RCU stall whose NMI backtrace is in
-# asm_exc_int3, at its RIP or, entering it, in its call trace, while the
-# other CPU waits in text_poke_bp's IPI: seen twice, on 6.1, enabling a
-# trace event).  A kernel stuck so that it answers no SysRq, and a job
-# that never wrote its KTAP header (seen once in many runs on the debug
-# kernel: an idle guest, nothing on its console after "job start"), count
-# too.
-emulator_failed() {
-	local console=$BUILD_DIR/vm/$1/console.log first
-	# A kernel that complained before the emulator failed it (the first
-	# complaint vm.sh names is not the int3 or the stall) failed itself:
-	# no boot again.
-	first=$(grep -A1 'the kernel complained:' "$log${1#"$name"}.vm.log" 2>/dev/null | sed -n 2p)
-	if [ -n "$first" ] && [[ $first != *'Oops: int3'* ]] && [[ $first != *'detected stall'* ]]; then
-		return 0
-	fi
-	if grep -qa 'Oops: int3' "$console" 2>/dev/null; then
-		echo "an int3 Oops: TCG's stale patched text"
-	elif grep -qa 'detected stall' "$console" 2>/dev/null &&
-		grep -qaE '(RIP: 0010:| )asm_exc_int3' "$console" 2>/dev/null &&
-		grep -qaE 'text_poke_bp|smp_text_poke' "$console" 2>/dev/null; then
-		echo "a CPU stuck on an int3 the kernel patched: TCG's stale patched text"
-	elif grep -q 'did not answer SysRq' "$log${1#"$name"}.vm.log" 2>/dev/null; then
-		echo "its kernel stuck, answering no SysRq"
-	elif ! grep -qa '^KTAP version' "$BUILD_DIR/vm/$1/out.txt" 2>/dev/null; then
-		echo "nothing reported"
-	fi
-}
-# first_unreported I OUT...: the first case of part I's plan that no OUT
-# (the KTAP of each of its boots) reports: the one the guest died in, or
-# nothing.
-first_unreported() {
-	local i=$1 c
-	shift
-	while read -r c; do
-		grep -qE "^(not )?ok [0-9]+ $c( |\$)" "$@" 2>/dev/null || { echo "$c" && return; }
-	done < <(TESTS_KIND=$kind TESTS_PART=${parts[$i]} busybox sh "$ROOT/tests/job.sh" --list)
-}
 pids=()
 for i in "${!parts[@]}"; do
 	start_vm "$i"
@@ -192,8 +151,9 @@ for i in "${!pids[@]}"; do
 		vm_rc=0
 		wait "${pids[$i]}" || vm_rc=$?
 		why='' from=''
-		[ "$vm_rc" = 0 ] || why=$(emulator_failed "$name$sfx")
-		[ -z "$why" ] || from=$(first_unreported "$i" "$o" "$log$sfx".boot[0-9].out.txt)
+		[ "$vm_rc" = 0 ] ||
+			why=$(emulator_failed "$BUILD_DIR/vm/$name$sfx/console.log" "$log$sfx.vm.log" "$o")
+		[ -z "$why" ] || from=$(first_unreported "$kind" "${parts[$i]}" "$o" "$log$sfx".boot[0-9].out.txt)
 		if [ -z "$from" ] || [ "$boot" -gt 3 ]; then
 			break
 		fi
