@@ -182,9 +182,8 @@ static int skbf_mem_check(struct skbf_run *run, unsigned int ncpus, enum skbf_mo
 /*
  * The preempt notifiers' key, on from the first run (from the load under
  * TCG: skbf_init()) until the module goes (skbfactory.h says why not for
- * each run).  It patches text under
- * cpus_read_lock(): a mutex of its own, so that nothing else waits behind
- * a CPU going offline.
+ * each run).  It patches text under cpus_read_lock(): a mutex of its own,
+ * so that nothing else waits behind a CPU going offline.
  */
 static void skbf_waits_on(void)
 {
