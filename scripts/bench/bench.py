@@ -2,20 +2,23 @@
 # SPDX-License-Identifier: GPL-2.0
 """The host's side of make bench (scripts/bench.sh); standard library only.
 
-  bench.py plan                          the steps of one VM for job.sh, a line
-                                         each: ID KIND WEIGHT(ms) ARGS...
+  bench.py plan [main|returning]         the steps of one VM for job.sh, a line
+                                         each: ID KIND WEIGHT(ms) ARGS...; main
+      (the default): every step but the returning ones; returning: those, for
+      a boot of their own with VM_CPUS vCPUs
   bench.py progress KERNEL I N PLAN LOG  vm.sh's stderr in, a line per step
                                          with the time left out (LOG: vm.sh's)
   bench.py report OUT KERNEL...          OUT/raw/KERNEL/out.txt (the job's
-      output) in; results.json, results.md, the plots (gnuplot -c plot.gp,
-      data in plotdata/) and each step's text (raw/KERNEL/) out; the summary
+      output) and out-returning.txt (the returning boot's) in, of each boot
+      with a plan there; results.json, results.md, the plots (gnuplot -c
+      plot.gp, data in plotdata/) and each step's text (raw/KERNEL/) out; the summary
       on stdout.  With two kernels, scripts/compare.py's second kernel
       against the first: compare.txt, compare.json, compare.png (a compare
       that fails is said, not a failure of the report).  Exit 1 when a step
       failed.
 
-QUICK, BENCH_SCALE, BENCH_APPEND and VM_CPUS come from the environment, as
-bench.sh has them.  Rows keep every column of the module's results by its
+QUICK, BENCH_SCALE, BENCH_APPEND and VM_CPUS (the plan's VM's) come from the
+environment, as bench.sh has them.  Rows keep every column of the module's results by its
 header name: new columns reach the JSON as they come.  A step the module
 refuses with EINVAL (a parameter or mode it lacks yet) is a logged skip.
 """
@@ -34,6 +37,11 @@ SCALE = float(os.environ.get("BENCH_SCALE") or 1)
 SIZES = [64, 1500, 9000] if QUICK else [64, 128, 256, 512, 1024, 1500, 2048, 4096, 9000, 16384, 65536]
 HEADROOM, PUT, REPEAT, COUNT_BASE, REF = 14, 50, 5, 120000, 1500  # REF: the size of the ratios
 FREE_MODES = ["alloc_skb", "napi_alloc_skb", "page_pool"]
+# The returning boot's vCPUs (bench.sh boots it with VM_CPUS set so), and a step's guessed
+# slowdown per releasing CPU (est_ms).
+RETURN_CPUS, RETURN_EST = int(os.environ.get("VM_CPUS") or 2), 0.75
+# make bench's boots of a kernel, and the suffix of each one's files in raw/KERNEL/ (bench.sh).
+PARTS = {"main": "", "returning": "-returning"}
 BULK_MODES, BULK = ["alloc_skb", "napi_alloc_skb", "page_pool", "kmalloc_floor"], 64  # release=list's batch at most
 ROWS = []
 
@@ -76,7 +84,25 @@ def plan():
                    f"repeat={REPEAT} count={count_for(s)} batch={BULK} cpu=nic latency=0 alloc={a}") for a in ("one", "bulk")]
     # An op of known cost (the defaults: 2000 + 1000 ns spun on the clock): the harness's error.
     steps.append(("calibrate", est_ms(count_for(REF), REF, 1, 1), f"mode=calibrate {run} cpu=nic latency=0"))
-    for i, s in enumerate(steps, 1):
+    return steps
+
+
+def returning_plan():
+    """The returning boot's steps (VM_CPUS vCPUs): per mode, freed on the
+    NIC's CPU, then handed round-robin to 1, 2 ... VM_CPUS - 1 others.
+    free_cpu=other:K is job.sh's: the K CPUs after the one cpu=nic measured
+    on, wrapping, as a cpulist."""
+    run = f"size={REF} headroom={HEADROOM} put={PUT} repeat={REPEAT} count={count_for(REF)} batch=1 cpu=nic latency=0"
+    n = RETURN_CPUS - 1
+    sets = sorted({1, n}) if QUICK else range(1, n + 1)
+    # The maker waits on a full ring, and under TCG each vCPU is a host thread: K releasing
+    # threads spinning beside it on 2 host cores slow it more the more there are.
+    return [("returning", int(est_ms(count_for(REF), REF, 1, 1) * (1 + RETURN_EST * k)), f"mode={m} {run} free_cpu={f}")
+            for m in FREE_MODES for k, f in [(0, "same")] + [(k, f"other:{k}") for k in sets]]
+
+
+def print_plan(vm):
+    for i, s in enumerate(returning_plan() if vm == "returning" else plan(), 1):
         print(i, *s)
 
 
@@ -152,16 +178,54 @@ def step_rows(kind, args, text):
         r.setdefault("free_cpu", args.get("free_cpu"))
         m, o = re.search(r"a pair of reads costs (\d+) ns", lat), re.search(r"adds about ([\d.]+) ns per op", lat)
         r.update(cpus=meta.get("cpus", meta.get("cpu_list")), lat_timer_ns=m and int(m[1]), lat_overhead_ns=o and float(o[1]))
+        if fc := meta.get("free_cpu"):
+            m, o = re.search(r"released (\d+) objects", fc), re.search(r"full (\d+) times?", fc)
+            r.update(released=m and int(m[1]), ring_full=o and int(o[1]))
+        if "free_cpus" in meta:
+            r["free_cpus"] = [e for e in free_cpus(meta["free_cpus"]) if e.pop("mode", r["mode"]) == r["mode"]]
         if c := re.search(r"(\d+) ns allocating and (\d+) ns releasing, (\d+) ns on the measuring CPU; a clock read costs (\d+) ns",
                           meta.get("calibrate", "")):
             r.update(cal_alloc_ns=int(c[1]), cal_free_ns=int(c[2]), cal_nominal_ns=int(c[3]), clock_read_ns=int(c[4]))
     return rows
 
 
+def free_cpus(text):
+    """The "# free_cpus:" line: an entry per releasing CPU (and mode, in a
+    run of several), [{cpu, released, free_ns, ring_full, ...}]: every
+    key=value of the entry, free_ns None where none of its batches was
+    timed."""
+    return [{k: num(v) for k, v in kv(e.split()).items()} for e in text.split(";") if "cpu=" in e]
+
+
+def cpulist(text):
+    """The CPUs of a cpulist ("0-2,4"), or [] for anything else ("same")."""
+    try:
+        return [c for p in text.split(",") for a, _, b in [p.partition("-")] for c in range(int(a), int(b or a) + 1)]
+    except ValueError:
+        return []
+
+
 def parse(kernel, raw):
+    """The rows of kernel's boots (PARTS: those with a plan in raw) into
+    ROWS: their failures, skips and {part: info}."""
+    errors, skips, infos = [], [], {}
+    for part, sfx in PARTS.items():
+        if not os.path.exists(os.path.join(raw, f"plan{sfx}.txt")):
+            continue
+        try:
+            e, s, infos[part] = parse_out(kernel, raw, os.path.join(raw, f"out{sfx}.txt"))
+        except OSError as err:
+            e, s = [f"{kernel}: no output of the {part} boot ({err})"], []
+        errors, skips = errors + e, skips + s
+    if not infos and not errors:
+        errors.append(f"{kernel}: no plan in {raw}")
+    return errors, skips, infos
+
+
+def parse_out(kernel, raw, path):
     """The rows of one VM's output into ROWS; its failures, skips and info."""
     errors, skips, info, step = [], [], {"remeasured": 0}, None
-    for line in open(os.path.join(raw, "out.txt"), errors="replace"):
+    for line in open(path, errors="replace"):
         line, w = line.rstrip("\r\n"), line.split()
         if line.startswith("@@ info "):
             info.update(kv(w[2:]))
@@ -176,7 +240,8 @@ def parse(kernel, raw):
             what = f"{kernel}: step {step['id']} ({' '.join(point)})"
             info["remeasured"] += any(t.startswith("# bench: measured twice") for t in step["text"])
             args = kv(step["args"].split())
-            new = [dict(kernel=kernel, release=info.get("release"), run=step["kind"], step=step["id"], args=step["args"], **r)
+            new = [dict(kernel=kernel, release=info.get("release"), vm_cpus=num(info.get("cpus", "-")), run=step["kind"], step=step["id"],
+                        args=step["args"], **r)
                    for r in step_rows(step["kind"], args, step["text"])]
             if kv(w[3:]).get("rc") != "0":
                 errors.append(f"{what} failed")
@@ -233,6 +298,20 @@ def release_free(k, m):
     return rs[0].get("free_ns") if rs else None
 
 
+def returning(k, m):
+    """Mode M's returning steps on kernel K, by the number of CPUs that
+    released (0: free_cpu=same): {n: row}.  With ratio, the row's ns_per_op
+    over free_cpu=same's (the same boot's), and "free_mean": its releasing
+    CPUs' mean free_ns."""
+    rs = {len(cpulist(arg(r, "free_cpu") or "")): dict(r) for r in find(kernel=k, run="returning", mode=m)}
+    same = rs.get(0, {}).get("ns_per_op")
+    for r in rs.values():
+        r["ratio"] = r["ns_per_op"] / same if same and r.get("ns_per_op") else None
+        fns = [f["free_ns"] for f in r.get("free_cpus", []) if f.get("free_ns") is not None]
+        r["free_mean"] = sum(fns) / len(fns) if fns else r.get("free_ns") if r.get("free_ns") else None
+    return dict(sorted(rs.items()))
+
+
 def bulk(k, m):
     """Mode M's batch-of-BULK rows of kernel K released one at a time and
     with one call: (one, list), each None when not there."""
@@ -272,7 +351,8 @@ def summary(kernels):
         ns = {m: get("ns_per_op", mode=m, batch=1, **sw) for m in seen("mode", **sw)}
         fl, a, n, e = (ns.get(m) for m in ("kmalloc_floor", "alloc_skb", "napi_alloc_skb", "empty"))
         ops = {m: get("ops_per_sec", mode=m, batch=1, **sw) for m in ("alloc_skb", "netdev_alloc_skb")}
-        out.append(f"- **{k}** ({get('release', kernel=k)}): size {REF}, batch 1, CPU {get('cpu', **sw)}, medians of {REPEAT} repetitions")
+        out.append(f"- **{k}** ({get('release', kernel=k)}): size {REF}, batch 1, " + (f"CPU {get('cpu', **sw)}, " if find(**sw) else "")
+                   + f"medians of {REPEAT} repetitions")
         if fl:
             out.append(f"  - ns/op over kmalloc_floor's ({nsf(fl)} ns): " + ratios((m, x, fl) for m, x in ns.items() if m not in ("kmalloc_floor", "empty")))
         spread = [(r["ns_max"] / r["ns_min"], r["mode"]) for r in find(batch=1, **sw) if r["mode"] != "empty" and r.get("ns_min")]
@@ -301,6 +381,11 @@ def summary(kernels):
                        + f"; sampling adds about {lat[0]['lat_overhead_ns']} ns/op (a timer-read pair costs {lat[0]['lat_timer_ns']} ns)")
         if rel := ratios((m, *release(k, m)[1::-1]) for m in FREE_MODES):
             out.append(f"  - freed on the other CPU over the same CPU, ns/op: {rel}")
+        if ret := [(m, rs) for m in FREE_MODES for rs in [returning(k, m)] if any(r["ratio"] for n, r in rs.items() if n)]:
+            ns = sorted({n for _, rs in ret for n in rs if n})
+            out.append(f"  - returning ({get('vm_cpus', kernel=k, run='returning')} vCPUs), ns/op over free_cpu=same's in the same boot, "
+                       f"released on {'/'.join(map(str, ns))} other CPUs: " + ", ".join(
+                           f"{m} " + "/".join(ratio(rs[n]["ratio"]) if n in rs and rs[n]["ratio"] else "–" for n in ns) for m, rs in ret))
     for k in kernels[1:]:
         if line := ratios((m, get("ns_per_op", kernel=k, run="sweep", size=REF, batch=1, mode=m),
                            get("ns_per_op", kernel=kernels[0], run="sweep", size=REF, batch=1, mode=m))
@@ -344,6 +429,28 @@ def tables(kernels):
             out.append(table(f"freed at {REF} bytes, batch 1: ns per op on the NIC's CPU, the skb freed on the CPU that made it (free_cpu=same) "
                              "or handed to a thread on another (its busy time per object: free_ns)",
                              ["mode", "same CPU", "other CPU", "free_cpu", "other / same", "free_ns there"], rel))
+        ret = {m: rs for m in FREE_MODES for rs in [returning(k, m)] if rs}
+        if ret:
+            same = next((r for rs in ret.values() for r in rs.values()), {})
+            out.append(table(f"returning CPUs at {REF} bytes, batch 1, {same.get('vm_cpus')} vCPUs (a boot of its own): allocated on the "
+                             f"NIC's CPU {same.get('cpu')}, released there (free_cpu=same) or handed round-robin to 1, 2 ... other CPUs, "
+                             "each freeing with consume_skb() in a thread of its own; ratios to free_cpu=same's ns per op in the same "
+                             "boot (TCG: absolute times are emulated); free_ns: the releasing threads' busy ns per object, all of them, "
+                             "then the mean of each CPU's; ring full: how often the maker found a ring full and waited",
+                             ["mode", "releasing CPUs", "free_cpu", "ns/op", "ns/op / same", "free_ns", "free_ns per CPU, mean",
+                              "mean / same ns/op", "ring full"],
+                             [[m, n, arg(r, "free_cpu"), nsf(r.get("ns_per_op")), r["ratio"] and ratio(r["ratio"]), nsf(r.get("free_ns")) if n
+                               else None, nsf(r["free_mean"]) if n else None, ratios([("", r["free_mean"], rs[0].get("ns_per_op") if 0 in rs
+                                                                                      else None)]).strip() or None if n else None,
+                               r["ring_full"] if r.get("ring_full") is not None else sum(f.get("ring_full") or 0 for f in r.get("free_cpus", []))
+                               if n else None]
+                              for m, rs in ret.items() for n, r in rs.items()]))
+            if per := [[m, arg(r, "free_cpu"), f.get("cpu"), f.get("released"), nsf(f.get("free_ns")),
+                        ratios([("", f.get("free_ns"), rs[0].get("ns_per_op") if 0 in rs else None)]).strip() or None, f.get("ring_full")]
+                       for m, rs in ret.items() for n, r in rs.items() for f in r.get("free_cpus", [])]:
+                out.append(table("returning CPUs, each releasing CPU: the objects it released, its busy ns per object (free_ns; '–': "
+                                 "none of its batches timed), that over free_cpu=same's ns per op, and how often its ring was full",
+                                 ["mode", "free_cpu", "cpu", "released", "free_ns", "free_ns / same ns/op", "ring full"], per))
         if bl := [[m, nsf(o.get("ns_per_op")), nsf(li and li.get("ns_per_op")), nsf(o.get("free_ns")), nsf(li and li.get("free_ns")),
                    ratios([("", li and li.get("free_ns"), o.get("free_ns"))]).strip() or None]
                   for m in BULK_MODES for o, li in [bulk(k, m)] if o]:
@@ -367,7 +474,9 @@ def plots(kernels, out, accel):
     os.makedirs(d, exist_ok=True)
 
     def plot(kind, name, title, sub, head, rows, *more):
-        """rows to plotdata/NAME.dat, under a header of quoted names; NAME.png."""
+        """rows to plotdata/NAME.dat, under a header of quoted names; NAME.png.
+        The series follow the first column (returning: the first two)."""
+        lead = 2 if kind == "returning" else 1
         with open(os.path.join(d, name + ".dat"), "w") as f:
             for r in [head] + rows:
                 f.write(" ".join(f'"{x}"' if isinstance(x, str) else "NaN" if x is None else f"{x:.6g}" for x in r) + "\n")
@@ -375,7 +484,8 @@ def plots(kernels, out, accel):
             return
         with open(os.path.join(d, "gnuplot.log"), "a") as log:
             rc = subprocess.run(["gnuplot", "-c", os.path.join(HERE, "plot.gp"), kind, os.path.join(out, name + ".png"),
-                                 f"{title} [{accel}]", sub, str((len(head) - 1) // (3 if kind == "ops" else 1)), os.path.join(d, name + ".dat"), *more], stderr=log).returncode
+                                 f"{title} [{accel}]", sub, str((len(head) - lead) // (3 if kind == "ops" else 1)), os.path.join(d, name + ".dat"), *more],
+                                stderr=log).returncode
         (failed if rc else made).append(f"gnuplot failed for {name}.png (see {d}/gnuplot.log)" if rc else name + ".png")
 
     for k in kernels:
@@ -415,6 +525,16 @@ def plots(kernels, out, accel):
         plot("release", "release", f"skbfactory: freed on the CPU that allocated against the other vCPU, {REF} bytes, batch 1",
              "ns per op; allocated on the NIC CPU (cpu=nic), freed where free_cpu= says",
              ["group", "freed on the same CPU (free_cpu=same)", "freed on the other vCPU"], rel)
+    if ret := {(k, m): rs for k in kernels for m in FREE_MODES for rs in [returning(k, m)] if any(r["ratio"] for r in rs.values())}:
+        ns, ks = sorted({n for rs in ret.values() for n in rs}), list(dict.fromkeys(k for k, _ in ret))
+        vcpus = "/".join(map(str, dict.fromkeys(r.get("vm_cpus") for rs in ret.values() for r in rs.values())))
+        modes = [m for m in FREE_MODES if any((k, m) in ret for k in ks)]
+        plot("returning", "returning", f"skbfactory: ns per op freed on 1 to {max(ns)} other CPUs, ratio to same-CPU release in the same run"
+             + (" (TCG: absolute times are emulated)" if accel == "tcg" else ""),
+             f"{REF} bytes, batch 1, {vcpus} vCPUs; made on the NIC CPU and handed round-robin to the releasing CPUs' consume_skb() threads",
+             ["label", "releasing CPUs"] + [f"{k} {m}" for k in ks for m in modes],
+             [["same CPU" if n == 0 else str(n), n] + [ret.get((k, m), {}).get(n, {}).get("ratio") for k in ks for m in modes] for n in ns],
+             str(len(modes)))
     return made, failed
 
 
@@ -444,10 +564,7 @@ def compare(out, kernels):
 def report(out, kernels):
     errors, skips, infos = [], [], {}
     for k in kernels:
-        try:
-            e, s, infos[k] = parse(k, os.path.join(out, "raw", k))
-        except OSError as err:
-            e, s, infos[k] = [f"{k}: no output ({err})"], [], {}
+        e, s, infos[k] = parse(k, os.path.join(out, "raw", k))
         errors, skips = errors + e, skips + s
     for s in skips:
         print(f"skbfactory: bench: {s}", file=sys.stderr)
@@ -460,29 +577,39 @@ def report(out, kernels):
         except OSError:
             return default
 
-    m = re.search(r"^==> booting \S+ \((\w+),", "".join(text(f"raw/{k}/host.log") for k in kernels), re.M)
+    m = re.search(r"^==> booting \S+ \((\w+),", "".join(text(f"raw/{k}/host{x}.log") for k in kernels for x in PARTS.values()), re.M)
     accel = m[1] if m else "accelerator unknown"
-    vm = {k: (text(f"raw/{k}/vm.txt", "0 ?").split(None, 1) + ["?"])[:2] for k in kernels}
+    # Each boot of each kernel: its part, vCPUs, NIC CPU, seconds, load average before / after, sweep points remeasured.
+    boots = {k: [dict(part=p, vm_cpus=num(i.get("cpus", "-")), nic_cpu=num(i.get("nic_cpu", "-")), seconds=int(t[0]), load=t[1].strip(),
+                      remeasured=i.get("remeasured", 0)) for p, i in infos[k].items()
+                 for t in [(text(f"raw/{k}/vm{PARTS[p]}.txt", "0 ?").split(None, 1) + ["?"])[:2]]] for k in kernels}
     secs, load = (text("host.txt", "0 ?").split(None, 1) + ["?"])[:2]
-    append, vcpus, secs = os.environ.get("BENCH_APPEND", ""), int(os.environ.get("VM_CPUS") or 2), int(secs)
+    append, secs = os.environ.get("BENCH_APPEND", ""), int(secs)
+    vcpus, rcpus = (next((b["vm_cpus"] for bs in boots.values() for b in bs if b["part"] == p), None) for p in PARTS)
     count = f"{COUNT_BASE}{'' if SCALE == 1 else f' x{SCALE}'}*1500/(size+1500)"
     summ = summary(kernels)
     made, failed = plots(kernels, out, accel)
     compared, compare_failed = compare(out, kernels)
     made += [n for n in compared if n.endswith(".png")]
     meta = dict(stamp=os.path.basename(out), quick=QUICK, accel=accel, seconds=secs, load=load.strip(), host_cpus=os.cpu_count(),
-                vm_cpus=vcpus, headroom=HEADROOM, put=PUT, repeat=REPEAT, ref_size=REF, append=append,
+                vm_cpus=vcpus, returning_vm_cpus=rcpus, headroom=HEADROOM, put=PUT, repeat=REPEAT, ref_size=REF, append=append,
                 count=f"{count}, rounded to 100, at least 1000; latency: {int(640000 / REPEAT * SCALE)}",
-                kernels=[dict(name=k, release=infos[k].get("release"), init_on_alloc=infos[k].get("init_on_alloc", "unknown"),
-                              vm_seconds=int(vm[k][0]), load=vm[k][1].strip(), remeasured=infos[k].get("remeasured", 0)) for k in kernels])
+                kernels=[dict(name=k, release=i.get("release"), init_on_alloc=i.get("init_on_alloc", "unknown"), vm_seconds=b.get("seconds", 0),
+                              load=b.get("load", "?"), remeasured=b.get("remeasured", 0), boots=boots[k]) for k in kernels
+                         for i in [infos[k].get("main") or infos[k].get("returning") or {}]
+                         for b in [next((b for b in boots[k] if b["part"] == "main"), {})]])
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(dict(schema="skbfactory-bench/2", meta=meta, summary=summ, skipped=skips, errors=errors, rows=ROWS), f, indent=1)
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write(f"# skbfactory bench {meta['stamp']}\n\nKernels: {' '.join(kernels)}{' (QUICK=1)' if QUICK else ''}. Took {hms(secs)}; "
-                f"load average before / after: {load.strip()}, {os.cpu_count()} host CPUs; VM: {vcpus} vCPUs, accelerator {accel}"
+                f"load average before / after: {load.strip()}, {os.cpu_count()} host CPUs; VM: "
+                + " and ".join([f"{vcpus} vCPUs"] * bool(vcpus) + [f"{rcpus} vCPUs for the returning steps (a boot of their own)"] * bool(rcpus))
+                + f", accelerator {accel}"
                 f"{', kernel arguments ' + append if append else ''}.\n" + " ".join(
-                    f"{k}: VM {hms(int(vm[k][0]))}, load average before / after: {vm[k][1].strip()}, {infos[k].get('remeasured', 0)} "
-                    "sweep points measured twice." for k in kernels)
+                    f"{k}: " + "; ".join((f"VM {hms(b['seconds'])}" if b["part"] == "main" else f"returning VM {hms(b['seconds'])} ({b['vm_cpus']} "
+                                          f"vCPUs, NIC CPU {b['nic_cpu']})") + f", load average before / after: {b['load']}"
+                                         + (f", {b['remeasured']} sweep points measured twice" if b["part"] == "main" else "") for b in boots[k]) + "."
+                    for k in kernels)
                 + f"\nSettings: headroom {HEADROOM}, put {PUT}, {REPEAT} repetitions, count {count}; cpu=nic. Ratios are within this one run."
                 + f"\n\n## Summary\n\n{summ}\n\n" + open(os.path.join(HERE, "reading.md")).read()
                 + "".join(f"\n{h}\n\n" + "\n".join(x) + "\n" for h, x in [("## Skipped", [f"- {s}" for s in skips]),
@@ -496,8 +623,8 @@ def report(out, kernels):
 
 if __name__ == "__main__":
     cmd, args = (sys.argv + [""])[1], sys.argv[2:]
-    if cmd == "plan" and not args:
-        plan()
+    if cmd == "plan" and args in ([], ["main"], ["returning"]):
+        print_plan((args or ["main"])[0])
     elif cmd == "progress" and len(args) == 5:
         progress(*args)
     elif cmd == "report" and len(args) > 1:

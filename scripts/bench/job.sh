@@ -5,10 +5,12 @@
 # each, "ID KIND WEIGHT ARGS...".  pktgen (ARGS size=BYTES seconds=S): the
 # kernel's pktgen sends clone_skb 0 packets to dummy0 from the pktgen thread
 # of our runs' CPU, a count a 2000-packet pilot sets to last S s.  Any other
-# KIND: "1 ARGS" to run (free_cpu=other: the vCPU our runs do not use); a
-# release step the module refuses with EINVAL is skipped, and so is a bulk
-# step it refuses with EOPNOTSUPP (release=list before 6.3).  On VM_OUT "@@
-# info ...", then per step "@@ begin ID KIND ARGS", its text (results or
+# KIND: "1 ARGS" to run; free_cpu=other is the vCPU after the one cpu=nic
+# measured on, free_cpu=other:K the K vCPUs after it (wrapping) as a
+# cpulist, and a step that asks more than the VM has is skipped.  A release
+# or returning step the module refuses with EINVAL is skipped (a module
+# without free_cpu lists refuses them), and so is a bulk step it refuses
+# with EOPNOTSUPP (release=list before 6.3).  On VM_OUT "@@ info ...", then per step "@@ begin ID KIND ARGS", its text (results or
 # pktgen's), "@@ skip ID WHY", "@@ end ID rc=RC secs=S".  On the console the
 # progress: "SKBFACTORY-BENCH: step ID of N: KIND ARGS", "...: again: ...".
 # shellcheck shell=sh
@@ -39,6 +41,21 @@ run_step() {
 		run_cpu=${c:-$run_cpu}
 		;;
 	esac
+}
+
+# others K: the K CPUs after run_cpu, wrapping round VM_CPUS, in the
+# kernel's cpulist syntax ("0-2", "0,2-3"); nothing when there are fewer.
+others() {
+	awk -v k="$1" -v c="$run_cpu" -v n="${VM_CPUS:-1}" 'BEGIN {
+		if (k < 1 || k > n - 1) exit
+		for (i = 1; i <= k; i++) on[(c + i) % n] = 1
+		for (i = 0; i < n; i++) {
+			if (!on[i] || on[i - 1]) continue
+			for (j = i; on[j + 1]; j++);
+			s = s (s == "" ? "" : ",") i (j > i ? "-" j : "")
+		}
+		print s
+	}'
 }
 
 # A sweep point whose repetitions lie more than SPREAD_MAX apart was likely
@@ -136,20 +153,26 @@ failed=0
 echo "bench 0" >/tmp/vm-budget
 while read -r id kind _weight args; do
 	[ -n "$id" ] || continue
-	args=$(echo "$args" | sed "s/free_cpu=other/free_cpu=$(((run_cpu + 1) % VM_CPUS))/")
+	rc=0 why=''
+	case " $args " in *" free_cpu=other "* | *" free_cpu=other:"*)
+		k=$(echo "$args" | sed -n 's/.* free_cpu=other:\([0-9]*\).*/\1/p')
+		fc=$(others "${k:-1}")
+		[ -n "$fc" ] || why="it asks for ${k:-1} releasing CPU(s) besides CPU $run_cpu; the VM has ${VM_CPUS:-1} vCPUs"
+		args=$(echo "$args" | sed "s/free_cpu=other[:0-9]*/free_cpu=${fc:-none}/")
+		;;
+	esac
 	say "step $id of $total: $kind $args"
 	echo "@@ begin $id $kind $args" >"$out"
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	rc=0 why=''
 	# shellcheck disable=SC2086 # one word a token
-	case $kind/${VM_CPUS:-1} in
+	case $kind/$why in
+	*/?*) ;;
 	pktgen/*) pktgen_step $args </dev/null >"$out" 2>&1 || rc=$? ;;
 	sweep/*) sweep_step "$id" $args </dev/null >"$out" 2>&1 || rc=$? ;;
-	release/1) why="one vCPU" ;;
 	*) run_step $args </dev/null >"$out" 2>&1 || rc=$? ;;
 	esac
 	case $kind/$rc in
-	release/2) rc=0 why="the module refuses it with EINVAL: $(grep '^last_error' "$d/stats")" ;;
+	release/2 | returning/2) rc=0 why="the module refuses it with EINVAL: $(grep '^last_error' "$d/stats")" ;;
 	bulk/3) rc=0 why="this kernel has no release=list (EOPNOTSUPP): $(grep '^last_error' "$d/stats")" ;;
 	esac
 	[ -z "$why" ] || echo "@@ skip $id $why" >"$out"

@@ -8,6 +8,9 @@
 #                        and high (the slowest and fastest repetition), the
 #                        last pktgen; YRANGE "LO HI" for both panels
 #   ratio latency scaling release   FILE: a label, then N series (bars)
+#   returning            FILE: a label, the number of releasing CPUs, then N
+#                        series (lines) of ratios, kernel by kernel: the
+#                        first M (ARG7) the modes of one kernel, and so on
 #   compare              FILE (scripts/compare.py): a mode, then N series of
 #                        three columns: B/A and its interval's low and high
 #                        (NaN: none); YRANGE: the threshold in percent
@@ -49,6 +52,24 @@ if (kind eq "ops") {
 		}
 	}
 	unset multiplot
+	exit
+}
+
+if (kind eq "returning") {
+	# A colour per mode, a dash type per kernel.
+	m = ARG7 + 0
+	colour_of(i) = (i - 3) % m + 1
+	dash_of(i) = (i - 3) / m + 1
+	set title title noenhanced
+	set xlabel "CPUs the skbs are released on, besides the NIC CPU that made them (same CPU: free_cpu=same)" noenhanced
+	set ylabel "ns per op / ns per op freed on the same CPU"
+	set yrange [0:*]
+	set offsets 0.2, 0.2, graph 0.08, 0
+	set key below noenhanced
+	set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb "black"
+	plot for [i = 3:n + 2] file using 2:i:xtic(1) with linespoints lt colour_of(i) dt dash_of(i) ps 1.2 \
+			title columnhead(i), \
+		for [i = 3:n + 2] file using 2:i:(sprintf("%.2f", column(i))) with labels offset 0,0.8 font ",9" tc lt colour_of(i) notitle
 	exit
 }
 
