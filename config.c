@@ -159,8 +159,8 @@ static const struct skbf_param skbf_params[] = {
 	 */
 	{ "cpu",      SKBF_K_CPU,      SKBF_OFF(cpu),      0, 0,		"nic" },
 	/*
-	 * same, or a CPU that releases every object the run makes, as a socket reader's CPU does
-	 * (batch=1)
+	 * same, or CPUs (a list, 1-3) that release every object the run makes, as socket
+	 * readers' CPUs do, each measuring CPU's objects to them in turn (batch=1)
 	 */
 	{ "free_cpu", SKBF_K_FREE_CPU, SKBF_OFF(free_cpu), 0, 0,		"same" },
 	/* the NIC cpu=nic follows, or empty for the first that is up and has an IRQ */
@@ -298,19 +298,37 @@ static int skbf_u32_parse(const char *text, u32 min, u32 max, u32 *val)
 	return 0;
 }
 
-/* free_cpu=: "same" (SKBF_NO_CPU) or an online CPU's number. */
-static int skbf_free_cpu_parse(const char *text, int *cpu)
+/**
+ * skbf_free_cpus_parse() - free_cpu=: "same", or a list of online CPUs
+ * @text: the value
+ * @cpus: set to the CPUs, ascending (SKBF_FREE_MAX of room)
+ * @n: set to how many (0 for "same")
+ *
+ * Return: 0, -EINVAL for a malformed list or one naming a CPU that is
+ * impossible or offline, -E2BIG for over SKBF_FREE_MAX CPUs, or -ENOMEM.
+ */
+static int skbf_free_cpus_parse(const char *text, s32 *cpus, u32 *n)
 {
-	u32 v;
+	cpumask_var_t mask;
+	unsigned int cpu;
+	int err;
 
-	if (!strcmp(text, "same")) {
-		*cpu = SKBF_NO_CPU;
+	*n = 0;
+	if (!strcmp(text, "same"))
 		return 0;
-	}
-	if (skbf_u32_parse(text, 0, nr_cpu_ids - 1, &v) || !cpu_online(v))
+	/* "all" would name the measuring CPUs too. */
+	if (!strcmp(text, "all"))
 		return -EINVAL;
-	*cpu = v;
-	return 0;
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	err = skbf_cpus_parse(text, mask);
+	if (!err && cpumask_weight(mask) > SKBF_FREE_MAX)
+		err = -E2BIG;
+	if (!err)
+		for_each_cpu(cpu, mask)
+			cpus[(*n)++] = cpu;
+	free_cpumask_var(mask);
+	return err;
 }
 
 /* node=: any (NUMA_NO_NODE), or a node number that has memory now. */
@@ -367,10 +385,55 @@ static int skbf_choice_parse(struct skbf_config *cfg, const struct skbf_param *p
 	return 0;
 }
 
+/*
+ * free_cpu=: kept in its shortest form, as cpu= is (free_cpu=007 shows
+ * free_cpu=7, 3,1,2 shows 1-3), with how many CPUs it names.
+ */
+static int skbf_free_cpu_set(struct skbf_config *cfg, const char *val, char *why,
+			     size_t why_len)
+{
+	s32 cpus[SKBF_FREE_MAX];
+	size_t len = 0;
+	u32 i, j, n;
+	int err;
+
+	err = skbf_free_cpus_parse(val, cpus, &n);
+	if (err == -E2BIG) {
+		snprintf(why, why_len, "free_cpu=%.32s: over %d CPUs", val, SKBF_FREE_MAX);
+		return -EINVAL;
+	}
+	if (err == -ENOMEM) {
+		snprintf(why, why_len, "free_cpu=%.32s: out of memory", val);
+		return err;
+	}
+	if (err) {
+		snprintf(why, why_len,
+			 "free_cpu=%.32s: expected same or a list of online CPUs such as 1-3", val);
+		return -EINVAL;
+	}
+	if (!n) {
+		strscpy(cfg->free_cpu, "same", SKBF_FREE_CPU_LEN);
+		cfg->nr_free = 0;
+		return 0;
+	}
+	/* Runs of consecutive CPUs as ranges; SKBF_FREE_MAX of them fit. */
+	for (i = 0; i < n; i = j + 1) {
+		for (j = i; j + 1 < n && cpus[j + 1] == cpus[j] + 1; j++)
+			;
+		len += scnprintf(cfg->free_cpu + len, SKBF_FREE_CPU_LEN - len, "%s%d", i ? "," : "",
+				 cpus[i]);
+		if (j > i)
+			len += scnprintf(cfg->free_cpu + len, SKBF_FREE_CPU_LEN - len, "-%d",
+					 cpus[j]);
+	}
+	cfg->nr_free = n;
+	return 0;
+}
+
 static int skbf_param_set(struct skbf_config *cfg, const struct skbf_param *p,
 			  const char *val, char *why, size_t why_len)
 {
-	int err, cpu;
+	int err;
 
 	switch (p->kind) {
 	case SKBF_K_MODE:
@@ -397,17 +460,7 @@ static int skbf_param_set(struct skbf_config *cfg, const struct skbf_param *p,
 			snprintf(why, why_len, "cpu=%s: out of memory", val);
 		return err == -E2BIG ? -EINVAL : err;
 	case SKBF_K_FREE_CPU:
-		/* kept as the CPU's number: free_cpu=007 shows free_cpu=7 */
-		if (skbf_free_cpu_parse(val, &cpu)) {
-			snprintf(why, why_len, "free_cpu=%s: expected same or an online CPU number",
-				 val);
-			return -EINVAL;
-		}
-		if (cpu == SKBF_NO_CPU)
-			strscpy(skbf_field(cfg, p), "same", SKBF_FREE_CPU_LEN);
-		else
-			snprintf(skbf_field(cfg, p), SKBF_FREE_CPU_LEN, "%d", cpu);
-		return 0;
+		return skbf_free_cpu_set(cfg, val, why, why_len);
 	case SKBF_K_DEV:
 		if (*val && !dev_valid_name(val)) {
 			snprintf(why, why_len, "dev=%s: not a valid interface name", val);
@@ -497,7 +550,7 @@ static int skbf_config_check(const struct skbf_config *cfg, char *why, size_t wh
 	}
 	if (strcmp(cfg->free_cpu, "same") && cfg->batch != 1) {
 		snprintf(why, why_len,
-			 "free_cpu=%s hands each object over as it is made: batch=%u must be 1",
+			 "free_cpu=%.40s hands each object over as it is made: batch=%u must be 1",
 			 cfg->free_cpu, cfg->batch);
 		return -EINVAL;
 	}
@@ -539,7 +592,7 @@ static int skbf_config_check(const struct skbf_config *cfg, char *why, size_t wh
 	}
 	if (strcmp(cfg->free_cpu, "same") && cfg->release == SKBF_RELEASE_LIST) {
 		snprintf(why, why_len,
-			 "free_cpu=%s releases one object at a time: release=list needs free_cpu=same",
+			 "free_cpu=%.40s releases one object at a time: release=list needs free_cpu=same",
 			 cfg->free_cpu);
 		return -EINVAL;
 	}

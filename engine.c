@@ -78,6 +78,39 @@ struct skbf_lap {
 };
 
 /**
+ * struct skbf_lane - a worker's objects on their way to one releasing CPU
+ * @ring: the objects, first in first out; one producer (the worker) and
+ *	one consumer (that CPU's releasing thread)
+ * @handed: objects the worker put in @ring so far
+ * @timed_from: the first object (by @handed) of the kept repetitions,
+ *	U64_MAX until they start
+ * @ring_full: times the worker found @ring full
+ * @consumed: objects the releasing thread took from @ring so far
+ * @released: objects it released, counted when it ran on its CPU
+ * @ns: its busy time on the kept repetitions' objects, less its waits
+ * @n: objects that time covers
+ * @clones: skb_clone: clones it released
+ * @companions: of those, the parent's fclone companion
+ * @batches: batches of releases it timed (of kept repetitions)
+ * @dropped: of those, left out of @ns by the drop rule
+ */
+struct skbf_lane {
+	struct ptr_ring ring;
+	u64 handed;
+	u64 timed_from;
+	u64 ring_full;
+	/* Written by the releasing thread: away from what the worker writes. */
+	u64 consumed ____cacheline_aligned_in_smp;
+	u64 released;
+	u64 ns;
+	u64 n;
+	u64 clones;
+	u64 companions;
+	u64 batches;
+	u64 dropped;
+};
+
+/**
  * struct skbf_worker - one measuring thread, bound to one CPU
  * @f: what to make
  * @run: the run it belongs to
@@ -90,7 +123,7 @@ struct skbf_lap {
  * @wait_known: its waits for the CPU are known (taken out of chunks)
  * @waits: they, counted by a preempt notifier on its thread
  * @pmu_ok: the last chunk's PMU counts are the run's (kept, no wait)
- * @handoff: free_cpu: objects go to @ring as they are made
+ * @handoff: free_cpu: objects go to @lanes as they are made
  * @napi_on: its NAPI instance is enabled and points at it
  * @produced: nothing more will enter @ring
  * @cut: another CPU finished this repetition: stop at a batch boundary
@@ -118,23 +151,13 @@ struct skbf_lap {
  * @reps: the kept repetitions
  * @nreps: how many
  * @polled: completed by the NAPI poll after its chunk
- * @ring: free_cpu: objects on their way to the releasing CPU
- * @pending: free_cpu: an object the full ring did not take yet
+ * @lanes: free_cpu: one per releasing CPU, in free_cpu's order
+ * @nlanes: how many
+ * @next: the lane the next object goes to (round-robin)
+ * @pending: free_cpu: an object the full ring of lane @next did not take yet
  * @pmu: PMU counters (cycles, instructions) on @cpu, or NULL
  * @pmu_on: the row gets PMU figures: @pmu opened, or KUnit's seam counts
  * @pmu_gaps: a PMU counter was not counting all the time
- * @cons_ns: the releasing thread's busy time on this worker's objects
- * @cons_n: objects it released that were made in kept repetitions
- * @handed: objects handed over so far
- * @timed_from: free_cpu: the first object (by @handed) of the kept
- *	repetitions, U64_MAX until they start
- * @consumed: objects the releasing thread took from @ring so far
- * @cons_remote: objects it released, counted when it ran on free_cpu
- * @cons_clones: skb_clone: clones it released
- * @cons_companions: of those, the parent's fclone companion
- * @cons_batches: batches of releases it timed (of kept repetitions)
- * @cons_dropped: of those, left out of @cons_ns by the drop rule
- * @ring_full: times the ring was full when an object was handed over
  * @net_dropped: chunks left out because NET_RX or NET_TX ran in them
  * @data_node: node=N: the node of one object's data, made after the
  *	repetitions (page_to_nid), else NUMA_NO_NODE
@@ -180,35 +203,27 @@ struct skbf_worker {
 	struct skbf_rep *reps;
 	u32 nreps;
 	struct completion polled;
-	struct ptr_ring ring;
+	struct skbf_lane *lanes;
+	u32 nlanes;
+	u32 next;
 	void *pending;
 	struct perf_event *pmu[2];
 	bool pmu_on;
 	bool pmu_gaps;
-	u64 handed;
-	u64 timed_from;
-	u64 ring_full;
 	u64 net_dropped;
 	int data_node;
 	int frag_node;
-	/* Written by the releasing thread: away from what the worker writes. */
-	u64 cons_ns ____cacheline_aligned_in_smp;
-	u64 cons_n;
-	u64 consumed;
-	u64 cons_remote;
-	u64 cons_clones;
-	u64 cons_companions;
-	u64 cons_batches;
-	u64 cons_dropped;
 };
 
 /**
- * struct skbf_consumer - free_cpu's thread: releases what the workers make
+ * struct skbf_consumer - a releasing CPU's thread: releases what the
+ *	workers hand it
  * @run: the run
  * @task: the thread, bound to @cpu
  * @cpu: the releasing CPU
+ * @lane: its lane in each worker (its place in free_cpu)
  * @mode: what the workers make
- * @w: the workers whose rings it drains
+ * @w: the workers whose lanes it drains
  * @n: how many
  * @vclock: KUnit's seam, mode=calibrate: its virtual clock
  * @vwait: and its virtual waits
@@ -218,6 +233,7 @@ struct skbf_consumer {
 	struct skbf_run *run;
 	struct task_struct *task;
 	unsigned int cpu;
+	unsigned int lane;
 	enum skbf_mode mode;
 	struct skbf_worker **w;
 	unsigned int n;
@@ -484,17 +500,18 @@ static __always_inline void skbf_alloc_bulk(struct skbf_worker *w, const enum sk
 }
 
 /*
- * free_cpu: the ring is full.  Spin until the releasing CPU makes room,
- * but never past the chunk's deadline (BH may be off: the chunk then ends
- * as it would at its next clock read) or a stop: then the object waits in
- * @pending for the next chunk.
+ * free_cpu: lane @l's ring is full.  Spin until its releasing CPU makes
+ * room, but never past the chunk's deadline (BH may be off: the chunk then
+ * ends as it would at its next clock read) or a stop: then the object
+ * waits in @pending for the next chunk, for the same lane.
  */
-static noinline bool skbf_hand_over_slow(struct skbf_worker *w, void *obj, u64 deadline)
+static noinline bool skbf_hand_over_slow(struct skbf_worker *w, struct skbf_lane *l, void *obj,
+					 u64 deadline)
 {
 	unsigned int spins = 0;
 
-	WRITE_ONCE(w->ring_full, w->ring_full + 1);
-	while (__ptr_ring_produce(&w->ring, obj)) {
+	WRITE_ONCE(l->ring_full, l->ring_full + 1);
+	while (__ptr_ring_produce(&l->ring, obj)) {
 		cpu_relax();
 		if (++spins % 64)
 			continue;
@@ -512,12 +529,19 @@ static noinline bool skbf_hand_over_slow(struct skbf_worker *w, void *obj, u64 d
 /*
  * One producer per ring and one consumer: each side's lock would only
  * ever be taken by that side, so the unlocked ring operations are used.
+ * The objects go to the releasing CPUs in turn: with N of them, each gets
+ * every Nth.
  */
 static __always_inline bool skbf_hand_over(struct skbf_worker *w, void *obj, u64 deadline)
 {
-	if (unlikely(__ptr_ring_produce(&w->ring, obj)) && !skbf_hand_over_slow(w, obj, deadline))
+	struct skbf_lane *l = &w->lanes[w->next];
+
+	if (unlikely(__ptr_ring_produce(&l->ring, obj)) &&
+	    !skbf_hand_over_slow(w, l, obj, deadline))
 		return false;
-	w->handed++;
+	l->handed++;
+	if (++w->next == w->nlanes)
+		w->next = 0;
 	return true;
 }
 
@@ -1170,7 +1194,7 @@ static int skbf_worker_fn(void *arg)
 {
 	struct skbf_worker *w = arg;
 	struct skbf_run *run = w->run;
-	u32 total = run->cfg.warmup + run->cfg.repeat, rep;
+	u32 total = run->cfg.warmup + run->cfg.repeat, rep, i;
 
 	skbf_waits_start(&w->waits, SKBF_PREEMPT_OPS);
 	if (w->f.parents && skbf_parents_make(w))
@@ -1181,7 +1205,8 @@ static int skbf_worker_fn(void *arg)
 		 * FIFO); the ring's own smp_wmb() orders this before them.
 		 */
 		if (rep == run->cfg.warmup) {
-			WRITE_ONCE(w->timed_from, w->handed);
+			for (i = 0; i < w->nlanes; i++)
+				WRITE_ONCE(w->lanes[i].timed_from, w->lanes[i].handed);
 			/* The latency samples of the warmup go too. */
 			if (w->lat) {
 				memset(w->hist, 0, SKBF_LAT_BUCKETS * sizeof(*w->hist));
@@ -1256,7 +1281,7 @@ static u64 skbf_cclock_waited(const struct skbf_consumer *c, u64 *waited)
  * repetitions, timed as a batch and kept in its free_ns by the drop rule
  * of chunks (skbf_keep()).
  */
-static void skbf_release_batch(struct skbf_consumer *c, struct skbf_worker *w, void **objs,
+static void skbf_release_batch(struct skbf_consumer *c, struct skbf_lane *l, void **objs,
 			       unsigned int k, u64 timed)
 {
 	struct skbf_seam_events ev = { .cpu = c->cpu, .steps = k };
@@ -1282,23 +1307,24 @@ static void skbf_release_batch(struct skbf_consumer *c, struct skbf_worker *w, v
 	ev.wait = min(w1 - w0, ns);
 	skbf_events(&m, &ev, seam, seam ? seam->release : NULL);
 	if (raw_smp_processor_id() == c->cpu)
-		w->cons_remote += k;
+		l->released += k;
 	if (!timed)
 		return;
-	w->cons_batches++;
+	l->batches++;
 	if (!skbf_keep(&ev, skbf_cvirtual(c) ? !seam->no_waits :
 			 skbf_waits_known(SKBF_HAVE_WAITS, &c->waits, n0, &ev, seam))) {
-		w->cons_dropped++;
+		l->dropped++;
 		return;
 	}
-	w->cons_ns += div_u64((ns - ev.wait) * timed, k);
-	w->cons_n += timed;
+	l->ns += div_u64((ns - ev.wait) * timed, k);
+	l->n += timed;
 }
 
 /*
- * free_cpu's thread: releases what the workers hand over, as a socket
- * reader's CPU would, with consume_skb() (skb_attempt_defer_free() is not
- * exported).  Its busy time per object is the free_ns of a free_cpu row.
+ * A releasing CPU's thread: releases what the workers hand over, from its
+ * lane of each, as a socket reader's CPU would, with consume_skb()
+ * (skb_attempt_defer_free() is not exported).  Its busy time per object
+ * is its free_ns in # free_cpus; a free_cpu row's is that of all of them.
  */
 static int skbf_consumer_fn(void *arg)
 {
@@ -1315,6 +1341,7 @@ static int skbf_consumer_fn(void *arg)
 		got = 0;
 		for (i = 0; i < c->n; i++) {
 			struct skbf_worker *w = c->w[i];
+			struct skbf_lane *l = &w->lanes[c->lane];
 			u64 from, timed;
 
 			/* Pairs with the worker's release: its last object is in the ring. */
@@ -1326,12 +1353,12 @@ static int skbf_consumer_fn(void *arg)
 			 * its seam may keep it busy for a while.
 			 */
 			if (IS_ENABLED(CONFIG_KUNIT) && run->release_late && !produced &&
-			    !READ_ONCE(w->ring_full))
+			    !READ_ONCE(l->ring_full))
 				continue;
 			if (IS_ENABLED(CONFIG_KUNIT) && unlikely(run->seam) && run->seam->hold &&
 			    !produced && run->seam->hold(run->seam))
 				continue;
-			k = __ptr_ring_consume_batched(&w->ring, objs, ARRAY_SIZE(objs));
+			k = __ptr_ring_consume_batched(&l->ring, objs, ARRAY_SIZE(objs));
 			if (!k)
 				continue;
 			/*
@@ -1340,9 +1367,9 @@ static int skbf_consumer_fn(void *arg)
 			 * so read it after them (pairs with the ring's smp_wmb).
 			 */
 			smp_rmb();
-			from = READ_ONCE(w->timed_from);
-			timed = w->consumed + k - clamp(from, w->consumed, w->consumed + k);
-			w->consumed += k;
+			from = READ_ONCE(l->timed_from);
+			timed = l->consumed + k - clamp(from, l->consumed, l->consumed + k);
+			l->consumed += k;
 			/*
 			 * A clone made while the previous one is still in the
 			 * ring finds its parent's companion taken and comes
@@ -1350,11 +1377,11 @@ static int skbf_consumer_fn(void *arg)
 			 */
 			if (c->mode == SKBF_SKB_CLONE) {
 				for (j = 0; j < k; j++)
-					w->cons_companions += ((struct sk_buff *)objs[j])->fclone ==
-							      SKB_FCLONE_CLONE;
-				w->cons_clones += k;
+					l->companions += ((struct sk_buff *)objs[j])->fclone ==
+							 SKB_FCLONE_CLONE;
+				l->clones += k;
 			}
-			skbf_release_batch(c, w, objs, k, timed);
+			skbf_release_batch(c, l, objs, k, timed);
 			got += k;
 		}
 		if (skbf_modes[c->mode].skb)
@@ -1409,20 +1436,26 @@ static void skbf_pmu_open(struct skbf_worker *w)
 	w->pmu_on = true;
 }
 
-/* Release a ring's leftovers: a stopped run's, or the releasing CPU's. */
-static void skbf_ring_drain(struct skbf_worker *w)
+/* Release the rings' leftovers (a stopped run's) and free the lanes. */
+static void skbf_lanes_free(struct skbf_worker *w)
 {
 	u64 released = 0;
 	void *obj;
+	u32 i;
 
-	while ((obj = __ptr_ring_consume(&w->ring))) {
-		skbf_release_any(w->f.mode, obj);
-		if (!(++released % 64))
-			cond_resched();
+	for (i = 0; w->lanes && i < w->nlanes; i++) {
+		if (!w->lanes[i].ring.queue)
+			continue;
+		while ((obj = __ptr_ring_consume(&w->lanes[i].ring))) {
+			skbf_release_any(w->f.mode, obj);
+			if (!(++released % 64))
+				cond_resched();
+		}
+		ptr_ring_cleanup(&w->lanes[i].ring, NULL);
 	}
 	if (skbf_modes[w->f.mode].skb)
 		atomic64_add(released, &skbf_stats.freed);
-	ptr_ring_cleanup(&w->ring, NULL);
+	kfree(w->lanes);
 }
 
 static void skbf_worker_free(struct skbf_worker *w)
@@ -1437,8 +1470,7 @@ static void skbf_worker_free(struct skbf_worker *w)
 		WRITE_ONCE(w->pc->worker, NULL);
 		napi_disable(&w->pc->napi);
 	}
-	if (w->handoff && w->ring.queue)
-		skbf_ring_drain(w);
+	skbf_lanes_free(w);
 	/* After the NAPI is disabled and every page is back. */
 	if (!IS_ERR_OR_NULL(w->f.pool))
 		page_pool_destroy(w->f.pool);
@@ -1451,6 +1483,23 @@ static void skbf_worker_free(struct skbf_worker *w)
 	kvfree(w->f.parents);
 	kfree(w->reps);
 	kfree(w);
+}
+
+/* A lane per releasing CPU, each with its ring. */
+static int skbf_lanes_new(struct skbf_worker *w, u32 n, int node)
+{
+	u32 i;
+
+	w->lanes = kcalloc_node(n, sizeof(*w->lanes), GFP_KERNEL, node);
+	if (!w->lanes)
+		return -ENOMEM;
+	w->nlanes = n;
+	for (i = 0; i < n; i++) {
+		w->lanes[i].timed_from = U64_MAX;
+		if (ptr_ring_init(&w->lanes[i].ring, SKBF_RING, GFP_KERNEL))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct skbf_target *t,
@@ -1474,11 +1523,10 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 	w->block = 1;
 	w->fail_every = run->fail_every;
 	w->fail_burst = run->fail_burst;
-	w->handoff = t->w.free_cpu != SKBF_NO_CPU;
+	w->handoff = t->w.nr_free;
 	w->pc = skbf.pcpu[cpu];
 	w->data_node = NUMA_NO_NODE;
 	w->frag_node = NUMA_NO_NODE;
-	w->timed_from = U64_MAX;
 	init_completion(&w->polled);
 	skbf_factory_init(&w->f, mode, cfg);
 	w->f.napi = &w->pc->napi;
@@ -1514,7 +1562,7 @@ static struct skbf_worker *skbf_worker_new(struct skbf_run *run, const struct sk
 		if (!w->f.parents)
 			goto fail;
 	}
-	if (w->handoff && ptr_ring_init(&w->ring, SKBF_RING, GFP_KERNEL))
+	if (w->handoff && skbf_lanes_new(w, t->w.nr_free, node))
 		goto fail;
 	if (mode == SKBF_PAGE_POOL) {
 		w->f.pool = skbf_page_pool_create(w->f.napi,
@@ -1554,8 +1602,8 @@ static void skbf_consumer_free(struct skbf_consumer *c)
 }
 
 static struct skbf_consumer *skbf_consumer_new(struct skbf_run *run, enum skbf_mode mode,
-					       unsigned int cpu, struct skbf_worker **w,
-					       unsigned int n)
+					       unsigned int cpu, unsigned int lane,
+					       struct skbf_worker **w, unsigned int n)
 {
 	struct skbf_consumer *c = kzalloc_node(sizeof(*c), GFP_KERNEL, cpu_to_node(cpu));
 	int err;
@@ -1564,6 +1612,7 @@ static struct skbf_consumer *skbf_consumer_new(struct skbf_run *run, enum skbf_m
 		return ERR_PTR(-ENOMEM);
 	c->run = run;
 	c->cpu = cpu;
+	c->lane = lane;
 	c->mode = mode;
 	c->w = w;
 	c->n = n;
@@ -1585,20 +1634,23 @@ static struct skbf_consumer *skbf_consumer_new(struct skbf_run *run, enum skbf_m
 static int skbf_threads_start(struct skbf_run *run, const struct skbf_target *t,
 			      enum skbf_mode mode, struct skbf_worker **w, unsigned int n)
 {
-	int free_cpu = t->w.free_cpu, err = 0;
-	unsigned int i = 0, cpu;
+	unsigned int i = 0, cpu, threads;
+	int err = 0;
 
 	cpus_read_lock();
 	if (skbf_stopping(run)) {
 		err = run->stop;
 		goto out;
 	}
-	if (!cpumask_subset(t->cpus, cpu_online_mask) ||
-	    (free_cpu != SKBF_NO_CPU && !cpu_online(free_cpu))) {
+	for (i = 0; i < t->w.nr_free; i++)
+		if (!cpu_online(t->w.free_cpus[i]))
+			err = -EAGAIN;
+	if (err || !cpumask_subset(t->cpus, cpu_online_mask)) {
 		skbf_run_stop(run, -EAGAIN, "a CPU of the run went offline");
 		err = -EAGAIN;
 		goto out;
 	}
+	i = 0;
 	for_each_cpu(cpu, t->cpus) {
 		w[i] = skbf_worker_new(run, t, mode, cpu);
 		if (IS_ERR(w[i])) {
@@ -1608,22 +1660,24 @@ static int skbf_threads_start(struct skbf_run *run, const struct skbf_target *t,
 		}
 		i++;
 	}
-	if (free_cpu != SKBF_NO_CPU) {
-		run->consumer = skbf_consumer_new(run, mode, free_cpu, w, n);
-		if (IS_ERR(run->consumer)) {
-			err = PTR_ERR(run->consumer);
-			run->consumer = NULL;
+	for (i = 0; i < t->w.nr_free; i++) {
+		struct skbf_consumer *c = skbf_consumer_new(run, mode, t->w.free_cpus[i], i, w, n);
+
+		if (IS_ERR(c)) {
+			err = PTR_ERR(c);
 			goto out;
 		}
+		run->consumers[run->nr_consumers++] = c;
 	}
 	run->lead = w[0];
 	WRITE_ONCE(run->progress_rep, 0);
-	atomic_set(&run->running, n + !!run->consumer);
-	atomic_set(&run->measuring, n + !!run->consumer);
+	threads = n + run->nr_consumers;
+	atomic_set(&run->running, threads);
+	atomic_set(&run->measuring, threads);
 	for (i = 0; i < n; i++)
 		wake_up_process(w[i]->task);
-	if (run->consumer)
-		wake_up_process(run->consumer->task);
+	for (i = 0; i < run->nr_consumers; i++)
+		wake_up_process(run->consumers[i]->task);
 out:
 	cpus_read_unlock();
 	if (err && err != run->stop)
@@ -1687,9 +1741,10 @@ static void skbf_threads_free(struct skbf_run *run, struct skbf_worker **w, unsi
 {
 	unsigned int i;
 
-	/* The releasing thread first: the rings are drained once it is gone. */
-	skbf_consumer_free(run->consumer);
-	run->consumer = NULL;
+	/* The releasing threads first: the rings are drained once they are gone. */
+	for (i = 0; i < run->nr_consumers; i++)
+		skbf_consumer_free(run->consumers[i]);
+	run->nr_consumers = 0;
 	for (i = 0; i < n; i++)
 		skbf_worker_free(w[i]);
 	run->lead = NULL;

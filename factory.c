@@ -764,7 +764,7 @@ static u64 skbf_rx_head(u64 len, bool napi)
  * @mode: the mode
  *
  * What a batch holds (the sk_buff, the head as the allocator hands it out,
- * page fragments), plus the ring of skbs in flight to the releasing CPU,
+ * page fragments), plus the rings of skbs in flight to the releasing CPUs,
  * plus skb_clone's parents and page_pool's own pages.  A bound from the
  * allocators' size rules on 6.1 and 6.12, for the memory bound, not a
  * measurement: where the kernels differ, the larger.
@@ -777,7 +777,8 @@ VISIBLE_IF_KUNIT u64 skbf_footprint(const struct skbf_config *cfg, enum skbf_mod
 	u64 fclone = SKB_DATA_ALIGN(sizeof(struct sk_buff_fclones));
 	u64 head = skbf_slab_head(cfg->size);
 	u64 frag = skbf_frag_cost(SKB_HEAD_ALIGN(cfg->size));
-	u64 slots = cfg->batch + (strcmp(cfg->free_cpu, "same") ? SKBF_RING + 1 : 0);
+	/* A ring to each releasing CPU, and an object waiting for room. */
+	u64 slots = cfg->batch + (cfg->nr_free ? cfg->nr_free * SKBF_RING + 1 : 0);
 	u64 one;
 
 	switch (mode) {

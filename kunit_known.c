@@ -14,7 +14,7 @@
  */
 
 #define SKBF_KNOWN_REPS		(SKBF_WARMUP_MAX + SKBF_REPEAT_MAX)
-#define SKBF_KNOWN_SLOTS	3	/* two measuring CPUs and a releasing one */
+#define SKBF_KNOWN_SLOTS	4	/* two measuring CPUs and two releasing ones */
 #define SKBF_KNOWN_EVENTS	8
 #define SKBF_KNOWN_CHUNKS	64	/* chunks whose length a script keeps */
 #define SKBF_KNOWN_REP_NS	(1000ULL * NSEC_PER_MSEC)	/* repetition r starts at r s */
@@ -64,18 +64,20 @@ struct skbf_known_cpu {
  * @op_ns: if set, the cost of allocation (or release) @op of a repetition
  * @ev: events to inject, @nev of them
  * @nev: how many
- * @rel_ns: the releasing thread's cost per release
+ * @rel_ns: the releasing thread's cost per release (slot 2's)
+ * @rel3_ns: slot 3's, the second releasing CPU's
  * @rel_every: every this many batches (the last of each group), the
  *	releasing thread was preempted and waited @rel_wait_ns in it
  * @rel_wait_ns: see @rel_every
- * @batches: batches the releasing thread timed, as the script saw them
+ * @batches: batches slot 2's releasing thread timed, as the script saw them
+ * @batches3: slot 3's
  * @rel_preempted: of those, preempted ones
  * @lockstep: the measuring threads of slots 0 and 1 meet after each chunk
  * @late_ms: slot 1 starts each repetition this long (real time) after slot 0
  * @spin_ns: the virtual ns of a step of a worker's wait for room
  * @spun: the virtual time workers waited so
  * @hold_ns: the releasing thread takes nothing until they waited this long
- * @c: per slot: 0 and 1 measure, 2 releases
+ * @c: per slot: 0 and 1 measure, 2 and 3 release
  * @nslots: measuring slots in use
  * @error: the first thing that went wrong in a hook (cases check it)
  */
@@ -87,9 +89,11 @@ struct skbf_known {
 	struct skbf_known_ev ev[SKBF_KNOWN_EVENTS];
 	unsigned int nev;
 	u64 rel_ns;
+	u64 rel3_ns;
 	u32 rel_every;
 	u64 rel_wait_ns;
 	u32 batches;
+	u32 batches3;
 	u32 rel_preempted;
 	bool lockstep;
 	u32 late_ms;
@@ -151,9 +155,13 @@ static u64 skbf_known_cost(struct skbf_seam *s, unsigned int cpu, bool free, u64
 	unsigned int slot = c - k->c, i;
 	u64 ns;
 
-	if (slot == 2) {
-		ns = k->rel_ns;
-		if (c->first && k->rel_every && k->batches % k->rel_every == k->rel_every - 1)
+	if (slot >= 2) {
+		/* Each releasing thread on its own CPU, as its slot says. */
+		if (raw_smp_processor_id() != cpu)
+			k->error = "a releasing thread ran off its CPU";
+		ns = slot == 3 ? k->rel3_ns : k->rel_ns;
+		if (slot == 2 && c->first && k->rel_every &&
+		    k->batches % k->rel_every == k->rel_every - 1)
 			*wait = k->rel_wait_ns;
 		c->first = false;
 		c->now += ns + *wait;
@@ -233,7 +241,13 @@ static void skbf_known_chunk(struct skbf_seam *s, struct skbf_seam_events *evs)
 static void skbf_known_release(struct skbf_seam *s, struct skbf_seam_events *evs)
 {
 	struct skbf_known *k = container_of(s, struct skbf_known, seam);
+	struct skbf_known_cpu *c = skbf_known_slot(k, evs->cpu);
 
+	if (c == &k->c[3]) {
+		k->batches3++;
+		c->first = true;
+		return;
+	}
 	if (k->rel_every && k->batches % k->rel_every == k->rel_every - 1) {
 		evs->nivcsw = 1;
 		k->rel_preempted++;
@@ -244,8 +258,8 @@ static void skbf_known_release(struct skbf_seam *s, struct skbf_seam_events *evs
 
 /*
  * A script: every allocation @alloc_ns and release @free_ns, on @ncpus
- * measuring CPUs (slots 0 and 1), and the next online CPU for a releasing
- * thread (slot 2), nr_cpu_ids when there is none.
+ * measuring CPUs (slots 0 and 1), and the next online CPUs for releasing
+ * threads (slots 2 and 3), nr_cpu_ids when there is none.
  */
 static struct skbf_known *skbf_known_new(struct kunit *test, unsigned int ncpus, u32 alloc_ns,
 					 u32 free_ns)
@@ -273,6 +287,9 @@ static struct skbf_known *skbf_known_new(struct kunit *test, unsigned int ncpus,
 		cpu = cpumask_next(cpu, cpu_online_mask);
 	}
 	k->c[2].cpu = cpu < nr_cpu_ids ? cpu : nr_cpu_ids;
+	if (cpu < nr_cpu_ids)
+		cpu = cpumask_next(cpu, cpu_online_mask);
+	k->c[3].cpu = cpu < nr_cpu_ids ? cpu : nr_cpu_ids;
 	k->nslots = ncpus;
 	return k;
 }
@@ -913,6 +930,44 @@ static void known_free_cpu_test(struct kunit *test)
 }
 
 /*
+ * Two releasing CPUs: the measuring CPU hands its 501 objects to them in
+ * turn, the first to the lower, so 251 go to the one that releases at
+ * 700 ns each and 250 to the one at 900 ns.  Each CPU's free_ns is its
+ * own cost; the row's is theirs per object together,
+ * (251 * 700 + 250 * 900) / 501 = 799.80.
+ */
+static void known_free_cpus_test(struct kunit *test)
+{
+	struct skbf_known *k = skbf_known_new(test, 1, 3000, 1000);
+	const struct skbf_results *res;
+	struct skbf_known_row *t;
+	char want[256];
+
+	if (k->c[3].cpu >= nr_cpu_ids)
+		kunit_skip(test, SKBF_KUNIT_NEED3);
+	k->rel_ns = 700;
+	k->rel3_ns = 900;
+	res = skbf_known_exec(test, k, "count=501 repeat=1 free_cpu=%u,%u", k->c[3].cpu,
+			      k->c[2].cpu);
+	t = skbf_known_text(test, res, k->c[0].cpu);
+	skbf_known_cols(test, t, "ns_per_op=3000.00 free_ns=799.80 dropped_chunks=0");
+	KUNIT_EXPECT_EQ(test, res->released_remote, 501);
+	KUNIT_ASSERT_EQ(test, res->nr_frees, 2);
+	KUNIT_EXPECT_EQ(test, res->frees[0].cpu, k->c[2].cpu);
+	KUNIT_EXPECT_EQ(test, res->frees[0].released, 251);
+	KUNIT_EXPECT_EQ(test, res->frees[1].cpu, k->c[3].cpu);
+	KUNIT_EXPECT_EQ(test, res->frees[1].released, 250);
+	KUNIT_EXPECT_EQ(test, res->frees[0].batches, k->batches);
+	KUNIT_EXPECT_EQ(test, res->frees[1].batches, k->batches3);
+	snprintf(want, sizeof(want),
+		 "# free_cpus: mode=calibrate cpu=%u released=251 free_ns=700.00 ring_full=%llu batches=%u dropped=0; mode=calibrate cpu=%u released=250 free_ns=900.00 ring_full=%llu batches=%u dropped=0",
+		 k->c[2].cpu, res->frees[0].ring_full, k->batches, k->c[3].cpu,
+		 res->frees[1].ring_full, k->batches3);
+	KUNIT_EXPECT_STREQ(test, skbf_known_line(test, t, "# free_cpus: "), want);
+	KUNIT_EXPECT_EQ(test, res->ring_full, res->frees[0].ring_full + res->frees[1].ring_full);
+}
+
+/*
  * Chunks in a NAPI poll: 1000 ops of 4 us; chunk 2's first op lasts 1.5 ms
  * more, so it ends at its first clock read, two ops in; chunk 3 is dropped
  * (a move).  The chunks last 1, 1, 1.508, 1 and 0.992 ms: BH was off
@@ -1155,6 +1210,7 @@ static struct kunit_case skbf_known_cases[] = {
 	KUNIT_CASE(known_sum_dropped_test),
 	KUNIT_CASE(known_barrier_test),
 	KUNIT_CASE_PARAM(known_free_cpu_test, skbf_known_bools_gen_params),
+	KUNIT_CASE(known_free_cpus_test),
 	KUNIT_CASE(known_softirq_test),
 	KUNIT_CASE(known_pmu_test),
 	KUNIT_CASE(known_calibrate_text_test),

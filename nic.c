@@ -210,9 +210,9 @@ static int skbf_target_resolve(const struct skbf_config *cfg, struct skbf_target
 {
 	struct net_device *dev;
 	int err = 0;
+	u32 i;
 
 	memset(t, 0, sizeof(*t));
-	t->w.free_cpu = SKBF_NO_CPU;
 	t->w.irq = -1;
 	if (!zalloc_cpumask_var(&t->cpus, GFP_KERNEL)) {
 		snprintf(why, why_len, "out of memory");
@@ -234,13 +234,17 @@ static int skbf_target_resolve(const struct skbf_config *cfg, struct skbf_target
 		if (err)
 			snprintf(why, why_len, "cpu=%.100s: a CPU it names is offline", cfg->cpu);
 	}
-	if (!err && skbf_free_cpu_parse(cfg->free_cpu, &t->w.free_cpu)) {
-		snprintf(why, why_len, "free_cpu=%s: that CPU is offline", cfg->free_cpu);
+	/* Again at each run: a CPU may have gone offline since the write. */
+	if (!err && skbf_free_cpus_parse(cfg->free_cpu, t->w.free_cpus, &t->w.nr_free)) {
+		snprintf(why, why_len, "free_cpu=%.100s: a CPU it names is offline", cfg->free_cpu);
 		err = -EINVAL;
 	}
-	if (!err && t->w.free_cpu >= 0 && cpumask_test_cpu(t->w.free_cpu, t->cpus)) {
-		snprintf(why, why_len, "free_cpu=%d is one of the measuring CPUs (%*pbl)",
-			 t->w.free_cpu, cpumask_pr_args(t->cpus));
+	for (i = 0; !err && i < t->w.nr_free; i++) {
+		if (!cpumask_test_cpu(t->w.free_cpus[i], t->cpus))
+			continue;
+		snprintf(why, why_len,
+			 "free_cpu=%.100s: CPU %d is one of the measuring CPUs (%*pbl)",
+			 cfg->free_cpu, t->w.free_cpus[i], cpumask_pr_args(t->cpus));
 		err = -EINVAL;
 	}
 	if (err)

@@ -32,7 +32,7 @@ static const struct skbf_col {
 	{ "mode",	    SKBF_FMT_MODE },
 	/* the measuring CPU, or sum: the CPUs together over their common window */
 	{ "cpu",	    SKBF_FMT_CPU },
-	/* the releasing CPU, or same */
+	/* the releasing CPUs, or same */
 	{ "free_cpu",	    SKBF_FMT_FREE_CPU },
 	/* where the timed chunks ran: softirq (a NAPI poll), task (a kernel thread) or mixed */
 	{ "ctx",	    SKBF_FMT_CTX,  0,			  true },
@@ -65,7 +65,7 @@ static const struct skbf_col {
 	{ "cv_pct",	    SKBF_FMT_X100, SKBF_ROW(cv_x100),	  true },
 	/* batch >= 2: ns per allocation, timed apart from the releases */
 	{ "alloc_ns",	    SKBF_FMT_X100, SKBF_ROW(alloc_x100),  true },
-	/* batch >= 2: ns per release; free_cpu: the releasing CPU's busy ns per object */
+	/* batch >= 2: ns per release; free_cpu: the releasing CPUs' busy ns per object */
 	{ "free_ns",	    SKBF_FMT_X100, SKBF_ROW(free_x100),	  true },
 	/* operations per second from the median; a sum row adds the CPUs' rates */
 	{ "ops_per_sec",    SKBF_FMT_U64,  SKBF_ROW(ops_per_sec) },
@@ -222,7 +222,7 @@ static void skbf_results_calibrate(struct seq_buf *s, const struct skbf_results 
 
 	if (cfg->mode != SKBF_CALIBRATE)
 		return;
-	if (res->where.free_cpu == SKBF_NO_CPU)
+	if (!res->where.nr_free)
 		per_op += cfg->cal_free_ns;
 	seq_buf_printf(s,
 		       "# calibrate: an op spins on ktime_get_ns() %u ns allocating and %u ns releasing, %llu ns on the measuring CPU; a clock read costs %llu ns, and a spin takes up to two more than its time",
@@ -359,6 +359,42 @@ static void skbf_results_numa(struct seq_buf *s, const struct skbf_results *res)
 	skbf_puts(s, "\n");
 }
 
+/*
+ * free_cpu: the releasing threads together, then each releasing CPU in
+ * each mode, for scripts: "# free_cpus: " and entries of key=value words
+ * separated by "; ".
+ */
+static void skbf_results_free_cpu(struct seq_buf *s, const struct skbf_results *res)
+{
+	const char *its = res->where.nr_free > 1 ? "their" : "its";
+	unsigned int i;
+
+	if (!res->where.nr_free)
+		return;
+	seq_buf_printf(s,
+		       "# free_cpu: %s released %llu objects with consume_skb() (the kernel exports no skb_attempt_defer_free); free_ns is %s busy time per object, over %llu of %s %llu batches (the others left out as chunks are); ",
+		       res->cfg.free_cpu, res->released_remote, its,
+		       res->cons_batches - res->cons_dropped, its, res->cons_batches);
+	if (res->where.nr_free == 1)
+		seq_buf_printf(s, "the ring of %d was full %llu times\n", SKBF_RING,
+			       res->ring_full);
+	else
+		seq_buf_printf(s,
+			       "each measuring CPU hands its objects to these %u CPUs in turn, a ring of %d to each; the rings were full %llu times\n",
+			       res->where.nr_free, SKBF_RING, res->ring_full);
+	skbf_puts(s, "# free_cpus:");
+	for (i = 0; i < res->nr_frees; i++) {
+		const struct skbf_free_row *f = &res->frees[i];
+
+		seq_buf_printf(s, "%s mode=%s cpu=%d released=%llu free_ns=", i ? ";" : "",
+			       skbf_mode_name(f->mode), f->cpu, f->released);
+		skbf_x100_show(s, skbf_ratio(f->ns, 100, f->n));
+		seq_buf_printf(s, " ring_full=%llu batches=%llu dropped=%llu", f->ring_full,
+			       f->batches, f->dropped);
+	}
+	skbf_puts(s, "\n");
+}
+
 /* What # timing says of a preempted chunk, without and with preempt notifiers. */
 static const char *const skbf_waits_rule[] = {
 	"a chunk in which the thread was preempted is left out (this kernel has no preempt notifiers)",
@@ -374,12 +410,7 @@ static void skbf_results_notes(struct seq_buf *s, const struct skbf_results *res
 
 	seq_buf_printf(s, "# cpu_list: %s\n# cpu_rule: %s\n", res->cpus,
 		       skbf_rules[res->where.rule]);
-	if (res->where.free_cpu != SKBF_NO_CPU)
-		seq_buf_printf(s,
-			       "# free_cpu: %d released %llu objects with consume_skb() (the kernel exports no skb_attempt_defer_free); free_ns is its busy time per object, over %llu of its %llu batches (the others left out as chunks are); the ring of %d was full %llu times\n",
-			       res->where.free_cpu, res->released_remote,
-			       res->cons_batches - res->cons_dropped, res->cons_batches, SKBF_RING,
-			       res->ring_full);
+	skbf_results_free_cpu(s, res);
 	skbf_results_release(s, cfg);
 	skbf_results_alloc(s, cfg);
 	skbf_results_numa(s, res);

@@ -72,6 +72,19 @@ static s64 skbf_rep_ns_x100(const struct skbf_rep *r)
 	return skbf_ratio(r->ns, 200, r->steps);
 }
 
+/* A free_cpu row's free_ns: the releasing threads' busy time per object. */
+static s64 skbf_lanes_free_x100(const struct skbf_worker *w)
+{
+	u64 ns = 0, n = 0;
+	u32 i;
+
+	for (i = 0; i < w->nlanes; i++) {
+		ns += w->lanes[i].ns;
+		n += w->lanes[i].n;
+	}
+	return skbf_ratio(ns, 100, n);
+}
+
 /* @tmp: room for 2 * repeat values. */
 static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 {
@@ -133,7 +146,7 @@ static void skbf_row_fill(struct skbf_row *row, struct skbf_worker *w, s64 *tmp)
 	row->ops_per_sec = row->ns_x100 > 0 ? div64_u64(100ULL * NSEC_PER_SEC, row->ns_x100) : 0;
 	row->alloc_x100 = split ? skbf_ratio(all.alloc_ns, 100, all.alloc_steps) : -1;
 	if (w->handoff)
-		row->free_x100 = skbf_ratio(w->cons_ns, 100, w->cons_n);
+		row->free_x100 = skbf_lanes_free_x100(w);
 	else
 		row->free_x100 = split ? skbf_ratio(all.free_ns, 100, all.free_steps) : -1;
 	row->tsc_x100 = w->have_tsc ? skbf_ratio(all.tsc, 200, all.steps) : -1;
@@ -262,6 +275,39 @@ static u64 skbf_clock_cost(void)
 	return best;
 }
 
+/*
+ * free_cpu: what each releasing CPU did for this mode's workers, one entry
+ * of res->frees each, and the run's totals.
+ */
+static void skbf_frees_add(struct skbf_results *res, struct skbf_worker **w, unsigned int n)
+{
+	struct skbf_free_row *f;
+	unsigned int i;
+	u32 j;
+
+	for (j = 0; j < w[0]->nlanes; j++) {
+		f = &res->frees[res->nr_frees++];
+		f->mode = w[0]->f.mode;
+		f->cpu = res->where.free_cpus[j];
+		for (i = 0; i < n; i++) {
+			const struct skbf_lane *l = &w[i]->lanes[j];
+
+			f->released += l->released;
+			f->ns += l->ns;
+			f->n += l->n;
+			f->batches += l->batches;
+			f->dropped += l->dropped;
+			f->ring_full += l->ring_full;
+			res->clones += l->clones;
+			res->clone_companions += l->companions;
+		}
+		res->released_remote += f->released;
+		res->ring_full += f->ring_full;
+		res->cons_batches += f->batches;
+		res->cons_dropped += f->dropped;
+	}
+}
+
 /* One row per worker, and a sum row when there are several. */
 static int skbf_rows_add(struct skbf_run *run, struct skbf_worker **w, unsigned int n)
 {
@@ -279,14 +325,9 @@ static int skbf_rows_add(struct skbf_run *run, struct skbf_worker **w, unsigned 
 		res->bh_over += w[i]->bh_over;
 		for (j = 0; j < SKBF_BH_BUCKETS; j++)
 			run->bh_hist[j] += w[i]->bh_hist[j];
-		res->released_remote += w[i]->cons_remote;
-		res->ring_full += w[i]->ring_full;
-		res->clones += w[i]->cons_clones;
 		res->net_dropped += w[i]->net_dropped;
-		res->clone_companions += w[i]->cons_companions;
-		res->cons_batches += w[i]->cons_batches;
-		res->cons_dropped += w[i]->cons_dropped;
 	}
+	skbf_frees_add(res, w, n);
 	if (w[0]->f.mode == SKBF_CALIBRATE)
 		res->clock_ns = skbf_clock_cost();
 	res->nr_rows += n;

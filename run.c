@@ -229,9 +229,9 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 	enum skbf_mode last = cfg->mode == SKBF_ALL ? SKBF_NR_ALL - 1 : cfg->mode;
 	char why[sizeof(run->stop_why)];
 	struct skbf_results *res = NULL;
-	unsigned int ncpus, mode;
+	unsigned int ncpus, mode, i;
 	struct skbf_target t;
-	size_t rows, len;
+	size_t rows, frees, len;
 	char *cpus;
 	int err;
 
@@ -272,10 +272,15 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 			goto out_target;
 		}
 	}
-	/* The CPU list goes after the rows, as long as it takes. */
+	/*
+	 * After the rows, a free_cpu entry per mode and releasing CPU, then
+	 * the CPU list, as long as it takes.
+	 */
 	rows = (ncpus + (ncpus > 1)) * (last - first + 1);
+	frees = t.w.nr_free * (last - first + 1);
 	len = snprintf(NULL, 0, "%*pbl", cpumask_pr_args(t.cpus)) + 1;
-	res = kvzalloc(size_add(struct_size(res, rows, rows), len), GFP_KERNEL);
+	res = kvzalloc(size_add(size_add(struct_size(res, rows, rows),
+					 array_size(frees, sizeof(*res->frees))), len), GFP_KERNEL);
 	if (!res) {
 		err = skbf_run_fail(run, -ENOMEM, "out of memory");
 		goto out_target;
@@ -283,7 +288,8 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 	res->cfg = *cfg;
 	res->where = t.w;
 	res->overlap_pct = U32_MAX;
-	cpus = (char *)&res->rows[rows];
+	res->frees = (struct skbf_free_row *)&res->rows[rows];
+	cpus = (char *)&res->frees[frees];
 	snprintf(cpus, len, "%*pbl", cpumask_pr_args(t.cpus));
 	res->cpus = cpus;
 	res->timer_ns = skbf_timer_cost();
@@ -293,8 +299,8 @@ VISIBLE_IF_KUNIT int skbf_run_exec(struct skbf_run *run)
 	/* From here, a CPU of the run going down stops it. */
 	spin_lock(&skbf.active_lock);
 	cpumask_copy(run->watch, t.cpus);
-	if (t.w.free_cpu != SKBF_NO_CPU)
-		cpumask_set_cpu(t.w.free_cpu, run->watch);
+	for (i = 0; i < t.w.nr_free; i++)
+		cpumask_set_cpu(t.w.free_cpus[i], run->watch);
 	spin_unlock(&skbf.active_lock);
 
 	err = 0;

@@ -295,7 +295,13 @@ static inline void skbf_inherit_make_it_fail(struct task_struct *task)
 #define SKBF_DIR		"skbfactory"
 #define SKBF_WRITE_MAX		4096	/* longest write to config or run */
 #define SKBF_CPU_LEN		512	/* longest cpu= list, in its shortest form */
-#define SKBF_FREE_CPU_LEN	8	/* "same" or a CPU number */
+/* free_cpu=: "same", or up to SKBF_FREE_MAX CPUs (4 digits and a comma each), shortest form */
+#define SKBF_FREE_CPU_LEN	160
+/*
+ * free_cpu=: the most releasing CPUs.  Each adds a thread, and a ring and
+ * the skbs in flight in it per measuring CPU (the memory bound counts them).
+ */
+#define SKBF_FREE_MAX		32
 #define SKBF_REPEAT_MAX		100
 #define SKBF_WARMUP_MAX		10
 #define SKBF_ETH_HLEN		14	/* the header layout pushes and pulls */
@@ -396,7 +402,8 @@ enum skbf_ctx {
  * @node: the memory's node (skbf_node_path() modes), or NUMA_NO_NODE: the
  *	allocating CPU's
  * @cpu: "nic", "all" or a CPU list
- * @free_cpu: "same", or the CPU that releases what the run makes
+ * @free_cpu: "same", or the CPUs that release what the run makes
+ * @nr_free: how many CPUs @free_cpu names, 0 for "same"
  * @dev: the NIC, or empty for the first one that is up and has an IRQ
  */
 struct skbf_config {
@@ -416,6 +423,7 @@ struct skbf_config {
 	int node;
 	char cpu[SKBF_CPU_LEN];
 	char free_cpu[SKBF_FREE_CPU_LEN];
+	u32 nr_free;
 	char dev[IFNAMSIZ];
 };
 
@@ -433,7 +441,9 @@ enum skbf_rule {
  * struct skbf_where - where a run executes and which NIC it is about,
  * copied out of the NIC so that no reference outlives the lookup
  * @rule: how the measuring CPUs were chosen
- * @free_cpu: the releasing CPU, or %SKBF_NO_CPU
+ * @nr_free: releasing CPUs (free_cpu=), 0 for free_cpu=same
+ * @free_cpus: they, ascending: a measuring CPU hands its objects to them
+ *	in turn, round-robin
  * @nic: the NIC's name, empty when there is none
  * @driver: its driver's (or link type's) name, empty when unknown
  * @ifindex: its ifindex, 0 when none
@@ -443,7 +453,8 @@ enum skbf_rule {
  */
 struct skbf_where {
 	enum skbf_rule rule;
-	int free_cpu;
+	u32 nr_free;
+	s32 free_cpus[SKBF_FREE_MAX];
 	char nic[IFNAMSIZ];
 	char driver[24];
 	int ifindex;
@@ -532,6 +543,28 @@ struct skbf_row {
 };
 
 /**
+ * struct skbf_free_row - one releasing CPU of free_cpu= in one mode
+ * @mode: the mode
+ * @cpu: the releasing CPU
+ * @released: objects its thread released, counted when it ran there
+ * @ns: its busy time on the kept repetitions' objects, less its waits
+ * @n: objects that time covers
+ * @batches: batches of releases it timed
+ * @dropped: of those, left out of @ns by the drop rule
+ * @ring_full: times a measuring CPU found its ring to this CPU full
+ */
+struct skbf_free_row {
+	enum skbf_mode mode;
+	int cpu;
+	u64 released;
+	u64 ns;
+	u64 n;
+	u64 batches;
+	u64 dropped;
+	u64 ring_full;
+};
+
+/**
  * struct skbf_results - a finished run
  * @cfg: its parameters
  * @where: where it ran and the NIC (a copy: no references)
@@ -548,9 +581,9 @@ struct skbf_row {
  *	CPU measured in (its ops_per_sec is then 0)
  * @pp: page_pool mode: the pools' counters, summed (valid when @pp_stats)
  * @pp_stats: the kernel keeps page_pool counters (CONFIG_PAGE_POOL_STATS)
- * @released_remote: free_cpu: objects the releasing thread released, each
- *	counted when it ran on free_cpu
- * @ring_full: free_cpu: times a worker found the ring full and waited
+ * @released_remote: free_cpu: objects the releasing threads released, each
+ *	counted when it ran on its CPU
+ * @ring_full: free_cpu: times a worker found a ring full and waited
  * @net_dropped: chunks left out because NET_RX or NET_TX ran in them
  * @slept: kept chunks in which the measuring thread slept (an op's own sleep)
  * @waited_ns: time taken out of kept chunks: the thread waited for its CPU
@@ -563,6 +596,8 @@ struct skbf_row {
  * @clones: free_cpu, skb_clone: clones the releasing thread released
  * @clone_companions: of those, the parent's fclone companion (the others
  *	came from skbuff_head_cache)
+ * @frees: free_cpu: per mode and releasing CPU, what it did (@nr_frees)
+ * @nr_frees: entries of @frees used
  * @env: the environment's "#" lines as they were when the run started:
  *	the results file is a record of the run, the same at every read
  * @mem_nodes: the nodes with memory when the run started
@@ -602,6 +637,8 @@ struct skbf_results {
 	u64 clock_ns;
 	u64 clones;
 	u64 clone_companions;
+	struct skbf_free_row *frees;
+	unsigned int nr_frees;
 	char env[SKBF_ENV_LEN];
 	nodemask_t mem_nodes;
 	unsigned int nr_rows;
@@ -713,7 +750,8 @@ struct skbf_seam {
  * @gen: repetition barrier: generation
  * @cut: repetitions cut short because one CPU finished (several CPUs)
  * @lead: the worker whose progress stats reports
- * @consumer: the releasing thread (free_cpu), or NULL
+ * @consumers: the releasing threads (free_cpu), one per releasing CPU
+ * @nr_consumers: how many (0 with free_cpu=same)
  * @modes: modes this run measures
  * @progress_mode: the mode being measured, from 1
  * @mode_now: which mode that is
@@ -747,7 +785,8 @@ struct skbf_run {
 	u32 gen;
 	u32 cut;
 	struct skbf_worker *lead;
-	struct skbf_consumer *consumer;
+	struct skbf_consumer *consumers[SKBF_FREE_MAX];
+	unsigned int nr_consumers;
 	u32 modes;
 	u32 progress_mode;
 	enum skbf_mode mode_now;

@@ -320,6 +320,9 @@ static bool skbf_kunit_in_napi(enum skbf_mode mode)
 	       mode == SKBF_BUILD_SKB || mode == SKBF_PAGE_POOL;
 }
 
+/* The skip of a case that needs a measuring CPU and two releasing ones. */
+#define SKBF_KUNIT_NEED3 "under three CPUs: two releasing CPUs and a measuring one need three"
+
 /* The first online CPU other than @cpu, or nr_cpu_ids. */
 static unsigned int skbf_kunit_other_cpu(unsigned int cpu)
 {
@@ -404,6 +407,7 @@ static const struct skbf_kunit_input skbf_kunit_config_ok[] = {
 	SKBF_IN("free_cpu=same"),
 	SKBF_IN("free_cpu=0 batch=1"),
 	SKBF_IN_SHOWS("free_cpu=00", "free_cpu=0"),
+	SKBF_IN_SHOWS("free_cpu=0-0,0", "free_cpu=0"),
 	/* Leading zeros are still decimal, not octal. */
 	SKBF_IN_SHOWS("count=010", "count=10"),
 	SKBF_IN_SHOWS("size=0064 headroom=00 put=064", "size=64 headroom=0 put=64"),
@@ -510,12 +514,15 @@ static const struct skbf_kunit_input skbf_kunit_config_bad[] = {
 	SKBF_IN("dev=."),
 	SKBF_IN("dev=.."),
 	SKBF_IN("dev=abcdefghijklmnop"),
-	/* free_cpu=: same or an online CPU, with batch=1 only. */
+	/* free_cpu=: same or a list of online CPUs, with batch=1 only. */
 	SKBF_IN("free_cpu="),
 	SKBF_IN("free_cpu=SAME"),
 	SKBF_IN("free_cpu=nic"),
+	SKBF_IN("free_cpu=all"),
 	SKBF_IN("free_cpu=-1"),
-	SKBF_IN("free_cpu=0-1"),
+	SKBF_IN("free_cpu=1-0"),
+	SKBF_IN("free_cpu=0,"),
+	SKBF_IN("free_cpu=0-4095"),
 	SKBF_IN("free_cpu=4096"),
 	SKBF_IN("free_cpu=123456789"),
 	SKBF_IN("free_cpu=0 batch=2"),
@@ -767,7 +774,7 @@ static const struct skbf_kunit_why skbf_kunit_whys[] = {
 	{ "", 0, "empty write: expected key=value tokens or reset" },
 	{ "reset size=64", 13, "\"reset\" must be the only token" },
 	{ "size=100 headroom=50 put=51", 27, "headroom=50 + put=51 exceeds size=100" },
-	{ "free_cpu=x", 10, "free_cpu=x: expected same or an online CPU number" },
+	{ "free_cpu=x", 10, "free_cpu=x: expected same or a list of online CPUs such as 1-3" },
 	{ "free_cpu=0 batch=4", 18,
 	  "free_cpu=0 hands each object over as it is made: batch=4 must be 1" },
 	{ "warmup=99", 9, "warmup=99: expected a decimal number 0..10" },
@@ -1889,7 +1896,7 @@ static void target_all_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->w.rule, SKBF_RULE_ALL);
 	KUNIT_EXPECT_TRUE(test, cpumask_equal(t->cpus, cpu_online_mask));
 	KUNIT_EXPECT_STREQ(test, t->w.nic, "lo");
-	KUNIT_EXPECT_EQ(test, t->w.free_cpu, SKBF_NO_CPU);
+	KUNIT_EXPECT_EQ(test, t->w.nr_free, 0);
 }
 
 static void target_list_test(struct kunit *test)
@@ -1915,9 +1922,38 @@ static void target_free_cpu_test(struct kunit *test)
 		kunit_skip(test, "one CPU: free_cpu= needs a second one");
 	snprintf(config, sizeof(config), "cpu=%u free_cpu=%u dev=lo", cpu, other);
 	KUNIT_ASSERT_EQ(test, skbf_kunit_target_get(test, config, &t), 0);
-	KUNIT_EXPECT_EQ(test, t->w.free_cpu, other);
+	KUNIT_EXPECT_EQ(test, t->w.nr_free, 1);
+	KUNIT_EXPECT_EQ(test, t->w.free_cpus[0], other);
 	/* The releasing CPU may not be a measuring one. */
 	snprintf(config, sizeof(config), "cpu=all free_cpu=%u dev=lo", other);
+	KUNIT_EXPECT_EQ(test, skbf_kunit_target_get(test, config, &t), -EINVAL);
+}
+
+/*
+ * free_cpu= lists: the releasing CPUs ascending, whatever order the list
+ * names them in; none of them a measuring one.
+ */
+static void target_free_cpus_test(struct kunit *test)
+{
+	unsigned int c0 = cpumask_first(cpu_online_mask);
+	unsigned int c1 = cpumask_next(c0, cpu_online_mask);
+	unsigned int c2 = cpumask_next(c1, cpu_online_mask);
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_target *t;
+	char config[64];
+
+	if (c2 >= nr_cpu_ids)
+		kunit_skip(test, SKBF_KUNIT_NEED3);
+	snprintf(config, sizeof(config), "cpu=%u free_cpu=%u,%u dev=lo", c0, c2, c1);
+	KUNIT_ASSERT_EQ(test, skbf_kunit_target_get(test, config, &t), 0);
+	KUNIT_EXPECT_EQ(test, t->w.nr_free, 2);
+	KUNIT_EXPECT_EQ(test, t->w.free_cpus[0], c1);
+	KUNIT_EXPECT_EQ(test, t->w.free_cpus[1], c2);
+	skbf_kunit_set(test, config);
+	KUNIT_EXPECT_EQ(test, ctx->cfg.nr_free, 2);
+	snprintf(config, sizeof(config), c2 == c1 + 1 ? "%u-%u" : "%u,%u", c1, c2);
+	KUNIT_EXPECT_STREQ(test, ctx->cfg.free_cpu, config);
+	snprintf(config, sizeof(config), "cpu=%u free_cpu=%u-%u dev=lo", c1, c0, c2);
 	KUNIT_EXPECT_EQ(test, skbf_kunit_target_get(test, config, &t), -EINVAL);
 }
 
@@ -1954,6 +1990,7 @@ static struct kunit_case skbf_nic_cases[] = {
 	KUNIT_CASE(target_all_test),
 	KUNIT_CASE(target_list_test),
 	KUNIT_CASE(target_free_cpu_test),
+	KUNIT_CASE(target_free_cpus_test),
 	KUNIT_CASE(target_no_dev_test),
 	KUNIT_CASE(target_offline_test),
 	{}
@@ -2697,13 +2734,54 @@ static void run_free_cpu_test(struct kunit *test)
 	KUNIT_ASSERT_EQ_MSG(test, skbf_kunit_exec(test, run), 0, "%s", run->stop_why);
 	row = &run->res->rows[0];
 	skbf_kunit_check_row(test, run, row, *mode, 0);
-	KUNIT_EXPECT_EQ(test, run->res->where.free_cpu, other);
+	KUNIT_EXPECT_EQ(test, run->res->where.nr_free, 1);
+	KUNIT_EXPECT_EQ(test, run->res->where.free_cpus[0], other);
 	/* Every object made went to the other CPU and was released there. */
 	KUNIT_EXPECT_EQ(test, run->res->released_remote, row->ops);
+	KUNIT_ASSERT_EQ(test, run->res->nr_frees, 1);
+	KUNIT_EXPECT_EQ(test, run->res->frees[0].cpu, other);
+	KUNIT_EXPECT_EQ(test, run->res->frees[0].released, row->ops);
+	KUNIT_EXPECT_EQ(test, run->res->frees[0].n, row->ops);
 	KUNIT_EXPECT_GT(test, row->free_x100, 0);
 	KUNIT_EXPECT_EQ(test, run->res->cons_dropped, 0);
 	skbf_kunit_expect_moved(test, &st, skbf_kunit_made(run, *mode, row->ops), 0);
 	KUNIT_EXPECT_EQ(test, skbf_outstanding(), 0);
+}
+
+/*
+ * free_cpu= two CPUs: the paths the returning-CPU bench sweeps, 201
+ * objects each, the first to the lower releasing CPU, then in turn: 101
+ * released on one, 100 on the other, each where its thread is bound.
+ */
+static void run_free_cpus_test(struct kunit *test)
+{
+	static const enum skbf_mode modes[] = {
+		SKBF_ALLOC_SKB, SKBF_NAPI_ALLOC_SKB, SKBF_PAGE_POOL,
+	};
+	unsigned int c0 = cpumask_first(cpu_online_mask);
+	unsigned int c1 = cpumask_next(c0, cpu_online_mask);
+	unsigned int c2 = cpumask_next(c1, cpu_online_mask);
+	const struct skbf_results *res;
+	struct skbf_run *run;
+	unsigned int i;
+
+	if (c2 >= nr_cpu_ids)
+		kunit_skip(test, SKBF_KUNIT_NEED3);
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		run = skbf_kunit_run(test,
+				     "mode=%s count=201 repeat=1 warmup=0 cpu=%u free_cpu=%u,%u",
+				     skbf_kunit_mode_names[modes[i]], c0, c2, c1);
+		KUNIT_ASSERT_EQ_MSG(test, skbf_kunit_exec(test, run), 0, "%s", run->stop_why);
+		res = run->res;
+		KUNIT_EXPECT_EQ(test, res->rows[0].ops, 201);
+		KUNIT_ASSERT_EQ(test, res->nr_frees, 2);
+		KUNIT_EXPECT_EQ(test, res->frees[0].cpu, c1);
+		KUNIT_EXPECT_EQ(test, res->frees[0].released, 101);
+		KUNIT_EXPECT_EQ(test, res->frees[1].cpu, c2);
+		KUNIT_EXPECT_EQ(test, res->frees[1].released, 100);
+		KUNIT_EXPECT_EQ(test, res->released_remote, 201);
+		KUNIT_EXPECT_EQ(test, skbf_outstanding(), 0);
+	}
 }
 
 /* A slow releasing CPU: the ring fills, the worker waits, nothing is lost. */
@@ -2995,6 +3073,7 @@ static struct kunit_case skbf_run_cases[] = {
 	KUNIT_CASE(run_pmu_test),
 	KUNIT_CASE(run_empty_floor_test),
 	KUNIT_CASE_PARAM(run_free_cpu_test, skbf_run_modes_gen_params),
+	KUNIT_CASE(run_free_cpus_test),
 	KUNIT_CASE(run_free_cpu_full_test),
 	KUNIT_CASE(run_free_cpu_clone_test),
 	KUNIT_CASE(run_net_softirq_test),
@@ -3254,7 +3333,6 @@ static struct skbf_results *skbf_kunit_results(struct kunit *test)
 	res->cfg.mode = SKBF_NAPI_ALLOC_SKB;
 	res->where.rule = SKBF_RULE_LIST;
 	res->where.irq = -1;
-	res->where.free_cpu = SKBF_NO_CPU;
 	res->cpus = "0-1";
 	res->timer_ns = 40;
 	res->pmu_err = -ENOENT;
@@ -3483,19 +3561,64 @@ static void results_free_cpu_test(struct kunit *test)
 	const char *text;
 	char want[300];
 
+	struct skbf_free_row f = {
+		.mode = SKBF_NAPI_ALLOC_SKB, .cpu = 1, .released = 1000, .ns = 7000, .n = 900,
+		.batches = 20, .dropped = 2, .ring_full = 3,
+	};
+
 	strscpy(res->cfg.free_cpu, "1", sizeof(res->cfg.free_cpu));
-	res->where.free_cpu = 1;
+	res->where.nr_free = 1;
+	res->where.free_cpus[0] = 1;
 	res->released_remote = 1000;
 	res->ring_full = 3;
 	res->cons_batches = 20;
 	res->cons_dropped = 2;
+	res->frees = &f;
+	res->nr_frees = 1;
 	skbf_results_show(&ctx->s, res);
 	text = skbf_kunit_str(test, &ctx->s);
 	snprintf(want, sizeof(want),
 		 "# free_cpu: 1 released 1000 objects with consume_skb() (the kernel exports no skb_attempt_defer_free); free_ns is its busy time per object, over 18 of its 20 batches (the others left out as chunks are); the ring of %d was full 3 times",
 		 SKBF_RING);
 	KUNIT_EXPECT_TRUE_MSG(test, skbf_kunit_has_line(text, want), "%s", text);
+	/* 7000 ns over 900 objects: 7.77 */
+	skbf_kunit_expect_line(test, text,
+			       "# free_cpus: mode=napi_alloc_skb cpu=1 released=1000 free_ns=7.77 ring_full=3 batches=20 dropped=2");
 	KUNIT_EXPECT_NOT_NULL(test, skbf_kunit_line(text, "napi_alloc_skb 0 1 softirq "));
+}
+
+/*
+ * Two releasing CPUs: the line of them together, then each, in each mode;
+ * a CPU none of whose batches was timed has no free_ns.
+ */
+static void results_free_cpus_test(struct kunit *test)
+{
+	struct skbf_kunit *ctx = test->priv;
+	struct skbf_results *res = skbf_kunit_results(test);
+	struct skbf_free_row f[3] = {
+		{ .mode = SKBF_ALLOC_SKB, .cpu = 2, .released = 300, .ns = 210000, .n = 300,
+		  .batches = 5, .ring_full = 4 },
+		{ .mode = SKBF_ALLOC_SKB, .cpu = 3, .released = 300, .batches = 5, .dropped = 5 },
+		{ .mode = SKBF_PAGE_POOL, .cpu = 2, .released = 40, .ns = 100, .n = 40,
+		  .batches = 1 },
+	};
+	const char *text;
+
+	strscpy(res->cfg.free_cpu, "2-3", sizeof(res->cfg.free_cpu));
+	res->where.nr_free = 2;
+	res->released_remote = 640;
+	res->ring_full = 4;
+	res->cons_batches = 11;
+	res->cons_dropped = 5;
+	res->frees = f;
+	res->nr_frees = 3;
+	skbf_results_show(&ctx->s, res);
+	text = skbf_kunit_str(test, &ctx->s);
+	skbf_kunit_expect_line(test, text,
+			       "# free_cpu: 2-3 released 640 objects with consume_skb() (the kernel exports no skb_attempt_defer_free); free_ns is their busy time per object, over 6 of their 11 batches (the others left out as chunks are); each measuring CPU hands its objects to these 2 CPUs in turn, a ring of 512 to each; the rings were full 4 times");
+	skbf_kunit_expect_line(test, text,
+			       "# free_cpus: mode=alloc_skb cpu=2 released=300 free_ns=700.00 ring_full=4 batches=5 dropped=0; mode=alloc_skb cpu=3 released=300 free_ns=- ring_full=0 batches=5 dropped=5; mode=page_pool cpu=2 released=40 free_ns=2.50 ring_full=0 batches=1 dropped=0");
+	KUNIT_EXPECT_NOT_NULL(test, skbf_kunit_line(text, "napi_alloc_skb 0 2-3 softirq "));
 }
 
 /* page_pool: the pool's own counters, or why there are none. */
@@ -3857,6 +3980,7 @@ static struct kunit_case skbf_text_cases[] = {
 	KUNIT_CASE(results_ctx_test),
 	KUNIT_CASE(results_latency_test),
 	KUNIT_CASE(results_free_cpu_test),
+	KUNIT_CASE(results_free_cpus_test),
 	KUNIT_CASE(results_page_pool_test),
 	KUNIT_CASE_PARAM(layout_mode_test, skbf_run_modes_gen_params),
 	KUNIT_CASE(layout_alloc_skb_test),

@@ -8,9 +8,10 @@
 
 # Where the sources go in a kernel tree, relative to its top.
 KUNIT_SUBDIR=net/skbfactory
-# The x86_64 guest: two CPUs (the suite has cross-CPU cases) and a virtio
-# NIC with MSI-X on user networking that reaches nothing outside.
-KUNIT_QEMU_ARGS='-smp 2 -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0'
+# The x86_64 guest: three CPUs (the suite has cross-CPU cases; two
+# releasing CPUs and a measuring one make three) and a virtio NIC with
+# MSI-X on user networking that reaches nothing outside.
+KUNIT_QEMU_ARGS='-smp 3 -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0'
 
 # kunit_source: the Debian linux-source package of the "debug" kernel of
 # scripts/kernels, its version and tarball (SRC_PKG, SRC_VERSION, SRC_TARBALL).

@@ -161,7 +161,7 @@ check_idle() {
 # res_load: results as RES_<key> ("# key: value" lines; those of
 # RES_KEYS empty when absent), RES_HEADER, RES_ROWS and R<i>_<column> for
 # row i (from 1).
-RES_KEYS="version kernel machine allocator mitigations nic nic_irq cpu_list cpu_rule free_cpu release alloc numa skb_clone config timing calibrate bh_off counters fails concurrency page_pool latency reps"
+RES_KEYS="version kernel machine allocator mitigations nic nic_irq cpu_list cpu_rule free_cpu free_cpus release alloc numa skb_clone config timing calibrate bh_off counters fails concurrency page_pool latency reps"
 res_load() {
 	RES_ROWS=0 RES_HEADER=''
 	for _k in $RES_KEYS; do eval "RES_$_k="; done
