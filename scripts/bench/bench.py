@@ -39,7 +39,7 @@ HEADROOM, PUT, REPEAT, COUNT_BASE, REF = 14, 50, 5, 120000, 1500  # REF: the siz
 FREE_MODES = ["alloc_skb", "napi_alloc_skb", "page_pool"]
 # The returning boot's vCPUs (bench.sh boots it with VM_CPUS set so), and a step's guessed
 # slowdown per releasing CPU (est_ms).
-RETURN_CPUS, RETURN_EST = int(os.environ.get("VM_CPUS") or 2), 0.75
+RETURN_CPUS, RETURN_EST = int(os.environ.get("VM_CPUS") or 2), 2
 # make bench's boots of a kernel, and the suffix of each one's files in raw/KERNEL/ (bench.sh).
 PARTS = {"main": "", "returning": "-returning"}
 BULK_MODES, BULK = ["alloc_skb", "napi_alloc_skb", "page_pool", "kmalloc_floor"], 64  # release=list's batch at most
@@ -96,7 +96,8 @@ def returning_plan():
     n = RETURN_CPUS - 1
     sets = sorted({1, n}) if QUICK else range(1, n + 1)
     # The maker waits on a full ring, and under TCG each vCPU is a host thread: K releasing
-    # threads spinning beside it on 2 host cores slow it more the more there are.
+    # threads spinning beside it on 2 host cores slow it more the more there are (measured on
+    # 2026-12-07, a loaded host: 0.8 to 5.5 s a step, 33 and 37 s a kernel against these 32).
     return [("returning", int(est_ms(count_for(REF), REF, 1, 1) * (1 + RETURN_EST * k)), f"mode={m} {run} free_cpu={f}")
             for m in FREE_MODES for k, f in [(0, "same")] + [(k, f"other:{k}") for k in sets]]
 
@@ -301,14 +302,18 @@ def release_free(k, m):
 def returning(k, m):
     """Mode M's returning steps on kernel K, by the number of CPUs that
     released (0: free_cpu=same): {n: row}.  With ratio, the row's ns_per_op
-    over free_cpu=same's (the same boot's), and "free_mean": its releasing
-    CPUs' mean free_ns."""
+    over free_cpu=same's (the same boot's), "free_mean": its releasing
+    CPUs' mean free_ns, "full": how often a ring was full, and "wait_us":
+    the extra time over free_cpu=same's, all of it put on those waits (the
+    most a wait can have averaged, in us)."""
     rs = {len(cpulist(arg(r, "free_cpu") or "")): dict(r) for r in find(kernel=k, run="returning", mode=m)}
     same = rs.get(0, {}).get("ns_per_op")
     for r in rs.values():
         r["ratio"] = r["ns_per_op"] / same if same and r.get("ns_per_op") else None
         fns = [f["free_ns"] for f in r.get("free_cpus", []) if f.get("free_ns") is not None]
         r["free_mean"] = sum(fns) / len(fns) if fns else r.get("free_ns") if r.get("free_ns") else None
+        r["full"] = r["ring_full"] if r.get("ring_full") is not None else sum(f.get("ring_full") or 0 for f in r.get("free_cpus", []))
+        r["wait_us"] = (r["ns_per_op"] - same) * r["released"] / r["full"] / 1000 if r["ratio"] and r.get("released") and r["full"] else None
     return dict(sorted(rs.items()))
 
 
@@ -436,14 +441,16 @@ def tables(kernels):
                              f"NIC's CPU {same.get('cpu')}, released there (free_cpu=same) or handed round-robin to 1, 2 ... other CPUs, "
                              "each freeing with consume_skb() in a thread of its own; ratios to free_cpu=same's ns per op in the same "
                              "boot (TCG: absolute times are emulated); free_ns: the releasing threads' busy ns per object, all of them, "
-                             "then the mean of each CPU's; ring full: how often the maker found a ring full and waited",
+                             "then the mean of each CPU's; ring full: how often the maker found a ring full and waited; wait: the "
+                             "extra ns/op over free_cpu=same's times the objects, over the ring-full count: the most a wait can have "
+                             "averaged (a host's time slice is milliseconds); busy vCPUs: the maker and its releasing threads, each a "
+                             f"thread of the host, which has {os.cpu_count()} CPUs",
                              ["mode", "releasing CPUs", "free_cpu", "ns/op", "ns/op / same", "free_ns", "free_ns per CPU, mean",
-                              "mean / same ns/op", "ring full"],
-                             [[m, n, arg(r, "free_cpu"), nsf(r.get("ns_per_op")), r["ratio"] and ratio(r["ratio"]), nsf(r.get("free_ns")) if n
-                               else None, nsf(r["free_mean"]) if n else None, ratios([("", r["free_mean"], rs[0].get("ns_per_op") if 0 in rs
-                                                                                      else None)]).strip() or None if n else None,
-                               r["ring_full"] if r.get("ring_full") is not None else sum(f.get("ring_full") or 0 for f in r.get("free_cpus", []))
-                               if n else None]
+                              "mean / same ns/op", "ring full", "wait, us at most", "busy vCPUs"],
+                             [[m, n, arg(r, "free_cpu"), nsf(r.get("ns_per_op")), r["ratio"] and ratio(r["ratio"])]
+                              + ([nsf(r.get("free_ns")), nsf(r["free_mean"]), ratios([("", r["free_mean"], rs[0].get("ns_per_op") if 0 in rs
+                                                                                      else None)]).strip() or None, r["full"], nsf(r["wait_us"])]
+                                 if n else [None] * 5) + [n + 1]
                               for m, rs in ret.items() for n, r in rs.items()]))
             if per := [[m, arg(r, "free_cpu"), f.get("cpu"), f.get("released"), nsf(f.get("free_ns")),
                         ratios([("", f.get("free_ns"), rs[0].get("ns_per_op") if 0 in rs else None)]).strip() or None, f.get("ring_full")]
