@@ -303,11 +303,14 @@ static int skbf_u32_parse(const char *text, u32 min, u32 max, u32 *val)
  * @text: the value
  * @cpus: set to the CPUs, ascending (SKBF_FREE_MAX of room)
  * @n: set to how many (0 for "same")
+ * @shortest: if not NULL, set to the list's shortest form, as cpu='s
+ *	(SKBF_FREE_CPU_LEN of room)
  *
  * Return: 0, -EINVAL for a malformed list or one naming a CPU that is
- * impossible or offline, -E2BIG for over SKBF_FREE_MAX CPUs, or -ENOMEM.
+ * impossible or offline, -E2BIG for over SKBF_FREE_MAX CPUs (or a
+ * shortest form that does not fit), or -ENOMEM.
  */
-static int skbf_free_cpus_parse(const char *text, s32 *cpus, u32 *n)
+static int skbf_free_cpus_parse(const char *text, u16 *cpus, u32 *n, char *shortest)
 {
 	cpumask_var_t mask;
 	unsigned int cpu;
@@ -323,6 +326,10 @@ static int skbf_free_cpus_parse(const char *text, s32 *cpus, u32 *n)
 		return -ENOMEM;
 	err = skbf_cpus_parse(text, mask);
 	if (!err && cpumask_weight(mask) > SKBF_FREE_MAX)
+		err = -E2BIG;
+	/* 32 CPUs of 4 digits and a comma each fit; say so if not. */
+	if (!err && shortest && snprintf(shortest, SKBF_FREE_CPU_LEN, "%*pbl",
+					 cpumask_pr_args(mask)) >= SKBF_FREE_CPU_LEN)
 		err = -E2BIG;
 	if (!err)
 		for_each_cpu(cpu, mask)
@@ -392,12 +399,12 @@ static int skbf_choice_parse(struct skbf_config *cfg, const struct skbf_param *p
 static int skbf_free_cpu_set(struct skbf_config *cfg, const char *val, char *why,
 			     size_t why_len)
 {
-	s32 cpus[SKBF_FREE_MAX];
-	size_t len = 0;
-	u32 i, j, n;
+	char shortest[SKBF_FREE_CPU_LEN];
+	u16 cpus[SKBF_FREE_MAX];
+	u32 n;
 	int err;
 
-	err = skbf_free_cpus_parse(val, cpus, &n);
+	err = skbf_free_cpus_parse(val, cpus, &n, shortest);
 	if (err == -E2BIG) {
 		snprintf(why, why_len, "free_cpu=%.32s: over %d CPUs", val, SKBF_FREE_MAX);
 		return -EINVAL;
@@ -416,16 +423,7 @@ static int skbf_free_cpu_set(struct skbf_config *cfg, const char *val, char *why
 		cfg->nr_free = 0;
 		return 0;
 	}
-	/* Runs of consecutive CPUs as ranges; SKBF_FREE_MAX of them fit. */
-	for (i = 0; i < n; i = j + 1) {
-		for (j = i; j + 1 < n && cpus[j + 1] == cpus[j] + 1; j++)
-			;
-		len += scnprintf(cfg->free_cpu + len, SKBF_FREE_CPU_LEN - len, "%s%d", i ? "," : "",
-				 cpus[i]);
-		if (j > i)
-			len += scnprintf(cfg->free_cpu + len, SKBF_FREE_CPU_LEN - len, "-%d",
-					 cpus[j]);
-	}
+	strscpy(cfg->free_cpu, shortest, SKBF_FREE_CPU_LEN);
 	cfg->nr_free = n;
 	return 0;
 }

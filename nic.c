@@ -235,9 +235,15 @@ static int skbf_target_resolve(const struct skbf_config *cfg, struct skbf_target
 			snprintf(why, why_len, "cpu=%.100s: a CPU it names is offline", cfg->cpu);
 	}
 	/* Again at each run: a CPU may have gone offline since the write. */
-	if (!err && skbf_free_cpus_parse(cfg->free_cpu, t->w.free_cpus, &t->w.nr_free)) {
-		snprintf(why, why_len, "free_cpu=%.100s: a CPU it names is offline", cfg->free_cpu);
-		err = -EINVAL;
+	if (!err) {
+		err = skbf_free_cpus_parse(cfg->free_cpu, t->w.free_cpus, &t->w.nr_free, NULL);
+		if (err == -ENOMEM)
+			snprintf(why, why_len, "out of memory");
+		else if (err)
+			snprintf(why, why_len, "free_cpu=%.100s: a CPU it names is offline",
+				 cfg->free_cpu);
+		if (err && err != -ENOMEM)
+			err = -EINVAL;
 	}
 	for (i = 0; !err && i < t->w.nr_free; i++) {
 		if (!cpumask_test_cpu(t->w.free_cpus[i], t->cpus))

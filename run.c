@@ -174,8 +174,10 @@ static int skbf_mem_check(struct skbf_run *run, unsigned int ncpus, enum skbf_mo
 	if (one * ncpus <= bound)
 		return 0;
 	snprintf(why, sizeof(why),
-		 "batch=%u x size=%u on %u CPUs holds %llu MiB, over the bound of %llu MiB (a quarter of available memory)",
-		 run->cfg.batch, run->cfg.size, ncpus, (one * ncpus) >> 20, bound >> 20);
+		 "batch=%u x size=%u on %u CPUs%s holds %llu MiB, over the bound of %llu MiB (a quarter of available memory)",
+		 run->cfg.batch, run->cfg.size, ncpus,
+		 run->cfg.nr_free ? ", with rings of 512 to each releasing CPU," : "",
+		 (one * ncpus) >> 20, bound >> 20);
 	return skbf_run_fail(run, -EINVAL, why);
 }
 

@@ -21,6 +21,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/freezer.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>

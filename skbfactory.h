@@ -454,7 +454,7 @@ enum skbf_rule {
 struct skbf_where {
 	enum skbf_rule rule;
 	u32 nr_free;
-	s32 free_cpus[SKBF_FREE_MAX];
+	u16 free_cpus[SKBF_FREE_MAX];
 	char nic[IFNAMSIZ];
 	char driver[24];
 	int ifindex;

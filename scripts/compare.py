@@ -47,12 +47,12 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 LEVEL = 0.95
 # "#" lines that report what a run measured, not where or how it ran: the
-# repetitions themselves, counts (bh_off, fails, the free_cpu ring, clones,
+# repetitions themselves, counts (bh_off, fails, the free_cpu rings and CPUs, clones,
 # page_pool's counters), and make bench's own notes.  Every other "#" line
 # is environment and compared, so a new one (mitigations, say) is compared
 # as soon as the module prints it.
 MEASURED = {"reps", "timing", "bh_off", "fails", "concurrency", "page_pool", "latency",
-            "free_cpu", "skb_clone", "bench", "runs"}
+            "free_cpu", "free_cpus", "skb_clone", "bench", "runs"}
 # Parameters that are part of a row's key: a difference there is a different
 # row, not a different environment.
 KEYED = {"mode", "size", "batch"}

@@ -2022,7 +2022,7 @@ case_free_cpus_traced() {
 	# its share; none on another CPU or from the measuring thread; no
 	# skb:kfree_skb (a drop) from either; and # free_cpus says the same.
 	# Its VM has four CPUs (tests/integration.sh).
-	[ "$VM_CPUS" -ge 3 ] || { fail "$VM_CPUS CPUs: this case's VM has four" && return; }
+	[ "$VM_CPUS" -ge 3 ] || { fail "$VM_CPUS CPUs: a measuring CPU and two releasing ones need three (its VM has four)" && return; }
 	set --
 	c=0
 	while [ "$c" -lt "$VM_CPUS" ]; do
@@ -2042,7 +2042,7 @@ case_free_cpus_traced() {
 			want=$(((n - i + k - 1) / k))
 			tally_sum "skbfactory-free* $c * consume_skb"
 			eq "$SUM" "$want" "$m: consume_skb events of the releasing thread on CPU $c (object $((i + 1)) and every ${k}th after)"
-			like "$RES_free_cpus" "*mode=$m cpu=$c released=$want free_ns=[0-9]*.[0-9][0-9] ring_full=*" "$m: # free_cpus, CPU $c"
+			like "$RES_free_cpus" "*mode=$m cpu=$c released=$want free_ns=* ring_full=*" "$m: # free_cpus, CPU $c"
 			got="$got $c:$SUM"
 			i=$((i + 1))
 		done

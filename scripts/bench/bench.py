@@ -207,11 +207,11 @@ def cpulist(text):
 
 
 def parse(kernel, raw):
-    """The rows of kernel's boots (PARTS: those with a plan in raw) into
-    ROWS: their failures, skips and {part: info}."""
+    """The rows of kernel's boots (PARTS: those with a plan or an output in
+    raw) into ROWS: their failures, skips and {part: info}."""
     errors, skips, infos = [], [], {}
     for part, sfx in PARTS.items():
-        if not os.path.exists(os.path.join(raw, f"plan{sfx}.txt")):
+        if not any(os.path.exists(os.path.join(raw, f"{f}{sfx}.txt")) for f in ("plan", "out")):
             continue
         try:
             e, s, infos[part] = parse_out(kernel, raw, os.path.join(raw, f"out{sfx}.txt"))

@@ -170,7 +170,7 @@ def test_shift():
 def test_environment():
     """(d) An environment difference is the first line, each line that
     differs named; a '#' line that only reports a measurement (bh_off,
-    timing) is no environment; a config difference is."""
+    timing, free_cpus) is no environment; a config difference is."""
     a = write("env-a.txt", synth.results("env a"))
     b = write("env-b.txt", synth.results("env b", env=dict(KERNEL_612, mitigations="retbleed=ibpb")))
     rc, out, err = run(a, b, "--json", TMP / "env.json")
@@ -179,7 +179,8 @@ def test_environment():
     check("6.12.118+deb12-amd64" in out and "(no such line)" in out, f"the kernels and the missing line are not shown:\n{out}")
     env = json.loads((TMP / "env.json").read_text())["environment"]
     check(not env["same"] and [d["line"] for d in env["differences"]] == ["kernel", "mitigations"], f"JSON environment: {env}")
-    c = write("env-c.txt", synth.results("env c", env={"bh_off": "9 chunks in softirq, median 1100 us"})
+    c = write("env-c.txt", synth.results("env c", env={"bh_off": "9 chunks in softirq, median 1100 us",
+                                                    "free_cpus": "mode=alloc_skb cpu=1 released=100 free_ns=7.10 ring_full=0 batches=2 dropped=0"})
               .replace("median of 5 repetitions", "median of 5 repetitions; 3 chunks left out").replace("count=200000", "count=100000"))
     rc, out, err = run(a, c)
     check(out.startswith("A and B ran in different environments: config count."), f"bh_off, timing or config wrong:\n{out[:300]}")

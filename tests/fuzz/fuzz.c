@@ -57,6 +57,7 @@
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 #define WRITE_MAX	4096	/* testing.md, bad_too_long: at most 4096 bytes */
 #define MAX_CPUS	8192	/* CPUs the model tracks; a larger number is offline */
+#define FREE_MAX	32	/* debugfs.md, free_cpu=: "up to 32 CPUs" */
 #define MAX_IFS		32
 #define IFNAMSIZ	16
 #define VAL_MAX		(WRITE_MAX + 8)
@@ -562,7 +563,7 @@ struct cfg {
 	unsigned int mode;			/* an index of modes[], or MODE_ALL */
 	unsigned long long num[NR_PARAMS];	/* the K_U32 ones */
 	char cpu[VAL_MAX];			/* nic, all, or the list's shortest form */
-	char free_cpu[VAL_MAX];			/* same, or the CPU's number */
+	char free_cpu[VAL_MAX];			/* same, or the list's shortest form */
 	char dev[IFNAMSIZ];
 	bool list;				/* release=list */
 	bool bulk;				/* alloc=bulk */
@@ -757,16 +758,26 @@ static bool value_set(struct cfg *c, int i, const char *v, struct expect *e)
 		memcpy(c->cpu, list, strlen(list) + 1);
 		return true;
 	case K_FREE_CPU:
-		if (strcmp(v, "same") && (!number(v, &n) || n >= MAX_CPUS || !env.online[n])) {
+		/* debugfs.md, free_cpu: same, or a list of online CPUs as cpu= takes, not all */
+		memset(set, 0, sizeof(set));
+		if (strcmp(v, "same") && (!cpulist_parse(v, set, &offline) || offline)) {
 			expect_err(e, O_EINVAL, value_rule(i),
-				   "free_cpu=%.40s: not same nor an online CPU", v);
+				   "free_cpu=%.40s: not same nor a list of online CPUs", v);
 			return false;
 		}
-		/* debugfs.md, free_cpu: kept as the CPU's number (007 is 7) */
-		if (strcmp(v, "same"))
-			snprintf(c->free_cpu, sizeof(c->free_cpu), "%llu", n);
-		else
+		if (!strcmp(v, "same")) {
 			memcpy(c->free_cpu, v, l + 1);
+			return true;
+		}
+		for (n = 0, m = 0; m < MAX_CPUS; m++)
+			n += set[m];
+		if (n > FREE_MAX) {
+			expect_err(e, O_EINVAL, value_rule(i), "free_cpu=%.40s: over %d CPUs", v,
+				   FREE_MAX);
+			return false;
+		}
+		/* kept in its shortest form, as a cpu= list (007 is 7, 1,0 is 0-1) */
+		cpus_render(set, c->free_cpu, sizeof(c->free_cpu));
 		return true;
 	case K_DEV:
 		/*
@@ -892,6 +903,29 @@ static bool cfg_parse(struct cfg *c, const char *text)
 }
 
 /* The least and the most a run's batches hold on one CPU, bytes (0 for empty). */
+/* The releasing CPUs of @c's free_cpu= (a list), in @set; false for same. */
+static bool free_set(const struct cfg *c, unsigned char *set)
+{
+	bool offline;
+
+	memset(set, 0, MAX_CPUS);
+	return strcmp(c->free_cpu, "same") && cpulist_parse(c->free_cpu, set, &offline);
+}
+
+/* How many CPUs @c's free_cpu= names. */
+static unsigned int free_count(const struct cfg *c)
+{
+	static unsigned char set[MAX_CPUS];
+	unsigned int n = 0;
+	int i;
+
+	if (!free_set(c, set))
+		return 0;
+	for (i = 0; i < MAX_CPUS; i++)
+		n += set[i];
+	return n;
+}
+
 static void footprint(const struct cfg *c, unsigned int mode, unsigned long long *lo,
 		      unsigned long long *hi)
 {
@@ -904,7 +938,7 @@ static void footprint(const struct cfg *c, unsigned int mode, unsigned long long
 	 * each a page of the order the fragments need".  At least size bytes
 	 * an object; at most twice the size the allocator rounds size plus the
 	 * shared info up to, and 1 KiB of sk_buffs, twice over for
-	 * skb_clone's parents; the ring holds 512.
+	 * skb_clone's parents; a ring holds 512, one to each releasing CPU.
 	 */
 	if (mode == MODE_EMPTY || mode == MODE_CALIBRATE) {
 		*lo = *hi = 0;
@@ -914,7 +948,7 @@ static void footprint(const struct cfg *c, unsigned int mode, unsigned long long
 		alloc *= 2;
 	*lo = slots * size;
 	if (strcmp(c->free_cpu, "same"))
-		slots += 513;
+		slots += 512 * free_count(c) + 1;
 	*hi = slots * 2 * (alloc + 1024) * (mode == MODE_SKB_CLONE ? 2 : 1);
 	if (mode == MODE_PAGE_POOL) {
 		*lo += (256 + 128) * (size > 4096 ? size : 4096);
@@ -925,16 +959,21 @@ static void footprint(const struct cfg *c, unsigned int mode, unsigned long long
 /* free_cpu= names a CPU that cpu=all or cpu=LIST measures on. */
 static bool clash(const struct cfg *c)
 {
-	static unsigned char set[MAX_CPUS];
-	unsigned long long fc;
+	static unsigned char set[MAX_CPUS], frees[MAX_CPUS];
 	bool offline;
+	int i;
 
-	if (!number(c->free_cpu, &fc) || fc >= MAX_CPUS || !strcmp(c->cpu, "nic"))
+	if (!strcmp(c->cpu, "nic") || !free_set(c, frees))
 		return false;
-	if (!strcmp(c->cpu, "all"))
-		return env.online[fc];
 	memset(set, 0, sizeof(set));
-	return cpulist_parse(c->cpu, set, &offline) && set[fc];
+	if (!strcmp(c->cpu, "all"))
+		memcpy(set, env.online, sizeof(set));
+	else if (!cpulist_parse(c->cpu, set, &offline))
+		return false;
+	for (i = 0; i < MAX_CPUS; i++)
+		if (set[i] && frees[i])
+			return true;
+	return false;
 }
 
 /*
@@ -945,6 +984,7 @@ static bool clash(const struct cfg *c)
  */
 static void model_run(struct expect *e)
 {
+	static unsigned char frees[MAX_CPUS];
 	const struct cfg *c = &e->rcfg;
 	unsigned int certain = 0, maybe = 0, m, first, last;
 	unsigned long long fc = 0, lo = 0, hi = 0, l, h, bound;
@@ -975,13 +1015,16 @@ static void model_run(struct expect *e)
 		for (e->ncpus = 0, i = 0; i < MAX_CPUS; i++)
 			e->ncpus += run_cpus[i];
 	}
-	if (strcmp(c->free_cpu, "same")) {
-		number(c->free_cpu, &fc);
-		if (e->cpus ? e->cpus[fc] : e->cpu == (int)fc) {
+	if (free_set(c, frees)) {
+		for (fc = 0; fc < MAX_CPUS; fc++)
+			if (frees[fc] && (e->cpus ? e->cpus[fc] : e->cpu == (int)fc))
+				break;
+		if (fc < MAX_CPUS) {
 			certain |= BIT(O_EINVAL);
 			rule = "free_cpu-measuring";
 			snprintf(e->why, sizeof(e->why),
-				 "free_cpu=%llu is a measuring CPU (cpu=%.40s): EINVAL", fc, c->cpu);
+				 "free_cpu=%.40s names a measuring CPU, %llu (cpu=%.40s): EINVAL",
+				 c->free_cpu, fc, c->cpu);
 		} else if (!e->cpus && e->cpu < 0) {
 			maybe |= BIT(O_EINVAL);
 		}
@@ -1431,6 +1474,17 @@ static void gen_value(struct bytes *b, int i)
 			b_puts(b, "same");
 		} else if (pct(60)) {
 			gen_cpu_one(b);
+		} else if (pct(40)) {
+			/* a list, as cpu= takes */
+			for (k = 1 + rn(3); k; k--) {
+				gen_cpu_one(b);
+				if (pct(40)) {
+					b_putc(b, '-');
+					gen_cpu_one(b);
+				}
+				if (k > 1)
+					b_putc(b, ',');
+			}
 		} else if (pct(15)) {
 			/* zeros in front, up to a write's worth */
 			for (k = pct(50) ? 1 + rn(20) : 1 + rn(4000); k; k--)
