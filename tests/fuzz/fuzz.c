@@ -1417,6 +1417,22 @@ static void gen_cpu_one(struct bytes *b)
 				       "99999999999", "00"));
 }
 
+/* A CPU list of 1 to @most elements, each a CPU or a range. */
+static void gen_cpu_list(struct bytes *b, unsigned int most)
+{
+	unsigned int k;
+
+	for (k = 1 + rn(most); k; k--) {
+		gen_cpu_one(b);
+		if (pct(40)) {
+			b_putc(b, '-');
+			gen_cpu_one(b);
+		}
+		if (k > 1)
+			b_putc(b, ',');
+	}
+}
+
 static void gen_value(struct bytes *b, int i)
 {
 	const struct param *p = &params[i];
@@ -1444,16 +1460,7 @@ static void gen_value(struct bytes *b, int i)
 		} else if (c < 6) {
 			gen_cpu_one(b);
 		} else if (c < 8) {
-			/* a list */
-			for (k = 1 + rn(4); k; k--) {
-				gen_cpu_one(b);
-				if (pct(40)) {
-					b_putc(b, '-');
-					gen_cpu_one(b);
-				}
-				if (k > 1)
-					b_putc(b, ',');
-			}
+			gen_cpu_list(b, 4);
 		} else if (c == 8) {
 			b_puts(b, PICK("", ",0", "0,", "0,,1", "0-", "-1", "-", "0--1", "0-1-2", "1-0",
 				       "0:1", "0-1:1/2", "all,0", "nic,0", "NIC", "All", "nicx", "0x1",
@@ -1475,16 +1482,7 @@ static void gen_value(struct bytes *b, int i)
 		} else if (pct(60)) {
 			gen_cpu_one(b);
 		} else if (pct(40)) {
-			/* a list, as cpu= takes */
-			for (k = 1 + rn(3); k; k--) {
-				gen_cpu_one(b);
-				if (pct(40)) {
-					b_putc(b, '-');
-					gen_cpu_one(b);
-				}
-				if (k > 1)
-					b_putc(b, ',');
-			}
+			gen_cpu_list(b, 3);
 		} else if (pct(15)) {
 			/* zeros in front, up to a write's worth */
 			for (k = pct(50) ? 1 + rn(20) : 1 + rn(4000); k; k--)
