@@ -313,7 +313,9 @@ def returning(k, m):
         fns = [f["free_ns"] for f in r.get("free_cpus", []) if f.get("free_ns") is not None]
         r["free_mean"] = sum(fns) / len(fns) if fns else r.get("free_ns") if r.get("free_ns") else None
         r["full"] = r["ring_full"] if r.get("ring_full") is not None else sum(f.get("ring_full") or 0 for f in r.get("free_cpus", []))
-        r["wait_us"] = (r["ns_per_op"] - same) * r["released"] / r["full"] / 1000 if r["ratio"] and r.get("released") and r["full"] else None
+        # (none when the maker was not slower than free_cpu=same: no wait to share out)
+        r["wait_us"] = ((r["ns_per_op"] - same) * r["released"] / r["full"] / 1000
+                        if r["ratio"] and r.get("released") and r["full"] and r["ns_per_op"] > same else None)
     return dict(sorted(rs.items()))
 
 
