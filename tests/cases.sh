@@ -2638,10 +2638,15 @@ mem_kb() {
 # that called the OOM killer in a loaded run), and it gives them back
 # itself through a file it opened before: any page a shell touches for
 # the first time then (its stack, its heap) would call the OOM killer
-# too, with nothing to reclaim.  Should it come all the same, it takes
-# this shell.
+# too, with nothing to reclaim.  So its loop's reads run once before it
+# takes any page: a loaded run's hog took them all with its first write,
+# then faulted in a new stack page for its first read of /proc/meminfo,
+# and the OOM killer took it, then the job.  Should it come all the same,
+# it takes this shell.
 HOG='echo 1000 >/proc/self/oom_score_adj
 exec 7>/proc/sys/vm/nr_hugepages
+while read -r k n _; do [ "$k" != HugePages_Total: ] || break; done </proc/meminfo
+read -r -t 0.05 _ <&8
 i=0 n=0 held=0
 while [ $held -lt $(($2 * 20)) ]; do
 	if [ $i -lt 80 ] && [ "$n" -lt "$1" ]; then
