@@ -191,7 +191,9 @@ static void skbf_kunit_misser_stop(void *arg)
 /*
  * A receive-path run whose polls are scheduled again while they run: each
  * extra poll is a chunk of the run, and the run ends with every op counted
- * and every skb released.
+ * and every skb released.  The other CPU's thread must run during a run
+ * for that: on a loaded host its vCPU may get no time in one, so the run
+ * goes again, up to 50 times, until it did.
  */
 static void contract_napi_missed_test(struct kunit *test)
 {
@@ -199,16 +201,12 @@ static void contract_napi_missed_test(struct kunit *test)
 	struct skbf_kunit_stats st;
 	struct skbf_kunit_misser *m;
 	const struct skbf_row *row;
+	unsigned int runs = 0;
 	struct skbf_run *run;
-	int err;
+	int err, missed;
 
 	if (other >= nr_cpu_ids)
 		kunit_skip(test, "one CPU: no other CPU to schedule the poll from");
-	/*
-	 * Polls for about 30 ms on a kernel without KASAN, once the other
-	 * CPU's thread runs: 2000 ops were 3 chunks there, over before it woke.
-	 */
-	run = skbf_kunit_run(test, "mode=napi_alloc_skb count=10000 repeat=2");
 	m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	init_completion(&m->running);
@@ -217,16 +215,25 @@ static void contract_napi_missed_test(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(m->task));
 	kthread_bind(m->task, other);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, skbf_kunit_misser_stop, m), 0);
-	skbf_kunit_stats(test, &st);
 	wake_up_process(m->task);
 	wait_for_completion(&m->running);
-	err = skbf_kunit_exec(test, run);
+	/*
+	 * Polls for about 30 ms on a kernel without KASAN, once the other
+	 * CPU's thread runs: 2000 ops were 3 chunks there, over before it woke.
+	 */
+	do {
+		run = skbf_kunit_run(test, "mode=napi_alloc_skb count=10000 repeat=2");
+		skbf_kunit_stats(test, &st);
+		missed = atomic_read(&m->missed);
+		err = skbf_kunit_exec(test, run);
+		KUNIT_ASSERT_EQ_MSG(test, err, 0, "%s", run->stop_why);
+		missed = atomic_read(&m->missed) - missed;
+	} while (!missed && ++runs < 50);
 	skbf_kunit_misser_stop(m);
-	KUNIT_ASSERT_EQ_MSG(test, err, 0, "%s", run->stop_why);
 	row = &run->res->rows[0];
-	kunit_info(test, "the poll was scheduled again %d times while it ran; %llu chunks\n",
-		   atomic_read(&m->missed), run->res->bh_chunks);
-	KUNIT_EXPECT_GT(test, atomic_read(&m->missed), 0);
+	kunit_info(test, "run %u: the poll was scheduled again %d times while it ran; %llu chunks\n",
+		   runs + 1, missed, run->res->bh_chunks);
+	KUNIT_EXPECT_GT(test, missed, 0);
 	skbf_kunit_check_row(test, run, row, SKBF_NAPI_ALLOC_SKB, 0);
 	if (!row->dropped)
 		skbf_kunit_expect_moved(test, &st, row->ops, 0);
