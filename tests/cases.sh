@@ -39,8 +39,6 @@ cases_every() {
 	echo run_ebusy run_kill9 run_killterm eintr_trapped freeze_cgroup stop_write stops_everywhere
 	echo cpu_offline link_del nic_driver_unload watchdog
 	echo free_cpu_traced free_cpus_traced ctx_traced napi_budget_traced
-	# free_cpus_traced's runs untraced, for the debug kernel's sanitizers.
-	[ "$1" != debug ] || echo free_cpus
 	echo release_list alloc_bulk_traced numa_placement
 	echo alloc_sizes_traced irqs_csw_outside timing_wall_clock timing_empty_vs_alloc
 	echo calibrate
@@ -109,16 +107,16 @@ case_budget() {
 # took 275 s and 254 s in the two (kunit_module 93, stops_everywhere 128,
 # the fuzz 44); with the plan and those cut down, 184 s and 170 s, which
 # these even out (kunit_module, 75-122 s, is the first's).  kmemleak, last, runs in both.  The second VM has
-# two NUMA nodes and four CPUs (tests/integration.sh) for numa_placement
-# and free_cpus(_traced), whose three releasing CPUs and a measuring one
-# take four.  On a stock kernel it runs those two alone: the rest keeps
-# the one-node machine of two CPUs its bounds were measured on (two
+# two NUMA nodes (tests/integration.sh) for numa_placement.  On a stock
+# kernel it runs that case and free_cpus_traced, whose three releasing
+# CPUs and a measuring one take the four CPUs that VM has there: the rest
+# keeps the one-node machine of two CPUs its bounds were measured on (two
 # sockets made mode=empty a quarter slower under TCG); the debug kernel's
 # plan has no such bounds.
 cases_apart() {
 	if [ "$1" = debug ]; then
 		echo rmmod_race stops_everywhere fuzz cpu_offline link_del nic_driver_unload release_list \
-			calibrate numa_placement free_cpus
+			calibrate numa_placement
 	else
 		echo numa_placement free_cpus_traced
 	fi
@@ -2016,14 +2014,14 @@ cpus_ranges() {
 	done
 }
 
-# free_cpus_run TRACED: free_cpu= a list of every CPU but the NIC's, for
-# alloc_skb, napi_alloc_skb and page_pool: the measuring CPU hands its
-# objects to them in turn, the first to the lowest, so of 601 the first
-# of three CPUs gets 201, the others 200, and # free_cpus must say so.
-# TRACED=1: the kernel must say so too (skb:consume_skb on each CPU from
-# its own thread, none elsewhere or from the measuring thread, no
-# skb:kfree_skb).  The VM has four CPUs (tests/integration.sh).
-free_cpus_run() {
+case_free_cpus_traced() {
+	# free_cpu= a list of every CPU but the NIC's: the measuring CPU hands
+	# its objects to them in turn, the first to the lowest, so of 601 the
+	# first of three CPUs gets 201, the others 200.  Seen by the kernel:
+	# skb:consume_skb on each releasing CPU, from its own thread, exactly
+	# its share; none on another CPU or from the measuring thread; no
+	# skb:kfree_skb (a drop) from either; and # free_cpus says the same.
+	# Its VM has four CPUs (tests/integration.sh).
 	[ "$VM_CPUS" -ge 3 ] || { fail "$VM_CPUS CPUs: a measuring CPU and two releasing ones need three (its VM has four)" && return; }
 	set --
 	c=0
@@ -2031,25 +2029,23 @@ free_cpus_run() {
 		[ "$c" = "$VM_NIC_CPU" ] || set -- "$@" "$c"
 		c=$((c + 1))
 	done
-	k=$# n=601 cpus="$*" traced=$1
+	k=$# n=601 cpus="$*"
 	cpus_ranges "$@"
 	for m in alloc_skb napi_alloc_skb page_pool; do
-		[ "$traced" = 0 ] || tr_begin skb/consume_skb skb/kfree_skb || return
+		tr_begin skb/consume_skb skb/kfree_skb || return
 		run1 "cpu=nic free_cpu=$(echo "$cpus" | tr ' ' ,) mode=$m count=$n repeat=1 warmup=0"
-		[ "$traced" = 0 ] || { trace_off && tr_tally; }
+		trace_off
+		tr_tally
 		row_is 1 free_cpu "$RANGES"
 		i=0 got=''
 		for c in $cpus; do
 			want=$(((n - i + k - 1) / k))
-			like "$RES_free_cpus" "*mode=$m cpu=$c released=$want free_ns=* ring_full=*" "$m: # free_cpus, CPU $c"
-			i=$((i + 1))
-			[ "$traced" = 1 ] || continue
 			tally_sum "skbfactory-free* $c * consume_skb"
-			eq "$SUM" "$want" "$m: consume_skb events of the releasing thread on CPU $c (object $i and every ${k}th after)"
+			eq "$SUM" "$want" "$m: consume_skb events of the releasing thread on CPU $c (object $((i + 1)) and every ${k}th after)"
+			like "$RES_free_cpus" "*mode=$m cpu=$c released=$want free_ns=* ring_full=*" "$m: # free_cpus, CPU $c"
 			got="$got $c:$SUM"
+			i=$((i + 1))
 		done
-		like "$RES_free_cpu" "$RANGES released $n objects *" "$m: # free_cpu"
-		[ "$traced" = 1 ] || continue
 		tally_sum "skbfactory-free* * * consume_skb"
 		eq "$SUM" "$n" "$m: consume_skb events of the releasing threads on any CPU"
 		tally_sum "skbfactory/* * * consume_skb"
@@ -2059,12 +2055,6 @@ free_cpus_run() {
 		note "$m, free_cpu=$RANGES: consume_skb events per CPU$got"
 	done
 }
-
-# The releasing CPUs as the module counts them, on every kernel.
-case_free_cpus() { free_cpus_run 0; }
-
-# And as the kernel's tracepoints see them (stock kernels).
-case_free_cpus_traced() { free_cpus_run 1; }
 
 case_free_cpu_traced() {
 	# Where free_cpu's objects are released, seen by the kernel: each

@@ -130,9 +130,11 @@ start_vm() {
 	if [ "${parts[$1]}" = apart ] || [[ " ${TESTS_ONLY:-} " == *" numa_placement "* ]]; then
 		nodes=${VM_NODES:-2}
 	fi
-	# And four CPUs, for free_cpus(_traced)'s measuring CPU and three
-	# releasing ones.
-	if [ "${parts[$1]}" = apart ] || [[ " ${TESTS_ONLY:-} " =~ \ free_cpus(_traced)?\  ]]; then
+	# On a stock kernel that VM has four CPUs, for free_cpus_traced's
+	# measuring CPU and three releasing ones; the debug kernel's keeps two,
+	# a node each, for its cases_apart.
+	if [ "$kind" != debug ] && { [ "${parts[$1]}" = apart ] ||
+		[[ " ${TESTS_ONLY:-} " == *" free_cpus_traced "* ]]; }; then
 		cpus=${VM_CPUS:-4}
 	fi
 	set -m
