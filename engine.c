@@ -125,7 +125,7 @@ struct skbf_lane {
  * @pmu_ok: the last chunk's PMU counts are the run's (kept, no wait)
  * @handoff: free_cpu: objects go to @lanes as they are made
  * @napi_on: its NAPI instance is enabled and points at it
- * @produced: nothing more will enter @ring
+ * @produced: nothing more will enter @lanes
  * @cut: another CPU finished this repetition: stop at a batch boundary
  * @kept: the last chunk was kept
  * @obj: the current batch's objects
@@ -1233,7 +1233,7 @@ static int skbf_worker_fn(void *arg)
 	skbf_measured(run);
 	skbf_waits_stop(&w->waits);
 	skbf_drain(w);
-	/* Every object is in the ring before the releasing thread sees this. */
+	/* Every object is in its ring before the releasing threads see this. */
 	smp_store_release(&w->produced, true);
 	skbf_thread_done(run);
 	skbf_park();
