@@ -1972,6 +1972,14 @@ $TALLY
 EOF
 }
 
+# tr_show TASK EVENT: note the trace's first five EVENT lines of tasks
+# whose name starts with TASK, with their context flags: what a failed
+# count saw.
+tr_show() {
+	grep -E "^ *$1[^ ]*-[0-9]+ +\[[0-9]+\] [^ ]+ +[0-9.]+: $2:" "$TR/trace" | head -5 |
+		while IFS= read -r _l; do note "trace: $_l"; done
+}
+
 # tr_begin EVENT...: trace_on, with room for every thread's name (a
 # thread gone when the trace is read shows as <...> otherwise).
 tr_begin() {
@@ -2050,8 +2058,10 @@ case_free_cpus_traced() {
 		eq "$SUM" "$n" "$m: consume_skb events of the releasing threads on any CPU"
 		tally_sum "skbfactory/* * * consume_skb"
 		eq "$SUM" 0 "$m: consume_skb events of the measuring thread"
+		[ "$SUM" = 0 ] || tr_show skbfactory/ consume_skb
 		tally_sum "skbfactory* * * kfree_skb"
 		eq "$SUM" 0 "$m: kfree_skb events (drops) of the module's threads"
+		[ "$SUM" = 0 ] || tr_show skbfactory kfree_skb
 		note "$m, free_cpu=$RANGES: consume_skb events per CPU$got"
 	done
 }
@@ -2076,6 +2086,7 @@ case_free_cpu_traced() {
 	[ "$on" -ge "$n" ] || fail "the releasing thread released $on skbs on CPU 0, want $n (count)"
 	eq $((all - on)) 0 "consume_skb events of the releasing thread on other CPUs than free_cpu=0"
 	eq "$worker" 0 "consume_skb events of the measuring thread (free_cpu releases them all)"
+	[ "$worker" = 0 ] || tr_show skbfactory/ consume_skb
 	: >"$TR/trace"
 	# The releasing thread may run on free_cpu only; the worker on its CPU.
 	count_for 20000
