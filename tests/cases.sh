@@ -1994,10 +1994,11 @@ tr_kmalloc() {
 	[ ! -d "$TR/events/kmem/kmalloc_node" ] || echo 1 >"$TR/events/kmem/kmalloc_node/enable"
 }
 
-# kprobe_add NAME PROBE / kprobe_del NAME: a kprobe event skbf/NAME.  Its
-# removal empties the trace: read it before.
+# kprobe_add NAME PROBE [r] / kprobe_del NAME: a kprobe event skbf/NAME
+# (r: at the function's return).  Its removal empties the trace: read it
+# before.
 kprobe_add() {
-	echo "p:skbf/$1 $2" >>"$TR/kprobe_events" 2>"$T/err" && echo 1 >"$TR/events/skbf/$1/enable" && return 0
+	echo "${3:-p}:skbf/$1 $2" >>"$TR/kprobe_events" 2>"$T/err" && echo 1 >"$TR/events/skbf/$1/enable" && return 0
 	read_err "$T/err"
 	fail "cannot add kprobe '$2' (CONFIG_KPROBE_EVENTS?): $WR_ERR"
 	return 1
@@ -2029,7 +2030,8 @@ case_free_cpus_traced() {
 	# skb:consume_skb on each releasing CPU, from its own thread, exactly
 	# its share; none on another CPU or from the measuring thread; no
 	# skb:kfree_skb (a drop) from either; and # free_cpus says the same.
-	# Its VM has four CPUs (tests/integration.sh).
+	# Its VM has four CPUs (tests/integration.sh).  Then two measuring
+	# CPUs and two releasing ones.
 	[ "$VM_CPUS" -ge 3 ] || { fail "$VM_CPUS CPUs: a measuring CPU and two releasing ones need three (its VM has four)" && return; }
 	set --
 	c=0
@@ -2064,6 +2066,84 @@ case_free_cpus_traced() {
 		[ "$SUM" = 0 ] || tr_show skbfactory kfree_skb
 		note "$m, free_cpu=$RANGES: consume_skb events per CPU$got"
 	done
+	# cpu= a list too: each measuring CPU keeps its own turn, its first
+	# object to the lowest releasing CPU.  The first measuring CPU to
+	# finish ends the repetition on the other, so how many each made is
+	# not known beforehand: each object is followed instead, from the
+	# address __alloc_skb returned on its measuring CPU to the consume_skb
+	# that took it, raw kprobe values (the skb events' addresses are
+	# hashed), in the order of a clock all CPUs share.
+	[ "$VM_CPUS" -ge 4 ] || { fail "$VM_CPUS CPUs: two measuring CPUs and two releasing ones need four" && return; }
+	tr_begin skb/kfree_skb || return
+	echo global >"$TR/trace_clock"
+	if ! { kprobe_add made '__alloc_skb skb=$retval:x64' r && kprobe_add gone 'consume_skb skb=%di:x64'; }; then
+		kprobe_del made
+		echo local >"$TR/trace_clock"
+		return
+	fi
+	run1 "cpu=0-1 free_cpu=2-3 mode=alloc_skb count=301 repeat=1 warmup=0"
+	trace_off
+	skb_trail 2 3
+	kprobe_del made
+	kprobe_del gone
+	echo local >"$TR/trace_clock"
+	for c in 0 1; do
+		if row_find alloc_skb "$c"; then
+			row_is "$ROW" free_cpu 2-3
+		else
+			fail "cpu=0-1: no row of CPU $c"
+		fi
+	done
+	read -r m0 m1 wrong stray left g02 g03 g12 g13 <<EOF
+$TRAIL
+EOF
+	if [ "$m0" = 0 ] || [ "$m1" = 0 ]; then
+		fail "cpu=0-1: skbs made on CPU 0 and 1: $m0 and $m1, want some on each"
+	fi
+	eq "$wrong" 0 "cpu=0-1: skbs released on another CPU than their measuring CPU's turn gives"
+	eq "$stray" 0 "cpu=0-1: skbs the releasing threads took that no measuring thread made"
+	eq "$left" 0 "cpu=0-1: skbs made that no releasing thread took"
+	for wcg in 0:2:$g02 0:3:$g03 1:2:$g12 1:3:$g13; do
+		w=${wcg%%:*} c=${wcg#*:} got=${c#*:} c=${c%%:*}
+		eval "made=\$m$w"
+		want=$(((made + (c == 2)) / 2))
+		eq "$got" "$want" "cpu=0-1: of CPU $w's $made skbs, those CPU $c released"
+	done
+	like "$RES_free_cpus" "*mode=alloc_skb cpu=2 released=$((g02 + g12)) free_ns=*" "cpu=0-1: # free_cpus, CPU 2"
+	like "$RES_free_cpus" "*mode=alloc_skb cpu=3 released=$((g03 + g13)) free_ns=*" "cpu=0-1: # free_cpus, CPU 3"
+	tally_sum "skbfactory* * * kfree_skb"
+	eq "$SUM" 0 "cpu=0-1: kfree_skb events (drops) of the module's threads"
+	note "alloc_skb, cpu=0-1 free_cpu=2-3: CPU 0 made $m0 (released on 2 and 3: $g02, $g03), CPU 1 $m1 ($g12, $g13)"
+}
+
+# skb_trail CPU...: each skb the measuring threads made (skbf/made, the
+# address __alloc_skb returned) followed to the consume_skb that took it
+# (skbf/gone), by a releasing thread on one of CPU... (ascending): the
+# measuring CPU's Nth skb (from 0) must go to the (N mod CPUs)th of them.
+# TRAIL = "MADE0 MADE1 WRONG STRAY LEFT" and how many of each measuring
+# CPU's skbs each releasing CPU took: "0->2 0->3 1->2 1->3" for two.
+# An address is the skb's until it is released: the next skb may have it.
+skb_trail() {
+	TRAIL=$(awk -v cpus="$*" '
+		BEGIN { k = split(cpus, c, " "); for (i = 1; i <= k; i++) pos[c[i]] = i - 1 }
+		{ for (i = 1; i <= NF && $i !~ /^\[[0-9]+\]$/; i++) ;
+			if (i + 3 > NF) next
+			comm = $(i - 1); sub(/-[0-9]+$/, "", comm)
+			cpu = substr($i, 2) + 0
+			ev = $(i + 3); sub(/:$/, "", ev)
+			addr = $NF; sub(/^skb=/, "", addr) }
+		ev == "made" && comm ~ /^skbfactory\// && addr != "0x0" {
+			w = cpu; who[addr] = w; nth[addr] = made[w]++ }
+		ev == "gone" && comm ~ /^skbfactory-free/ {
+			if (!(addr in who)) { stray++; next }
+			w = who[addr]
+			if (!(cpu in pos) || nth[addr] % k != pos[cpu]) wrong++
+			got[w, cpu]++
+			delete who[addr] }
+		END { left = 0; for (a in who) left++
+			printf "%d %d %d %d %d", made[0], made[1], wrong, stray, left
+			for (w = 0; w <= 1; w++) for (i = 1; i <= k; i++) printf " %d", got[w, c[i]]
+			print "" }' "$TR/trace")
 }
 
 case_free_cpu_traced() {
