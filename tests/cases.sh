@@ -2943,7 +2943,7 @@ case_kunit_module() {
 	# run while it loads.  Each suite of skbfactory_kunit.c (KUNIT_SUITES,
 	# from the host) must leave its KTAP in debugfs, every result line
 	# "ok" and none a skip but those KUNIT_SKIPS names (scripts/kunit-skips'
-	# debug-vm lines: what this VM's two CPUs cannot run); the kmemleak
+	# debug-vm lines: what this VM's three CPUs cannot run); the kmemleak
 	# case then scans with it gone.
 	K=/sys/kernel/debug/kunit
 	[ -n "${KUNIT_SUITES:-}" ] || { fail "no KUNIT_SUITES from the host" && return; }

@@ -104,7 +104,7 @@ if [ "$kind" = debug ]; then
 	# the module's lock keys after one each); expedited, a reload of
 	# rmmod_race's 200 takes 0.15 s rather than 0.27.  KASAN still sees a
 	# use after a grace period too short, sooner if anything.
-	# The cases its two CPUs cannot run, and why: scripts/kunit-skips.
+	# The cases its CPUs cannot run, and why: scripts/kunit-skips ("debug-vm").
 	kskips=$(awk '$1 == "debug-vm" { print $2 }' "$SCRIPTS/kunit-skips" | xargs)
 	args+=(--no-kmemleak --env "KUNIT_SUITES=$suites" --env "KUNIT_SKIPS=$kskips"
 		--append "rcupdate.rcu_expedited=1")
@@ -132,10 +132,15 @@ start_vm() {
 	fi
 	# On a stock kernel that VM has four CPUs, for free_cpus_traced's
 	# measuring CPU and three releasing ones; the debug kernel's keeps two,
-	# a node each, for its cases_apart.
+	# a node each, for its cases_apart.  The debug kernel's one-node VM
+	# has three, for kunit_module's cases of a measuring CPU
+	# and two releasing ones: several releasing CPUs under KASAN, lockdep
+	# and kmemleak.
 	if [ "$kind" != debug ] && { [ "${parts[$1]}" = apart ] ||
 		[[ " ${TESTS_ONLY:-} " == *" free_cpus_traced "* ]]; }; then
 		cpus=${VM_CPUS:-4}
+	elif [ "$kind" = debug ] && [ "$nodes" = 1 ]; then
+		cpus=${VM_CPUS:-3}
 	fi
 	set -m
 	VM_CPUS=$cpus VM_NODES=$nodes "$SCRIPTS/vm.sh" "${args[@]}" --name "$name$sfx" ${parts[$1]:+--env "TESTS_PART=${parts[$1]}"} \
