@@ -142,7 +142,10 @@ static const struct skbf_param skbf_params[] = {
 	{ "headroom", SKBF_K_U32,      SKBF_OFF(headroom), 0, 65536,		"14" },
 	/* bytes skb_put() appends and fills (headroom + put <= size) */
 	{ "put",      SKBF_K_U32,      SKBF_OFF(put),      0, 65536,		"100" },
-	/* operations (one allocation and its release) per repetition and CPU */
+	/*
+	 * operations (one allocation and its release) per repetition and CPU;
+	 * with several CPUs, the first to finish ends the repetition on the others
+	 */
 	{ "count",    SKBF_K_U32,      SKBF_OFF(count),    1, 100000000,	"200000" },
 	/* repetitions kept; the figures are their median, min, max and spread */
 	{ "repeat",   SKBF_K_U32,      SKBF_OFF(repeat),   1, SKBF_REPEAT_MAX,	"5" },
