@@ -713,12 +713,15 @@ case_run_cpu_all() {
 	eq "$RES_cpu_list" "0-$((VM_CPUS - 1))" "# cpu_list"
 	like "$RES_cpu_rule" 'all:*' "cpu_rule"
 	like "$RES_concurrency" '*all measured during [0-9]*% of it*' "# concurrency"
-	sum=0 fails=0 csw=0 irqs=0 dropped=0 cpu=0
+	fast=0 fails=0 csw=0 irqs=0 dropped=0 cpu=0
 	while [ "$cpu" -lt "$VM_CPUS" ]; do
 		if row_find alloc_skb "$cpu"; then
 			reps_check "$ROW"
-			row "$ROW" ops_per_sec
-			sum=$((sum + VAL))
+			row "$ROW" ns_min
+			case $VAL in
+			*[!0-9.]* | '') fast=- ;;
+			*) [ "$fast" = - ] || fast=$(awk -v f="$fast" -v ns="$VAL" 'BEGIN { printf "%d", f + 1e9 / ns }') ;;
+			esac
 			for c in fails csw irqs; do
 				row "$ROW" "$c"
 				eval "$c=\$(($c + VAL))"
@@ -739,8 +742,13 @@ case_run_cpu_all() {
 	row_is "$ROW" dropped_chunks "$dropped"
 	[ "$irqs" -gt 0 ] || fail "no CPU took an interrupt in 80 ms: the sum of irqs proves nothing"
 	# Per-CPU columns are "-"; the rate is the CPUs' wall-clock rates
-	# added.  Above, their kept chunks' rates bound it, give or take the
-	# noise.  Below, the clock outside: in each repetition the first CPU
+	# added, the mean of the two repetitions'.  Above, the CPUs' fastest
+	# repetitions' kept rates (1e9 / ns_min) added bound it, give or take
+	# the noise: not their ops_per_sec, which come from the mean of the
+	# repetitions' times, so that two repetitions far apart (a vCPU the
+	# host starved in one: 3 vCPUs on 2 busy cores) put the mean of the
+	# rates far above them (1119 against 356 in a CI run of the debug
+	# kernel).  Below, the clock outside: in each repetition the first CPU
 	# to finish made COUNT ops within the write, so the rate is at least
 	# COUNT over the write's length, however the host starved the vCPUs.
 	for c in ctx ns_per_op ns_all ns_min ns_max cv_pct alloc_ns free_ns tsc_per_op cycles_per_op ipc; do
@@ -748,9 +756,11 @@ case_run_cpu_all() {
 	done
 	row "$ROW" ops_per_sec
 	low=$((COUNT * 1000000000 / (span + 1)))
-	if [ "$VAL" -lt "$low" ] || [ "$VAL" -gt $((sum * 2)) ]; then
-		fail "the sum row's ops_per_sec $VAL is not between $low ($COUNT ops in the write's $((span / 1000000)) ms) and twice the CPUs' $sum"
+	[ "$fast" != - ] || { fail "a CPU row without ns_min: no bound above for the sum row" && return; }
+	if [ "$VAL" -lt "$low" ] || [ "$VAL" -gt $((fast * 2)) ]; then
+		fail "the sum row's ops_per_sec $VAL is not between $low ($COUNT ops in the write's $((span / 1000000)) ms) and twice the CPUs' fastest repetitions' $fast"
 	fi
+	note "sum row: $VAL ops/s; at least $low, at most twice $fast"
 }
 
 case_run_cpu_list() {
