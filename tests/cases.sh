@@ -1955,10 +1955,35 @@ case_memory_pressure() {
 
 # ---- Observed from outside: tracefs and /proc ----
 
+# tr_named: $T/trace = the trace, each task it shows as <...> named from
+# the task events of its making (tr_begin enables them).  Tracing records
+# a task's name at its next context switch after an event, when a lock
+# is free; a releasing thread that ran its events and exited on a vCPU the
+# host starved went unnamed once (200 consume_skb events of "<...>").
+# task_newtask gives a thread's name on 6.12; on 6.1 kthreads are named
+# after (task_rename).
+tr_named() {
+	awk 'NR == FNR {
+			if (match($0, / task_newtask: pid=[0-9]+ comm=[^ ]+/)) {
+				split(substr($0, RSTART + 15, RLENGTH - 15), f, /[ =]/)
+				born[f[2]] = f[4]
+			} else if (match($0, / task_rename: pid=[0-9]+ oldcomm=[^ ]* newcomm=[^ ]+/)) {
+				split(substr($0, RSTART + 14, RLENGTH - 14), f, /[ =]/)
+				named[f[2]] = f[6]
+			}
+			next }
+		$1 ~ /^<\.\.\.>-[0-9]+$/ {
+			p = substr($1, 7)
+			c = p in named ? named[p] : p in born ? born[p] : ""
+			if (c != "") sub(/<\.\.\.>/, c) }
+		{ print }' "$TR/trace" "$TR/trace" >"$T/trace"
+}
+
 # tr_tally: TALLY = the trace's events counted by task, CPU, context and
 # event, a line each: "COMM CPU s|t EVENT N".  COMM is the task without its
-# pid; s: in softirq (the third irq-info flag, s or H), t: not.
+# pid (tr_named's); s: in softirq (the third irq-info flag, s or H), t: not.
 tr_tally() {
+	tr_named
 	TALLY=$(awk '
 		{ for (i = 1; i <= NF && $i !~ /^\[[0-9]+\]$/; i++) ;
 			if (i + 3 > NF) next
@@ -1967,7 +1992,7 @@ tr_tally() {
 			soft = substr($(i + 1), 3, 1) ~ /[sH]/ ? "s" : "t"
 			ev = $(i + 3); sub(/:$/, "", ev)
 			n[comm " " cpu " " soft " " ev]++ }
-		END { for (k in n) print k, n[k] }' "$TR/trace")
+		END { for (k in n) print k, n[k] }' "$T/trace")
 }
 
 # tally_sum PATTERN: SUM = the counts of TALLY's lines whose "COMM CPU s|t
@@ -1982,18 +2007,19 @@ $TALLY
 EOF
 }
 
-# tr_show TASK EVENT: note the trace's first five EVENT lines of tasks
-# whose name starts with TASK, with their context flags: what a failed
-# count saw.
+# tr_show TASK EVENT: note the first five EVENT lines of tr_named's trace
+# of tasks whose name starts with TASK, with their context flags: what a
+# failed count saw.
 tr_show() {
-	grep -E "^ *$1[^ ]*-[0-9]+ +\[[0-9]+\] [^ ]+ +[0-9.]+: $2:" "$TR/trace" | head -5 |
+	grep -E "^ *$1[^ ]*-[0-9]+ +\[[0-9]+\] [^ ]+ +[0-9.]+: $2:" "$T/trace" | head -5 |
 		while IFS= read -r _l; do note "trace: $_l"; done
 }
 
 # tr_begin EVENT...: trace_on, with room for every thread's name (a
-# thread gone when the trace is read shows as <...> otherwise).
+# thread gone when the trace is read shows as <...> otherwise), and the
+# task events that name the threads made meanwhile (tr_named).
 tr_begin() {
-	trace_on "$@" || return 1
+	trace_on "$@" task/task_newtask task/task_rename || return 1
 	echo 1024 >"$TR/saved_cmdlines_size" 2>/dev/null
 	return 0
 }
@@ -2068,6 +2094,7 @@ case_free_cpus_traced() {
 		done
 		tally_sum "skbfactory-free* * * consume_skb"
 		eq "$SUM" "$n" "$m: consume_skb events of the releasing threads on any CPU"
+		[ "$SUM" = "$n" ] || note "$m: consume_skb events by task, CPU and context: $(echo "$TALLY" | grep ' consume_skb ' | tr '\n' ';')"
 		tally_sum "skbfactory/* * * consume_skb"
 		eq "$SUM" 0 "$m: consume_skb events of the measuring thread"
 		[ "$SUM" = 0 ] || tr_show skbfactory/ consume_skb
@@ -2134,6 +2161,7 @@ EOF
 # CPU's skbs each releasing CPU took: "0->2 0->3 1->2 1->3" for two.
 # An address is the skb's until it is released: the next skb may have it.
 skb_trail() {
+	tr_named
 	TRAIL=$(awk -v cpus="$*" '
 		BEGIN { k = split(cpus, c, " "); for (i = 1; i <= k; i++) pos[c[i]] = i - 1 }
 		{ for (i = 1; i <= NF && $i !~ /^\[[0-9]+\]$/; i++) ;
@@ -2153,7 +2181,7 @@ skb_trail() {
 		END { left = 0; for (a in who) left++
 			printf "%d %d %d %d %d", made[0], made[1], wrong, stray, left
 			for (w = 0; w <= 1; w++) for (i = 1; i <= k; i++) printf " %d", got[w, c[i]]
-			print "" }' "$TR/trace")
+			print "" }' "$T/trace")
 }
 
 case_free_cpu_traced() {
