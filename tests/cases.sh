@@ -743,8 +743,11 @@ case_run_cpu_all() {
 	[ "$irqs" -gt 0 ] || fail "no CPU took an interrupt in 80 ms: the sum of irqs proves nothing"
 	# Per-CPU columns are "-"; the rate is the CPUs' wall-clock rates
 	# added, the mean of the two repetitions'.  Above, the CPUs' fastest
-	# repetitions' kept rates (1e9 / ns_min) added bound it, give or take
-	# the noise: not their ops_per_sec, which come from the mean of the
+	# repetitions' kept rates (1e9 / ns_min) added bound it: a CPU's
+	# wall-clock rate in a repetition is at most its kept chunks' (the
+	# wall clock holds the dropped chunks and the time between chunks
+	# too), so 1.5 times is room for the noise and still catches a sum
+	# counted twice.  Not their ops_per_sec, which come from the mean of the
 	# repetitions' times, so that two repetitions far apart (a vCPU the
 	# host starved in one: 3 vCPUs on 2 busy cores) put the mean of the
 	# rates far above them (1119 against 356 in a CI run of the debug
@@ -756,11 +759,16 @@ case_run_cpu_all() {
 	done
 	row "$ROW" ops_per_sec
 	low=$((COUNT * 1000000000 / (span + 1)))
-	[ "$fast" != - ] || { fail "a CPU row without ns_min: no bound above for the sum row" && return; }
-	if [ "$VAL" -lt "$low" ] || [ "$VAL" -gt $((fast * 2)) ]; then
-		fail "the sum row's ops_per_sec $VAL is not between $low ($COUNT ops in the write's $((span / 1000000)) ms) and twice the CPUs' fastest repetitions' $fast"
+	[ "$VAL" -ge "$low" ] || fail "the sum row's ops_per_sec $VAL is below $low ($COUNT ops in the write's $((span / 1000000)) ms)"
+	# A CPU with every chunk dropped (reps_check allows it) has no ns_min:
+	# no bound above then.
+	if [ "$fast" = - ]; then
+		note "sum row: $VAL ops/s; at least $low; no bound above (a CPU row without ns_min)"
+	elif [ $((2 * VAL)) -gt $((3 * fast)) ]; then
+		fail "the sum row's ops_per_sec $VAL is above 1.5 times the CPUs' fastest repetitions' $fast"
+	else
+		note "sum row: $VAL ops/s; at least $low, at most 1.5 times $fast"
 	fi
-	note "sum row: $VAL ops/s; at least $low, at most twice $fast"
 }
 
 case_run_cpu_list() {
@@ -2109,7 +2117,10 @@ case_free_cpus_traced() {
 	# not known beforehand: each object is followed instead, from the
 	# address __alloc_skb returned on its measuring CPU to the consume_skb
 	# that took it, raw kprobe values (the skb events' addresses are
-	# hashed), in the order of a clock all CPUs share.
+	# hashed), in each CPU's own order (skb_trail; the global clock only
+	# tells which of two skbs made at one address came first).  Three
+	# repetitions: a CPU woken late may make a single skb in one, and
+	# each CPU's turn runs on across them.
 	[ "$VM_CPUS" -ge 4 ] || { fail "$VM_CPUS CPUs: two measuring CPUs and two releasing ones need four" && return; }
 	tr_begin skb/kfree_skb || return
 	echo global >"$TR/trace_clock"
@@ -2118,9 +2129,12 @@ case_free_cpus_traced() {
 		echo local >"$TR/trace_clock"
 		return
 	fi
-	run1 "cpu=0-1 free_cpu=2-3 mode=alloc_skb count=301 repeat=1 warmup=0"
+	run1 "cpu=0-1 free_cpu=2-3 mode=alloc_skb count=301 repeat=3 warmup=0"
 	trace_off
+	# Read before the probes go: their removal empties the trace.
 	skb_trail 2 3
+	tr_tally
+	missed=$(awk '$1 ~ /(^|\/)(made|gone)$/ { m += $3 } END { print m + 0 }' "$TR/kprobe_profile")
 	kprobe_del made
 	kprobe_del gone
 	echo local >"$TR/trace_clock"
@@ -2137,6 +2151,7 @@ EOF
 	if [ "$m0" = 0 ] || [ "$m1" = 0 ]; then
 		fail "cpu=0-1: skbs made on CPU 0 and 1: $m0 and $m1, want some on each"
 	fi
+	eq "$missed" 0 "cpu=0-1: kprobe hits missed (the trail is incomplete)"
 	eq "$wrong" 0 "cpu=0-1: skbs released on another CPU than their measuring CPU's turn gives"
 	eq "$stray" 0 "cpu=0-1: skbs the releasing threads took that no measuring thread made"
 	eq "$left" 0 "cpu=0-1: skbs made that no releasing thread took"
@@ -2159,29 +2174,47 @@ EOF
 # measuring CPU's Nth skb (from 0) must go to the (N mod CPUs)th of them.
 # TRAIL = "MADE0 MADE1 WRONG STRAY LEFT" and how many of each measuring
 # CPU's skbs each releasing CPU took: "0->2 0->3 1->2 1->3" for two.
-# An address is the skb's until it is released: the next skb may have it.
+# Only each CPU's own order counts, which its buffer keeps exactly: the
+# makes first, each queued on its measuring CPU's lane to the releasing
+# CPU its turn names; then each release must be the head of its own
+# CPU's lane of one measuring CPU (a ring is FIFO).  Two heads with that
+# address (freed, then made again on the other CPU): the one made first.
+# A release at the head of another lane is WRONG, one at no head STRAY,
+# what stays queued LEFT.  Task context only (a packet's skb freed in
+# softirq is not the module's).
 skb_trail() {
 	tr_named
 	TRAIL=$(awk -v cpus="$*" '
 		BEGIN { k = split(cpus, c, " "); for (i = 1; i <= k; i++) pos[c[i]] = i - 1 }
 		{ for (i = 1; i <= NF && $i !~ /^\[[0-9]+\]$/; i++) ;
-			if (i + 3 > NF) next
+			if (i + 3 > NF || substr($(i + 1), 3, 1) != ".") next
 			comm = $(i - 1); sub(/-[0-9]+$/, "", comm)
 			cpu = substr($i, 2) + 0
+			t = $(i + 2) + 0
 			ev = $(i + 3); sub(/:$/, "", ev)
 			addr = $NF; sub(/^skb=/, "", addr) }
-		ev == "made" && comm ~ /^skbfactory\// && addr != "0x0" {
-			w = cpu; who[addr] = w; nth[addr] = made[w]++ }
+		NR == FNR { if (ev == "made" && comm ~ /^skbfactory\// && addr != "0x0") {
+				w = cpu; r = made[w]++ % k
+				q[w, r, tail[w, r]++] = addr; at[w, r, tail[w, r] - 1] = t }
+			next }
 		ev == "gone" && comm ~ /^skbfactory-free/ {
-			if (!(addr in who)) { stray++; next }
-			w = who[addr]
-			if (!(cpu in pos) || nth[addr] % k != pos[cpu]) wrong++
-			got[w, cpu]++
-			delete who[addr] }
-		END { left = 0; for (a in who) left++
+			best = ""
+			for (pass = 0; pass < 2 && best == ""; pass++)
+				for (w = 0; w <= 1; w++) for (r = 0; r < k; r++) {
+					if ((pass == 0) != (cpu in pos && r == pos[cpu])) continue
+					h = head[w, r] + 0
+					if (h < tail[w, r] && q[w, r, h] == addr &&
+					    (best == "" || at[w, r, h] < bt)) { best = w SUBSEP r; bw = w; bt = at[w, r, h] }
+				}
+			if (best == "") { stray++; next }
+			if (pass > 1) wrong++
+			head[best]++
+			got[bw, cpu]++ }
+		END { left = 0
+			for (w = 0; w <= 1; w++) for (r = 0; r < k; r++) left += tail[w, r] - head[w, r]
 			printf "%d %d %d %d %d", made[0], made[1], wrong, stray, left
 			for (w = 0; w <= 1; w++) for (i = 1; i <= k; i++) printf " %d", got[w, c[i]]
-			print "" }' "$T/trace")
+			print "" }' "$T/trace" "$T/trace")
 }
 
 case_free_cpu_traced() {
@@ -2981,7 +3014,7 @@ case_kunit_module() {
 	# run while it loads.  Each suite of skbfactory_kunit.c (KUNIT_SUITES,
 	# from the host) must leave its KTAP in debugfs, every result line
 	# "ok" and none a skip but those KUNIT_SKIPS names (scripts/kunit-skips'
-	# debug-vm lines: what this VM's three CPUs cannot run); the kmemleak
+	# debug-vm2 lines, where this VM has two CPUs); the kmemleak
 	# case then scans with it gone.
 	K=/sys/kernel/debug/kunit
 	[ -n "${KUNIT_SUITES:-}" ] || { fail "no KUNIT_SUITES from the host" && return; }
