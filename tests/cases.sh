@@ -1059,49 +1059,59 @@ case_no_drop_events() {
 	: >"$TR/trace"
 }
 
-# bh_median TRY [MORE]: MED = the median chunk, us, of the last run's
-# "# bh_off:" line (99999 if none), noted with MORE as TRY's; MEDS
-# gathers them.
-bh_median() {
-	like "$RES_bh_off" '[1-9]* chunks in softirq, median [0-9]* us*' "# bh_off"
-	MED=${RES_bh_off#*median }
-	MED=${MED%% us*}
-	case $MED in '' | *[!0-9]*) MED=99999 ;; esac
+# bh_over TRY [MORE]: OVER = the share, per mille, of the last run's
+# chunks in softirq that its "# bh_off:" line counts over the 2000 us
+# bound (1000 if none), noted with MORE as TRY's; SHARES gathers them.
+# The share, not the median: a host that stalls the vCPU only lengthens
+# chunks, and when it stalls about half of them (CI runs: 38-49 %) the
+# median lands anywhere between a chunk's length and a stall's.
+bh_over() {
+	like "$RES_bh_off" '[1-9]* chunks in softirq, median [0-9]* us, the longest [0-9]* us, [0-9]* over the 2000 us bound*' "# bh_off"
+	_ch=${RES_bh_off%% chunks in softirq*}
+	_ov=${RES_bh_off##*us, } _ov=${_ov%% over the*}
+	case $_ch$_ov in *[!0-9]* | '') OVER=1000 ;; *) OVER=$((_ov * 1000 / _ch)) ;; esac
 	note "run $1: # bh_off: $RES_bh_off${2:-}"
-	MEDS="$MEDS $MED"
+	SHARES="$SHARES $OVER"
 }
 
 case_bh_off_bound() {
-	# Batches of 64 in NAPI polls: BH off for about a chunk, 1 ms.  A
-	# host that stalls the vCPU only makes chunks look longer: the best of
-	# up to 3 runs counts (a CI run beside other guests read 2050 us once).
+	# Batches of 64 in NAPI polls: BH off for about a chunk, 1 ms, and
+	# never past the 2000 us bound but for a host's stall, which only
+	# makes chunks look longer: fewer than three quarters of them over
+	# it, in the best of up to 3 runs.  A chunk that overran its deadline
+	# would put them all over.
 	ns_of napi_alloc_skb
 	count_for 300 "$NSM"
-	MEDS=
+	SHARES=
 	for try in 1 2 3; do
 		run1 "mode=napi_alloc_skb batch=64 count=$COUNT repeat=1 warmup=0" || return
-		bh_median "$try"
-		[ "$MED" -gt 2000 ] || return 0
+		bh_over "$try"
+		[ "$OVER" -ge 750 ] || return 0
 	done
-	fail "the median chunk keeps BH off over 2000 us in each of 3 runs:$MEDS us"
+	fail "three quarters of the chunks or more keep BH off past 2000 us in each of 3 runs (per mille):$SHARES"
 }
 
 case_bh_off_free_cpu() {
 	# free_cpu=0 with CPU 0 busy: 8 shell loops there leave the releasing
 	# thread an eighth of it, the ring of 512 fills, and a chunk in a NAPI
-	# poll waits for room with BH off, but only until its 1 ms deadline
-	# (it used to wait until 2 ms).  Most chunks then wait: the median
-	# chunk is under 1.2 ms, a 100 us bucket past 1 ms and one more, or,
-	# on a host that stalls the vCPU (which only makes chunks look
-	# longer), within 200 us of a control run's beside it: the same
-	# busy loops, free_cpu=same, chunks that end at the deadline too.
-	# The best of up to 3 pairs counts (a CI run beside other guests read
-	# 1450 us once, and 1950-2550 beside two more hogs); the 2 ms wait
-	# reads about 1000 us over its control.
+	# poll waits for room with BH off, but only until its 1 ms deadline.
+	# A wait to the chunk's 2 ms bound (as it once was) puts every chunk
+	# that waits past the bound: 86-92 % of them in a mutant's runs, the
+	# rest ending while the releasing thread had CPU 0.  A host that
+	# stalls the vCPU puts chunks past it too, as many as in a control
+	# run beside it: the same busy loops, free_cpu=same, chunks that end
+	# at their deadline.  So the share of chunks over the bound may be at
+	# most halfway from the control's to all of them, in the best of up to
+	# 3 pairs: a mutant never gets there, the code does while the host
+	# stalls fewer than about 4 chunks in 5.  (The median compared with
+	# the control's failed a CI run: 1550-1850 us with the ring full, 48 %
+	# of its chunks past the bound, against 1050-1250 us at 38 %.)  How
+	# far within its deadline the wait ends is KUnit's: skbfactory_known's
+	# known_bh_free_cpu_test, on a virtual clock.
 	{ [ "$VM_CPUS" -ge 2 ] && [ "$VM_NIC_CPU" != 0 ]; } || { skip "the NIC's CPU is 0 or alone" && return; }
 	ns_of napi_alloc_skb
 	count_for 300 "$NSM"
-	MEDS=
+	SHARES=
 	for try in 1 2 3; do
 		busy=
 		for _ in 1 2 3 4 5 6 7 8; do
@@ -1109,17 +1119,17 @@ case_bh_off_free_cpu() {
 			busy="$busy $!"
 		done
 		run1 "mode=napi_alloc_skb count=$COUNT repeat=1 warmup=0"
-		bh_median "$try (control, free_cpu=same)"
-		ctl=$MED
+		bh_over "$try (control, free_cpu=same)"
+		ctl=$OVER
 		run1 "mode=napi_alloc_skb free_cpu=0 count=$COUNT repeat=1 warmup=0"
 		# shellcheck disable=SC2086 # the PIDs
 		kill $busy
 		for p in $busy; do wait_gone "$p" 10 || fail "busy loop $p does not go away"; done
 		like "$RES_free_cpu" '0 released * the ring of 512 was full [1-9]* times' "# free_cpu (the ring filled)"
-		bh_median "$try" "; ${RES_free_cpu##*; }"
-		{ [ "$MED" -gt 1200 ] && [ "$MED" -gt $((ctl + 200)) ]; } || return 0
+		bh_over "$try" "; ${RES_free_cpu##*; }"
+		[ $((2 * OVER)) -gt $((1000 + ctl)) ] || return 0
 	done
-	fail "the median chunk keeps BH off over 1200 us with the ring full, and over its control's + 200, in each of 3 runs (control, ring):$MEDS us"
+	fail "with the ring full, more chunks kept BH off past 2000 us than halfway from the control's share to all, in each of 3 runs (control, ring; per mille):$SHARES"
 }
 
 # layout_read MODE: layout with config's mode=MODE, parsed: LY_<mode>_seen,
@@ -2856,12 +2866,11 @@ case_reclaim_kept() {
 	taskset -p -c "$other" $$ >/dev/null || fail "cannot move the test's shell to CPU $other"
 	bg_run "$w count=$COUNT repeat=1 warmup=0 cpu=$VM_NIC_CPU"
 	wait_running 20 || fail "the run did not start"
+	# stats says "mode alloc_skb" before the mode's threads are made: on a
+	# loaded host a single look once found none.
 	worker=
-	for p in /proc/[0-9]*; do
-		read -r comm <"$p/comm" 2>/dev/null || continue
-		[ "$comm" != "skbfactory/$VM_NIC_CPU" ] || worker=${p#/proc/}
-	done
-	[ -n "$worker" ] || { fail "no thread skbfactory/$VM_NIC_CPU" && worker=0; }
+	poll 20 thread_of "skbfactory/$VM_NIC_CPU" || fail "no thread skbfactory/$VM_NIC_CPU in 20 s"
+	worker=${PID:-0}
 	# The worker's reclaims and switches only, from now on.
 	echo "common_pid == $worker" >"$TR/events/vmscan/mm_vmscan_direct_reclaim_begin/filter"
 	echo "prev_pid == $worker || next_pid == $worker" >"$TR/events/sched/sched_switch/filter"

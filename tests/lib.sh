@@ -355,6 +355,16 @@ running_is() {
 wait_running() { poll "$1" running_is 'mode*'; }
 wait_idle() { poll "$1" running_is no; }
 
+# thread_of COMM: PID = the task named COMM, if there is one; else 1.
+thread_of() {
+	PID=
+	for _p in /proc/[0-9]*; do
+		read -r _c <"$_p/comm" 2>/dev/null || continue
+		[ "$_c" != "$1" ] || { PID=${_p#/proc/} && return 0; }
+	done
+	return 1
+}
+
 # proc_alive PID: PID exists and is no zombie.  wait_gone PID SECONDS: until
 # it has exited, then reaps it; else 1.
 proc_alive() { read -r _p _c _s _rest 2>/dev/null <"/proc/$1/stat" && [ "$_s" != Z ]; }
