@@ -365,6 +365,10 @@ thread_of() {
 	return 1
 }
 
+# thread_or_gone COMM PID: thread_of COMM, or else process PID has exited
+# (PID then empty): a run's thread, or the end of the writer that failed.
+thread_or_gone() { thread_of "$1" || gone "$2"; }
+
 # proc_alive PID: PID exists and is no zombie.  wait_gone PID SECONDS: until
 # it has exited, then reaps it; else 1.
 proc_alive() { read -r _p _c _s _rest 2>/dev/null <"/proc/$1/stat" && [ "$_s" != Z ]; }
