@@ -66,6 +66,10 @@ struct skbf_known_cpu {
  * @nev: how many
  * @rel_ns: the releasing thread's cost per release (slot 2's)
  * @rel3_ns: slot 3's, the second releasing CPU's
+ * @rel_warm: slot 2's first this many releases (the warmup's objects, as a
+ *	ring is FIFO) cost @rel_warm_ns each instead
+ * @rel_warm_ns: see @rel_warm
+ * @rel_done: releases slot 2 made so far
  * @rel_every: every this many batches (the last of each group), the
  *	releasing thread was preempted and waited @rel_wait_ns in it
  * @rel_wait_ns: see @rel_every
@@ -90,6 +94,9 @@ struct skbf_known {
 	unsigned int nev;
 	u64 rel_ns;
 	u64 rel3_ns;
+	u64 rel_warm;
+	u64 rel_warm_ns;
+	u64 rel_done;
 	u32 rel_every;
 	u64 rel_wait_ns;
 	u32 batches;
@@ -160,6 +167,8 @@ static u64 skbf_known_cost(struct skbf_seam *s, unsigned int cpu, bool free, u64
 		if (raw_smp_processor_id() != cpu)
 			k->error = "a releasing thread ran off its CPU";
 		ns = slot == 3 ? k->rel3_ns : k->rel_ns;
+		if (slot == 2 && k->rel_done++ < k->rel_warm)
+			ns = k->rel_warm_ns;
 		if (slot == 2 && c->first && k->rel_every &&
 		    k->batches % k->rel_every == k->rel_every - 1)
 			*wait = k->rel_wait_ns;
@@ -931,6 +940,34 @@ static void known_free_cpu_test(struct kunit *test)
 }
 
 /*
+ * free_cpu after a warmup repetition: its 500 objects cost the releasing
+ * thread 5000 ns each, the kept repetitions' 1000 cost 700.  free_ns is
+ * the kept ones' alone: 700, or a little more, from the one batch of up
+ * to 64 that may hold objects of both, whose time is shared out by count
+ * (a of one and b of the other add 4300 * a * b / (a + b) ns, at most
+ * 68800 at 32 and 32: 68.8 ns over 1000 objects).  Counting the warmup's
+ * too would read (500 * 5000 + 1000 * 700) / 1500 = 2133.33.
+ */
+static void known_free_cpu_warmup_test(struct kunit *test)
+{
+	struct skbf_known *k = skbf_known_new(test, 1, 3000, 1000);
+	const struct skbf_results *res;
+
+	if (k->c[2].cpu >= nr_cpu_ids)
+		kunit_skip(test, "one CPU: free_cpu= needs a second one");
+	k->rel_ns = 700;
+	k->rel_warm = 500;
+	k->rel_warm_ns = 5000;
+	res = skbf_known_exec(test, k, "count=500 repeat=2 warmup=1 free_cpu=%u", k->c[2].cpu);
+	KUNIT_EXPECT_EQ(test, k->rel_done, 1500);
+	KUNIT_EXPECT_EQ(test, res->released_remote, 1500);
+	KUNIT_ASSERT_EQ(test, res->nr_frees, 1);
+	KUNIT_EXPECT_EQ(test, res->frees[0].n, 1000);
+	KUNIT_EXPECT_GE(test, res->rows[0].free_x100, 70000);
+	KUNIT_EXPECT_LE(test, res->rows[0].free_x100, 70000 + 6880);
+}
+
+/*
  * Two releasing CPUs: the measuring CPU hands its 501 objects to them in
  * turn, the first to the lower, so 251 go to the one that releases at
  * 700 ns each and 250 to the one at 900 ns.  Each CPU's free_ns is its
@@ -1212,6 +1249,7 @@ static struct kunit_case skbf_known_cases[] = {
 	KUNIT_CASE(known_sum_dropped_test),
 	KUNIT_CASE(known_barrier_test),
 	KUNIT_CASE_PARAM(known_free_cpu_test, skbf_known_bools_gen_params),
+	KUNIT_CASE(known_free_cpu_warmup_test),
 	KUNIT_CASE(known_free_cpus_test),
 	KUNIT_CASE(known_softirq_test),
 	KUNIT_CASE(known_pmu_test),
