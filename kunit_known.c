@@ -66,8 +66,8 @@ struct skbf_known_cpu {
  * @nev: how many
  * @rel_ns: the releasing thread's cost per release (slot 2's)
  * @rel3_ns: slot 3's, the second releasing CPU's
- * @rel_warm: slot 2's first this many releases (the warmup's objects, as a
- *	ring is FIFO) cost @rel_warm_ns each instead
+ * @rel_warm: slot 2's first this many releases cost @rel_warm_ns each
+ *	instead (with one measuring CPU, the warmup's objects: a ring is FIFO)
  * @rel_warm_ns: see @rel_warm
  * @rel_done: releases slot 2 made so far
  * @rel_every: every this many batches (the last of each group), the
@@ -167,8 +167,11 @@ static u64 skbf_known_cost(struct skbf_seam *s, unsigned int cpu, bool free, u64
 		if (raw_smp_processor_id() != cpu)
 			k->error = "a releasing thread ran off its CPU";
 		ns = slot == 3 ? k->rel3_ns : k->rel_ns;
-		if (slot == 2 && k->rel_done++ < k->rel_warm)
-			ns = k->rel_warm_ns;
+		if (slot == 2) {
+			if (k->rel_done < k->rel_warm)
+				ns = k->rel_warm_ns;
+			k->rel_done++;
+		}
 		if (slot == 2 && c->first && k->rel_every &&
 		    k->batches % k->rel_every == k->rel_every - 1)
 			*wait = k->rel_wait_ns;
