@@ -359,7 +359,7 @@ wait_idle() { poll "$1" running_is no; }
 thread_of() {
 	PID=
 	for _p in /proc/[0-9]*; do
-		read -r _c <"$_p/comm" 2>/dev/null || continue
+		read -r _c 2>/dev/null <"$_p/comm" || continue
 		[ "$_c" != "$1" ] || { PID=${_p#/proc/} && return 0; }
 	done
 	return 1
