@@ -97,7 +97,7 @@ for line in open(skips_path):
 # The reasons, from the KTAP lines ("ok 3 name # SKIP reason").
 reasons = {}
 for line in open(log_path, errors='replace'):
-    m = re.search(r'\bok \d+ (\S+) # SKIP ?(.*)', line)
+    m = re.search(r'\bok \d+ (.+?) # SKIP ?(.*)', line)
     if m:
         reasons.setdefault(m.group(1), m.group(2).strip())
 
