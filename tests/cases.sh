@@ -2795,46 +2795,14 @@ mem_kb() {
 	KB=0
 }
 
-# HOG: another vCPU's job, "$1" the count: nr_hugepages up to it, retried
-# for up to 4 s while the run's batches hold the memory (a huge page takes
-# about 20 ms under TCG, zeroed), held "$2" seconds once taken (or once
-# the 4 s are up), then given back.  Huge pages are taken with __GFP_RETRY_MAYFAIL: they
-# fail, never call the OOM killer.  No fork (that allocates): it reads
-# /proc/meminfo with read (a sysctl file answers only a read at offset 0)
-# and naps on fd 8, the job's nap FIFO.  Once it has the pages it opens
-# nothing (an open allocates: with the free memory at the min watermark
-# that called the OOM killer in a loaded run), and it gives them back
-# itself through a file it opened before: any page a shell touches for
-# the first time then (its stack, its heap) would call the OOM killer
-# too, with nothing to reclaim.  So its loop's reads run once before it
-# takes any page: a loaded run's hog took them all with its first write,
-# then faulted in a new stack page for its first read of /proc/meminfo,
-# and the OOM killer took it, then the job.  Should it come all the same,
-# it takes this shell.
-HOG='echo 1000 >/proc/self/oom_score_adj
-exec 7>/proc/sys/vm/nr_hugepages
-while read -r k n _; do [ "$k" != HugePages_Total: ] || break; done </proc/meminfo
-read -r -t 0.05 _ <&8
-i=0 n=0 held=0
-while [ $held -lt $(($2 * 20)) ]; do
-	if [ $i -lt 80 ] && [ "$n" -lt "$1" ]; then
-		echo "$1" >/proc/sys/vm/nr_hugepages
-		while read -r k n _; do [ "$k" != HugePages_Total: ] || break; done </proc/meminfo
-		i=$((i + 1))
-	else
-		held=$((held + 1))
-	fi
-	read -r -t 0.05 _ <&8
-done
-echo 0 >&7'
-
 case_reclaim_kept() {
 	# The drop rule under memory pressure: an op's direct reclaim is its
 	# cost.  alloc_skb size=16384 batch=1024 (order-3 heads, 33 MB a
 	# batch) on the NIC's CPU, while huge pages take the free memory: down
 	# to 160 MB before it starts (the memory bound's quarter of MemAvailable
-	# holds a batch), then, from a shell on the other vCPU, down to 28 MB,
-	# in about 2 s: each batch then reaches the min watermark and
+	# holds a batch), then, from skbf-hog (tests/hog/hog.c) on the other
+	# vCPU, down to 28 MB,
+	# for 1 s: each batch then reaches the min watermark and
 	# its allocations reclaim directly (and, __GFP_NORETRY, fail).  tracefs
 	# sees the worker's direct reclaims and its context switches
 	# (sched_switch: prev_state R is a preemption, the wait until it runs
@@ -2901,10 +2869,11 @@ case_reclaim_kept() {
 	# The guest's heartbeat (scripts/guest/init) opens nothing meanwhile.
 	: >/tmp/vm-quiet
 	exec 7>/proc/sys/vm/nr_hugepages
-	taskset -c "$other" sh -c "$HOG" hog "$total" 2 &
+	taskset -c "$other" /skbfactory/skbf-hog "$total" 1 &
 	hog=$!
-	# Under pressure for 2 s once the huge pages are taken (in 1 s, or 3
-	# on a loaded host), and not for long: with the free memory at the
+	# Under pressure for 1 s once the huge pages are taken (in 1 s, or 3
+	# on a loaded host; 2 s with skbf-hog filled a CPU's 4 MB of trace
+	# with 29000 preemptions), and not for long: with the free memory at the
 	# min watermark, any allocation that may not fail would wake the OOM
 	# killer (5 s from the start did once in four loaded runs).  This shell waits for the hog, which
 	# gives the pages back, and does nothing meanwhile (a page it touched

@@ -91,6 +91,18 @@ if [[ " ${plan[*]} " == *" fuzz "* ]]; then
 	fi
 	args+=(--add "$fuzz:skbf-fuzz")
 fi
+# reclaim_kept's huge page taker (tests/hog/hog.c), static for the same
+# guest: a shell there touched new pages at the min watermark.
+if [[ " ${plan[*]} " == *" reclaim_kept "* ]]; then
+	hog=$BUILD_DIR/hog/skbf-hog
+	mkdir -p "$BUILD_DIR/hog"
+	if [ ! -x "$hog" ] || [ "$ROOT/tests/hog/hog.c" -nt "$hog" ]; then
+		gcc -static -O2 -Wall -Wextra -Werror -o "$hog.$$" "$ROOT/tests/hog/hog.c" >&2 ||
+			die "building tests/hog/hog.c failed (gcc -static needs libc6-dev: scripts/deps.sh vm)"
+		mv -f "$hog.$$" "$hog"
+	fi
+	args+=(--add "$hog:skbf-hog")
+fi
 # The debug job runs the KUnit suite as a module and scans for leaks
 # itself, as cases, once skbfactory is unloaded.
 if [ "$kind" = debug ]; then
