@@ -79,30 +79,25 @@ args=(--kernel "$kernel" --job "$ROOT/tests/job.sh" --add "$ROOT/tests:tests" --
 for v in TESTS_ONLY FUZZ_WRITES FUZZ_ARGS CYCLES RACE STORM RACE_SECONDS SPLAT_SKIP; do
 	[ -z "${!v:-}" ] || args+=(--env "$v=${!v}")
 done
-# The fuzz's writer and model (tests/fuzz/fuzz.c), static for the busybox
-# guest, when the plan has the case; made once for every kernel.
-if [[ " ${plan[*]} " == *" fuzz "* ]]; then
-	fuzz=$BUILD_DIR/fuzz/skbf-fuzz
-	mkdir -p "$BUILD_DIR/fuzz"
-	if [ ! -x "$fuzz" ] || [ "$ROOT/tests/fuzz/fuzz.c" -nt "$fuzz" ]; then
-		gcc -static -O2 -Wall -Wextra -Werror -o "$fuzz.$$" "$ROOT/tests/fuzz/fuzz.c" >&2 ||
-			die "building tests/fuzz/fuzz.c failed (gcc -static needs libc6-dev: scripts/deps.sh vm)"
-		mv -f "$fuzz.$$" "$fuzz"
+# guest_tool CASE DIR NAME: when the plan has CASE, tests/DIR/DIR.c built
+# static for the busybox guest (once for every kernel), in the guest as
+# /skbfactory/NAME.
+guest_tool() {
+	[[ " ${plan[*]} " == *" $1 "* ]] || return 0
+	local src=$ROOT/tests/$2/$2.c bin=$BUILD_DIR/$2/$3
+	mkdir -p "$BUILD_DIR/$2"
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+		gcc -static -O2 -Wall -Wextra -Werror -o "$bin.$$" "$src" >&2 ||
+			die "building tests/$2/$2.c failed (gcc -static needs libc6-dev: scripts/deps.sh vm)"
+		mv -f "$bin.$$" "$bin"
 	fi
-	args+=(--add "$fuzz:skbf-fuzz")
-fi
-# reclaim_kept's huge page taker (tests/hog/hog.c), static for the same
-# guest: a shell there touched new pages at the min watermark.
-if [[ " ${plan[*]} " == *" reclaim_kept "* ]]; then
-	hog=$BUILD_DIR/hog/skbf-hog
-	mkdir -p "$BUILD_DIR/hog"
-	if [ ! -x "$hog" ] || [ "$ROOT/tests/hog/hog.c" -nt "$hog" ]; then
-		gcc -static -O2 -Wall -Wextra -Werror -o "$hog.$$" "$ROOT/tests/hog/hog.c" >&2 ||
-			die "building tests/hog/hog.c failed (gcc -static needs libc6-dev: scripts/deps.sh vm)"
-		mv -f "$hog.$$" "$hog"
-	fi
-	args+=(--add "$hog:skbf-hog")
-fi
+	args+=(--add "$bin:$3")
+}
+# The fuzz's writer and model.
+guest_tool fuzz fuzz skbf-fuzz
+# reclaim_kept's huge page taker: a shell there touched new pages at the
+# min watermark.
+guest_tool reclaim_kept hog skbf-hog
 # The debug job runs the KUnit suite as a module and scans for leaks
 # itself, as cases, once skbfactory is unloaded.
 if [ "$kind" = debug ]; then
