@@ -15,6 +15,7 @@
  * pages are taken with __GFP_RETRY_MAYFAIL: they fail, and never call the
  * OOM killer.  It asks to be the killer's first choice all the same.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static void nap_ms(long ms)
 {
 	struct timespec t = { ms / 1000, ms % 1000 * 1000000L };
 
-	while (nanosleep(&t, &t))
+	while (nanosleep(&t, &t) && errno == EINTR)
 		;
 }
 
@@ -68,6 +69,8 @@ int main(int argc, char **argv)
 		return 2;
 	want = strtol(argv[1], NULL, 10);
 	secs = strtol(argv[2], NULL, 10);
+	if (want < 0 || secs < 0)
+		return 2;
 	adj = open("/proc/self/oom_score_adj", O_WRONLY);
 	if (adj < 0 || write(adj, "1000", 4) != 4)
 		return 1;
