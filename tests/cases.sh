@@ -2801,9 +2801,9 @@ case_reclaim_kept() {
 	# batch) on the NIC's CPU, while huge pages take the free memory: down
 	# to 160 MB before it starts (the memory bound's quarter of MemAvailable
 	# holds a batch), then, from skbf-hog (tests/hog/hog.c) on the other
-	# vCPU, down to 28 MB,
-	# for 1 s: each batch then reaches the min watermark and
-	# its allocations reclaim directly (and, __GFP_NORETRY, fail).  tracefs
+	# vCPU, down to 28 MB for 1 s: each batch then reaches the min
+	# watermark and its allocations reclaim directly (and, __GFP_NORETRY,
+	# fail).  tracefs
 	# sees the worker's direct reclaims and its context switches
 	# (sched_switch: prev_state R is a preemption, the wait until it runs
 	# again another task's time).  No chunk may be dropped but for NET_RX
@@ -2873,14 +2873,16 @@ case_reclaim_kept() {
 	hog=$!
 	# Under pressure for 1 s once the huge pages are taken (in 1 s, or 3
 	# on a loaded host; 2 s with skbf-hog filled a CPU's 4 MB of trace
-	# with 29000 preemptions), and not for long: with the free memory at the
-	# min watermark, any allocation that may not fail would wake the OOM
-	# killer (5 s from the start did once in four loaded runs).  This shell waits for the hog, which
-	# gives the pages back, and does nothing meanwhile (a page it touched
-	# for the first time, its wake-up's stack, would allocate; a CI run's
-	# shell once woke from a nap there).  Should the OOM killer take the
-	# hog (it asks to be first), this shell gives them back at once, with
-	# a file it opened before, rather than leave the job to the killer.
+	# with 29000 preemptions), and not for long: with the free memory at
+	# the min watermark, any allocation that may not fail would wake the
+	# OOM killer (5 s from the start did once in four loaded runs).  This
+	# shell waits for the hog, which gives the pages back, and does
+	# nothing meanwhile (a page it touched for the first time, its
+	# wake-up's stack, would allocate; a CI run's shell once woke from a
+	# nap there).  Should the OOM killer take the hog all the same (it
+	# asks to be first), this shell gives them back at once, with a file
+	# it opened before; a warm run's console reader allocated first once,
+	# and the killer took this shell: hence a hog that allocates nothing.
 	wait "$hog" || { hog_rc=$? && echo 0 >&7 && fail "the huge page writer failed (exit $hog_rc)"; }
 	exec 7>&-
 	rm -f /tmp/vm-quiet
